@@ -1,0 +1,1 @@
+/work/main/target/debug/ipvsadm-rs: /work/main/src/lib.rs /work/main/src/main.rs

@@ -1,0 +1,1 @@
+/work/main/target/debug/libipvsadm_rs.rlib: /work/main/src/lib.rs

@@ -1,0 +1,273 @@
+#!/usr/bin/env bash
+# The real-kernel test bed: boots Debian's stock kernel (which has IPVS) under
+# QEMU/TCG with a busybox initramfs, runs a bash script inside it next to the
+# reference /sbin/ipvsadm and a freshly built ipvsadm-rs, and hands back the
+# script's stdout, stderr, exit status and a folder of results.
+#
+# Usage:
+#   testbed.sh prepare                     install prerequisites, fetch and cache the kernel
+#   testbed.sh run [options] SCRIPT OUTDIR boot once, run SCRIPT with bash as root
+#     --ipvsadm-rs PATH   binary to install as /usr/sbin/ipvsadm-rs (default: none)
+#     --timeout SECONDS   wall-clock limit for the whole VM run (default 900)
+#     --memory MB         guest memory (default 512)
+#
+# Inside the VM: SCRIPT runs with cwd /work, $RESULTS is an empty folder whose
+# content is copied back to OUTDIR/results, and /testbed/lib.sh offers helpers
+# (mkns NAME: a network namespace with lo, a dummy interface and a default
+# route, so that every test address is routable). OUTDIR receives
+# stdout, stderr, rc (the script's exit status) and console.log.
+#
+# Cache: ${IPVSADM_RS_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ipvsadm-rs-vm}.
+# Facts this relies on (measured): /dev/kvm hangs with a stock kernel, so TCG;
+# libcrc32c needs crc32c_generic loaded first (busybox modprobe ignores
+# softdeps); busybox sh prefers its own applets, so payloads run under bash;
+# SeaBIOS and the kernel share ttyS0, so results travel on ttyS1.
+set -euo pipefail
+
+CACHE=${IPVSADM_RS_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ipvsadm-rs-vm}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+die() { echo "testbed: $*" >&2; exit 1; }
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi
+}
+
+install_prerequisites() {
+    local need=()
+    command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
+    [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -cx base64 >/dev/null || need+=(busybox-static)
+    [ -x /sbin/ipvsadm ] || need+=(ipvsadm)
+    command -v depmod >/dev/null || [ -x /sbin/depmod ] || need+=(kmod)
+    command -v cpio >/dev/null || need+=(cpio)
+    command -v ip >/dev/null || [ -x /sbin/ip ] || need+=(iproute2)
+    [ -f /etc/services ] || need+=(netbase)
+    if [ "${#need[@]}" -gt 0 ]; then
+        echo "testbed: installing ${need[*]}" >&2
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 ||
+            die "apt-get update failed"
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >&2 ||
+            die "apt-get install ${need[*]} failed"
+    fi
+}
+
+# The versioned kernel package behind linux-image-amd64, e.g. linux-image-6.1.0-56-amd64.
+kernel_package() {
+    apt-cache depends linux-image-amd64 2>/dev/null |
+        awk '/Depends: linux-image-[0-9]/ { print $2; exit }'
+}
+
+fetch_kernel() {
+    local pkg dir
+    if [ -f "$CACHE/kernel/ready" ]; then return; fi
+    pkg=$(kernel_package)
+    if [ -z "$pkg" ]; then
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || true
+        pkg=$(kernel_package)
+    fi
+    [ -n "$pkg" ] || die "cannot find the kernel package behind linux-image-amd64"
+    dir=$(mktemp -d "$CACHE/kernel.tmp.XXXXXX")
+    echo "testbed: downloading $pkg" >&2
+    (cd "$dir" && apt-get download "$pkg" >/dev/null 2>&1) || die "apt-get download $pkg failed"
+    dpkg-deb -x "$dir"/*.deb "$dir/x" || die "cannot unpack $pkg"
+    local version
+    version=$(ls "$dir/x/lib/modules")
+    /sbin/depmod -b "$dir/x" "$version" || die "depmod failed"
+    rm -rf "$CACHE/kernel"
+    mkdir -p "$CACHE/kernel"
+    mv "$dir/x/boot/vmlinuz-$version" "$CACHE/kernel/vmlinuz"
+    mv "$dir/x/lib/modules/$version" "$CACHE/kernel/modules"
+    echo "$version" > "$CACHE/kernel/version"
+    echo "$pkg" > "$CACHE/kernel/package"
+    rm -rf "$dir"
+    touch "$CACHE/kernel/ready"
+}
+
+# Copy a dynamically linked program and the libraries it needs into ROOT, at the same paths.
+copy_program() {
+    local root=$1 src=$2 dst=${3:-$2} lib
+    mkdir -p "$root$(dirname "$dst")"
+    cp -L "$src" "$root$dst"
+    for lib in $(ldd "$src" 2>/dev/null | grep -o '/[^ ]*' | sort -u); do
+        [ -e "$root$lib" ] && continue
+        mkdir -p "$root$(dirname "$lib")"
+        cp -L "$lib" "$root$lib"
+    done
+}
+
+# Modules to ship: IPVS, every scheduler, the SIP persistence engine, FTP helper,
+# and the interfaces the tests build networks with; plus their dependencies.
+MODULES="ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_lblc ip_vs_lblcr ip_vs_dh
+ip_vs_sh ip_vs_sed ip_vs_nq ip_vs_fo ip_vs_ovf ip_vs_mh ip_vs_pe_sip ip_vs_ftp
+crc32c_generic veth dummy"
+
+module_closure() {
+    local dep=$CACHE/kernel/modules/modules.dep
+    local todo=$MODULES seen=" " m path deps
+    while [ -n "$todo" ]; do
+        set -- $todo
+        m=$1; shift; todo="$*"
+        case "$seen" in *" $m "*) continue ;; esac
+        seen="$seen$m "
+        path=$(grep -E "(^|/)$m\.ko(\.[a-z]+)?:" "$dep" | head -n1)
+        [ -n "$path" ] || die "module $m not in modules.dep"
+        echo "${path%%:*}"
+        deps=${path#*:}
+        for d in $deps; do
+            d=${d##*/}; d=${d%%.ko*}
+            todo="$todo $d"
+        done
+    done
+}
+
+build_base() {
+    local version base stamp
+    version=$(cat "$CACHE/kernel/version")
+    stamp=$( (cat "$0"; sha256sum /sbin/ipvsadm /bin/busybox; echo "$version") | sha256sum | cut -c1-16)
+    base=$CACHE/base-$stamp.cpio.gz
+    if [ -f "$base" ]; then echo "$base"; return; fi
+    local root
+    root=$(mktemp -d "$CACHE/root.tmp.XXXXXX")
+    mkdir -p "$root"/{bin,sbin,bbin,etc,proc,sys,dev,tmp,run,var,work,results,testbed,root}
+    mkdir -p "$root/usr/bin" "$root/usr/sbin" "$root/lib/modules/$version"
+    ln -s ../run "$root/var/run"
+    cp /bin/busybox "$root/bbin/busybox"
+    copy_program "$root" "$(readlink -f /sbin/ipvsadm)" /sbin/ipvsadm
+    copy_program "$root" "$(command -v bash)" /bin/bash
+    copy_program "$root" "$(command -v ip || echo /sbin/ip)" /sbin/ip
+    # /sbin/modprobe: the kernel runs it to load schedulers and the SIP engine on demand.
+    ln -s /bbin/busybox "$root/sbin/modprobe"
+    local m
+    for m in $(module_closure); do
+        mkdir -p "$root/lib/modules/$version/$(dirname "$m")"
+        cp "$CACHE/kernel/modules/$m" "$root/lib/modules/$version/$m"
+    done
+    cp "$CACHE/kernel/modules"/modules.{dep,alias,softdep,symbols} "$root/lib/modules/$version/" 2>/dev/null || true
+    cp /etc/services /etc/protocols "$root/etc/"
+    cat > "$root/etc/hosts" <<'HOSTS'
+127.0.0.1	localhost
+10.1.2.3	webhost webhost.example
+10.1.2.4	dbhost
+10.1.2.5	realserver-with-a-very-long-host-name.example.org
+::1	localhost ip6-localhost ip6-loopback
+HOSTS
+    printf 'hosts: files\nservices: files\nprotocols: files\npasswd: files\ngroup: files\n' > "$root/etc/nsswitch.conf"
+    printf 'root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/bin/bash\n' > "$root/etc/passwd"
+    printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
+    cat > "$root/testbed/lib.sh" <<'LIB'
+# Helpers for payload scripts (sourced by bash).
+# mkns NAME: a network namespace with lo up, a dummy interface holding
+# 10.255.255.254/8 and 2001:db8:ffff::fffe/48, and default routes, so that
+# every test address (v4 and v6) is routable.
+mkns() {
+    ip netns add "$1"
+    ip -n "$1" link set lo up
+    ip -n "$1" link add dummy0 type dummy
+    ip -n "$1" link set dummy0 up
+    ip -n "$1" addr add 10.255.255.254/8 dev dummy0
+    ip -n "$1" -6 addr add 2001:db8:ffff::fffe/48 dev dummy0 nodad
+    ip -n "$1" route add default dev dummy0
+    ip -n "$1" -6 route add default dev dummy0
+}
+LIB
+    cat > "$root/init" <<'INIT'
+#!/bbin/busybox sh
+/bbin/busybox --install -s /bbin
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:/bbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+mkdir -p /run/netns
+insmod $(find /lib/modules -name 'crc32c_generic.ko*')
+modprobe ip_vs
+modprobe veth
+modprobe dummy
+ip link set lo up
+stty -F /dev/ttyS1 raw -echo 2>/dev/null
+echo "@@TESTBED-START@@"
+cd /work
+RESULTS=/results HOME=/root bash /work/payload.sh > /tmp/payload.stdout 2> /tmp/payload.stderr < /dev/null
+echo $? > /tmp/payload.rc
+mkdir -p /tmp/pack && mv /tmp/payload.stdout /tmp/payload.stderr /tmp/payload.rc /tmp/pack/
+mv /results /tmp/pack/results
+echo "@@TESTBED-RESULTS@@"
+tar -C /tmp/pack -cf - . | gzip -1 | base64 > /dev/ttyS1
+echo "@@TESTBED-END@@"
+sync
+poweroff -f
+INIT
+    chmod +x "$root/init"
+    (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$base.tmp"
+    mv "$base.tmp" "$base"
+    rm -rf "$root"
+    echo "$base"
+}
+
+prepare() {
+    install_prerequisites
+    mkdir -p "$CACHE"
+    exec 9> "$CACHE/lock"
+    flock 9
+    fetch_kernel
+    build_base
+    flock -u 9
+}
+
+run() {
+    local rs="" timeout=900 memory=512
+    while [ $# -gt 0 ]; do
+        case "$1" in
+            --ipvsadm-rs) rs=$2; shift 2 ;;
+            --timeout) timeout=$2; shift 2 ;;
+            --memory) memory=$2; shift 2 ;;
+            *) break ;;
+        esac
+    done
+    [ $# -eq 2 ] || die "usage: testbed.sh run [--ipvsadm-rs PATH] [--timeout S] SCRIPT OUTDIR"
+    local script=$1 out=$2
+    [ -f "$script" ] || die "no such script: $script"
+    local base
+    base=$(prepare | tail -n1)
+    [ -f "$base" ] || die "base initramfs missing"
+    mkdir -p "$out"
+    rm -rf "$out/results" "$out/stdout" "$out/stderr" "$out/rc"
+    local work
+    work=$(mktemp -d "${TMPDIR:-/tmp}/testbed.XXXXXX")
+    trap 'rm -rf "$work"' RETURN
+    mkdir -p "$work/root/work" "$work/root/usr/sbin"
+    cp "$script" "$work/root/work/payload.sh"
+    if [ -n "$rs" ]; then
+        [ -x "$rs" ] || die "not an executable: $rs"
+        copy_program "$work/root" "$rs" /usr/sbin/ipvsadm-rs
+    fi
+    (cd "$work/root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/overlay.cpio.gz"
+    cat "$base" "$work/overlay.cpio.gz" > "$work/initrd.gz"
+    local rc=0
+    timeout --kill-after=10 "$timeout" qemu-system-x86_64 -accel tcg -m "$memory" -smp 1 \
+        -display none -no-reboot -nic none -monitor none \
+        -serial "file:$out/console.log" -serial "file:$work/results.b64" \
+        -kernel "$CACHE/kernel/vmlinuz" -initrd "$work/initrd.gz" \
+        -append "console=ttyS0 quiet panic=-1 rdinit=/init" </dev/null >"$work/qemu.out" 2>&1 || rc=$?
+    if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+        die "the VM did not finish within ${timeout}s (console: $out/console.log)"
+    fi
+    [ "$rc" = 0 ] || die "qemu failed (status $rc): $(cat "$work/qemu.out")"
+    grep -q '@@TESTBED-END@@' "$out/console.log" ||
+        die "the VM stopped before the payload finished (console: $out/console.log)"
+    mkdir -p "$out/unpack"
+    base64 -d -i < "$work/results.b64" | tar -C "$out/unpack" -xzf - ||
+        die "cannot unpack the results sent by the VM"
+    mv "$out/unpack/results" "$out/results"
+    mv "$out/unpack/payload.stdout" "$out/stdout"
+    mv "$out/unpack/payload.stderr" "$out/stderr"
+    mv "$out/unpack/payload.rc" "$out/rc"
+    rmdir "$out/unpack" 2>/dev/null || rm -rf "$out/unpack"
+}
+
+case "${1:-}" in
+    prepare) prepare ;;
+    run) shift; run "$@" ;;
+    *) die "usage: testbed.sh prepare | run [--ipvsadm-rs PATH] [--timeout S] SCRIPT OUTDIR" ;;
+esac
