@@ -1,1 +1,8 @@
+//! ipvsadm-rs: a drop-in replacement for ipvsadm, the admin tool of the
+//! Linux kernel's IPVS load balancer. Data flows one way: text → typed
+//! commands ([`cli`]) → kernel operations; kernel dump → [`model`] → printer.
 
+pub mod cli;
+pub mod error;
+pub mod model;
+pub mod sys;

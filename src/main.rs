@@ -1,1 +1,44 @@
-fn main() {}
+//! The `ipvsadm-rs` binary: read argv, run the command, exit with ipvsadm's
+//! status. anyhow stops here; everything user-visible is a typed `Error`.
+
+use ipvsadm_rs::cli::{help, parse_command_line, Parsed};
+use ipvsadm_rs::error::Error;
+use std::io::Write;
+use std::process::ExitCode;
+
+fn run(program: &str, words: &[String]) -> anyhow::Result<ExitCode> {
+    match parse_command_line(program, words)? {
+        Parsed::Help => {
+            std::io::stdout().write_all(help::usage(program).as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Parsed::Version => {
+            println!("{}", help::version_line());
+            Ok(ExitCode::SUCCESS)
+        }
+        Parsed::Run(command) => Err(Error::Unsupported(format!(
+            "{program}: the kernel backend is not built yet; parsed: {command:?}"
+        ))
+        .into()),
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let program = args.first().map_or("ipvsadm-rs", String::as_str);
+    match run(program, args.get(1..).unwrap_or(&[])) {
+        Ok(code) => code,
+        Err(err) => match err.downcast_ref::<Error>() {
+            Some(typed) => {
+                eprintln!("{typed}");
+                ExitCode::from(typed.exit_status())
+            }
+            None => {
+                eprintln!("{program}: {err:#}");
+                ExitCode::from(1)
+            }
+        },
+    }
+}

@@ -1,1 +1,1 @@
-/work/main/target/debug/libipvsadm_rs.rlib: /work/main/src/lib.rs
+/work/main/target/debug/libipvsadm_rs.rlib: /work/main/src/cli/address.rs /work/main/src/cli/command.rs /work/main/src/cli/help.rs /work/main/src/cli/mod.rs /work/main/src/cli/options.rs /work/main/src/cli/parse.rs /work/main/src/cli/popt.rs /work/main/src/cli/restore.rs /work/main/src/cli/values.rs /work/main/src/error.rs /work/main/src/lib.rs /work/main/src/model/mod.rs /work/main/src/sys.rs

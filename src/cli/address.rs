@@ -1,0 +1,132 @@
+//! `host[:port]` and netmask arguments, read exactly as ipvsadm's
+//! `parse_service` and `parse_netmask` read them, quirks included: all-digit
+//! words are refused, a bracketed IPv4 loses its port, unbracketed IPv6 takes
+//! no port, names go through the system resolver and services database.
+
+use super::values::string_to_number;
+use crate::model::Protocol;
+use crate::sys;
+use std::net::{IpAddr, Ipv4Addr};
+
+/// A parsed `host[:port]`; `port` is None when no port was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostPort {
+    pub addr: IpAddr,
+    pub port: Option<u16>,
+}
+
+/// ipvsadm's `parse_service`. `protocol` is the protocol of the service as
+/// parsed so far: port names resolve only for TCP, UDP and SCTP.
+pub fn parse_host_port(buf: &str, protocol: Option<Protocol>) -> Option<HostPort> {
+    // str_is_digit(): an all-digit word (the empty word included) is refused.
+    if buf.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (host, bracket_port) = match buf.strip_prefix('[') {
+        Some(inner) => {
+            let close = inner.find(']')?;
+            let port = inner[close + 1..].strip_prefix(':')?;
+            (&inner[..close], Some(port))
+        }
+        None => (buf, None),
+    };
+    let (addr, port_text) = match sys::parse_inet_pton6(host) {
+        Some(v6) => (IpAddr::V6(v6), bracket_port),
+        None => {
+            // The port of a non-IPv6 word is after its last ':'; a port after
+            // brackets around an IPv4 address is forgotten (C reassigns portp).
+            let (host, port) = match host.rfind(':') {
+                Some(i) => (&host[..i], Some(&host[i + 1..])),
+                None => (host, None),
+            };
+            let v4 = sys::parse_inet_aton(host).or_else(|| sys::resolve_host_v4(host))?;
+            (IpAddr::V4(v4), port)
+        }
+    };
+    let port = match port_text {
+        None => None,
+        Some(text) => Some(parse_port(text, protocol)?),
+    };
+    Some(HostPort { addr, port })
+}
+
+fn parse_port(text: &str, protocol: Option<Protocol>) -> Option<u16> {
+    if let Some(n) = string_to_number(text, 0, 65535) {
+        return u16::try_from(n).ok();
+    }
+    sys::service_port(text, protocol?.db_name())
+}
+
+/// ipvsadm's `parse_netmask` for IPv4 services: `inet_aton` forms (so `24`
+/// means 0.0.0.24), else a host name (!).
+pub fn parse_ipv4_netmask(buf: &str) -> Option<Ipv4Addr> {
+    sys::parse_inet_aton(buf).or_else(|| sys::resolve_host_v4(buf))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hp(addr: &str, port: Option<u16>) -> Option<HostPort> {
+        Some(HostPort {
+            addr: addr.parse().unwrap(),
+            port,
+        })
+    }
+
+    #[test]
+    fn ipv4_forms() {
+        let tcp = Some(Protocol::Tcp);
+        assert_eq!(parse_host_port("1.2.3.4:80", tcp), hp("1.2.3.4", Some(80)));
+        assert_eq!(parse_host_port("1.2.3.4", tcp), hp("1.2.3.4", None));
+        assert_eq!(parse_host_port("10.1:0080", tcp), hp("10.0.0.1", Some(80)));
+        assert_eq!(
+            parse_host_port("1.2.3.4:http", tcp),
+            hp("1.2.3.4", Some(80))
+        );
+        assert_eq!(parse_host_port("1.2.3.4:+80", tcp), hp("1.2.3.4", Some(80)));
+        assert_eq!(parse_host_port("[1.2.3.4]:80", tcp), hp("1.2.3.4", None));
+    }
+
+    #[test]
+    fn ipv6_forms() {
+        let udp = Some(Protocol::Udp);
+        assert_eq!(
+            parse_host_port("[2001:db8::1]:53", udp),
+            hp("2001:db8::1", Some(53))
+        );
+        assert_eq!(
+            parse_host_port("2001:db8::1:80", udp),
+            hp("2001:db8::1:80", None)
+        );
+        assert_eq!(parse_host_port("[::1]", udp), None);
+        assert_eq!(parse_host_port("[::1]:", udp), None);
+        assert_eq!(parse_host_port("[::1", udp), None);
+    }
+
+    #[test]
+    fn refusals() {
+        let tcp = Some(Protocol::Tcp);
+        assert_eq!(parse_host_port("80", tcp), None);
+        assert_eq!(parse_host_port("", tcp), None);
+        assert_eq!(parse_host_port("1.2.3.4:", tcp), None);
+        assert_eq!(parse_host_port("1.2.3.4:65536", tcp), None);
+        assert_eq!(
+            parse_host_port("1.2.3.4:http-alt", Some(Protocol::Udp)),
+            None
+        );
+        // no protocol yet (-r before -t): names never resolve
+        assert_eq!(parse_host_port("1.2.3.4:http", None), None);
+        assert_eq!(parse_host_port("1.2.3.4:80", None), hp("1.2.3.4", Some(80)));
+    }
+
+    #[test]
+    fn netmasks() {
+        assert_eq!(
+            parse_ipv4_netmask("255.255.255.0"),
+            Some(Ipv4Addr::new(255, 255, 255, 0))
+        );
+        assert_eq!(parse_ipv4_netmask("24"), Some(Ipv4Addr::new(0, 0, 0, 24)));
+        assert_eq!(parse_ipv4_netmask("1.2.3.4.5"), None);
+    }
+}

@@ -1,0 +1,400 @@
+//! The one declarative option table: every spelling ipvsadm-rs accepts, what
+//! it does, its help line, and the command × option legality matrix. The
+//! popt-style scanner, `--help`, and the man-page and completion checks all
+//! read these tables, so they cannot drift apart.
+
+/// The commands, in ipvsadm's `CMD_*` order (the legality matrix columns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CommandKind {
+    AddService,
+    EditService,
+    DeleteService,
+    Flush,
+    List,
+    AddServer,
+    DeleteServer,
+    EditServer,
+    SetTimeouts,
+    StartDaemon,
+    StopDaemon,
+    Restore,
+    Save,
+    Zero,
+}
+
+impl CommandKind {
+    /// Name used in ipvsadm's messages (`cmdnames[]`).
+    pub fn name(self) -> &'static str {
+        match self {
+            CommandKind::AddService => "add-service",
+            CommandKind::EditService => "edit-service",
+            CommandKind::DeleteService => "delete-service",
+            CommandKind::Flush => "flush",
+            CommandKind::List => "list",
+            CommandKind::AddServer => "add-server",
+            CommandKind::DeleteServer => "delete-server",
+            CommandKind::EditServer => "edit-server",
+            CommandKind::SetTimeouts => "set",
+            CommandKind::StartDaemon => "start-daemon",
+            CommandKind::StopDaemon => "stop-daemon",
+            CommandKind::Restore => "restore",
+            CommandKind::Save => "save",
+            CommandKind::Zero => "zero",
+        }
+    }
+
+    fn column(self) -> usize {
+        self as usize
+    }
+}
+
+/// Option bits: the rows of the legality matrix, in ipvsadm's `OPT_*` order,
+/// followed by ipvsadm-rs's own options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Opt {
+    Numeric,
+    Connection,
+    ServiceAddress,
+    Scheduler,
+    Persistent,
+    Netmask,
+    RealServer,
+    ForwardingMethod,
+    Weight,
+    UThreshold,
+    LThreshold,
+    McastInterface,
+    Timeout,
+    Daemon,
+    Stats,
+    Rate,
+    Thresholds,
+    PersistentConn,
+    NoSort,
+    SyncId,
+    Exact,
+    Ops,
+    Pe,
+    SchedFlags,
+    McastGroup,
+    McastPort,
+    McastTtl,
+    SyncMaxlen,
+    TunInfo,
+    TunType,
+    TunPort,
+    TunNoCsum,
+    TunCsum,
+    TunRemCsum,
+    Orphans,
+    Json,
+    Check,
+    Replace,
+}
+
+/// One row of the legality matrix: the option's name in messages and one
+/// character per command (columns in `CommandKind` order): `+` required,
+/// `x` illegal, `1` at most one of the `1` options, `.` optional.
+pub struct OptBit {
+    pub opt: Opt,
+    pub name: &'static str,
+    pub legality: &'static str,
+}
+
+//                                     AEDCLadeTSsRSZ
+pub const OPT_BITS: &[OptBit] = &[
+    bit(Opt::Numeric, "numeric", "xxxx.xxxxxxx.x"),
+    bit(Opt::Connection, "connection", "xxxx1xxxxxxxxx"),
+    bit(Opt::ServiceAddress, "service-address", "+++x1+++xxxxx."),
+    bit(Opt::Scheduler, "scheduler", "..xxxxxxxxxxxx"),
+    bit(Opt::Persistent, "persistent", "..xxxxxxxxxxxx"),
+    bit(Opt::Netmask, "netmask", "..xxxxxxxxxxxx"),
+    bit(Opt::RealServer, "real-server", "xxxxx+++xxxxxx"),
+    bit(Opt::ForwardingMethod, "forwarding-method", "xxxxx.x.xxxxxx"),
+    bit(Opt::Weight, "weight", "xxxxx.x.xxxxxx"),
+    bit(Opt::UThreshold, "u-threshold", "xxxxx.x.xxxxxx"),
+    bit(Opt::LThreshold, "l-threshold", "xxxxx.x.xxxxxx"),
+    bit(Opt::McastInterface, "mcast-interface", "xxxxxxxxx.xxxx"),
+    bit(Opt::Timeout, "timeout", "xxxx1xxxxxxxxx"),
+    bit(Opt::Daemon, "daemon", "xxxx1xxxxxxxxx"),
+    bit(Opt::Stats, "stats", "xxxx.xxxxxxxxx"),
+    bit(Opt::Rate, "rate", "xxxx.xxxxxxxxx"),
+    bit(Opt::Thresholds, "thresholds", "xxxx.xxxxxxxxx"),
+    bit(Opt::PersistentConn, "persistent-conn", "xxxx.xxxxxxxxx"),
+    bit(Opt::NoSort, "nosort", "xxxx.xxxxxxxxx"),
+    bit(Opt::SyncId, "syncid", "xxxx.xxxx..xxx"),
+    bit(Opt::Exact, "exact", "xxxx.xxxxxxxxx"),
+    bit(Opt::Ops, "ops", "..xxxxxxxxxxxx"),
+    bit(Opt::Pe, "pe", "..xxxxxxxxxxxx"),
+    bit(Opt::SchedFlags, "sched-flags", "..xxxxxxxxxxxx"),
+    bit(Opt::McastGroup, "mcast-group", "xxxxxxxxx.xxxx"),
+    bit(Opt::McastPort, "mcast-port", "xxxxxxxxx.xxxx"),
+    bit(Opt::McastTtl, "mcast-ttl", "xxxxxxxxx.xxxx"),
+    bit(Opt::SyncMaxlen, "sync-maxlen", "xxxxxxxxx.xxxx"),
+    bit(Opt::TunInfo, "tun-info", "xxxx.xxxxxxxxx"),
+    bit(Opt::TunType, "tun-type", "xxxxx.x.xxxxxx"),
+    bit(Opt::TunPort, "tun-port", "xxxxx.x.xxxxxx"),
+    bit(Opt::TunNoCsum, "tun-nocsum", "xxxxx.x.xxxxxx"),
+    bit(Opt::TunCsum, "tun-csum", "xxxxx.x.xxxxxx"),
+    bit(Opt::TunRemCsum, "tun-remcsum", "xxxxx.x.xxxxxx"),
+    // ipvsadm-rs's own options.
+    bit(Opt::Orphans, "orphans", "xxxx.xxxxxxxxx"),
+    bit(Opt::Json, "json", "xxxx.xxxxxxxxx"),
+    bit(Opt::Check, "check", "xxxxxxxxxxx.xx"),
+    bit(Opt::Replace, "replace", "xxxxxxxxxxx.xx"),
+];
+
+const fn bit(opt: Opt, name: &'static str, legality: &'static str) -> OptBit {
+    OptBit {
+        opt,
+        name,
+        legality,
+    }
+}
+
+impl Opt {
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn mask(self) -> u64 {
+        1 << self.index()
+    }
+
+    pub fn name(self) -> &'static str {
+        OPT_BITS[self.index()].name
+    }
+
+    /// The legality of this option with a command: `+`, `x`, `1` or `.`.
+    pub fn legality(self, cmd: CommandKind) -> u8 {
+        OPT_BITS[self.index()].legality.as_bytes()[cmd.column()]
+    }
+}
+
+/// Whether an option takes an argument (popt's `POPT_ARG_NONE`,
+/// `POPT_ARG_STRING`, `POPT_ARG_STRING | POPT_ARGFLAG_OPTIONAL`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArgKind {
+    None,
+    Required,
+    Optional,
+}
+
+/// What a spelling means once popt has matched it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Command(CommandKind),
+    Help,
+    Version,
+    TcpService,
+    UdpService,
+    SctpService,
+    FwmarkService,
+    Ipv6,
+    Scheduler,
+    Pe,
+    Persistent,
+    Netmask,
+    RealServer,
+    Gatewaying,
+    Ipip,
+    Masquerading,
+    TunType,
+    TunPort,
+    TunNoCsum,
+    TunCsum,
+    TunRemCsum,
+    Weight,
+    UThreshold,
+    LThreshold,
+    Connection,
+    Timeout,
+    Daemon,
+    Stats,
+    Rate,
+    Exact,
+    Thresholds,
+    PersistentConn,
+    TunInfo,
+    Orphans,
+    Json,
+    NoSort,
+    Sort,
+    Ops,
+    Numeric,
+    SchedFlags,
+    Check,
+    Replace,
+    SyncId,
+    SyncMaxlen,
+    McastInterface,
+    McastGroup,
+    McastPort,
+    McastTtl,
+}
+
+/// The sections of `--help`, in print order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HelpSection {
+    Commands,
+    VirtualService,
+    Options,
+    DaemonOptions,
+}
+
+/// One popt table entry.
+#[derive(Debug)]
+pub struct OptionSpec {
+    pub long: &'static str,
+    pub short: Option<char>,
+    pub arg: ArgKind,
+    pub action: Action,
+    /// Where and how `--help` shows it (exact ipvsadm layout), if at all.
+    pub help: Option<(HelpSection, &'static str)>,
+    /// Argument placeholder used by completions and the man page check.
+    pub value_name: Option<&'static str>,
+}
+
+const fn spec(
+    long: &'static str,
+    short: Option<char>,
+    arg: ArgKind,
+    action: Action,
+    help: Option<(HelpSection, &'static str)>,
+    value_name: Option<&'static str>,
+) -> OptionSpec {
+    OptionSpec {
+        long,
+        short,
+        arg,
+        action,
+        help,
+        value_name,
+    }
+}
+
+use Action as A;
+use ArgKind::{None as Flag, Optional, Required};
+use CommandKind as C;
+use HelpSection::{Commands, DaemonOptions, Options, VirtualService};
+
+/// Every spelling, in `--help` order. popt matches the first entry with the
+/// long name or short letter; `--list` appears twice as in ipvsadm (`-L`, `-l`).
+#[rustfmt::skip]
+pub const OPTIONS: &[OptionSpec] = &[
+    spec("add-service", Some('A'), Flag, A::Command(C::AddService), Some((Commands, "  --add-service     -A        add virtual service with options")), None),
+    spec("edit-service", Some('E'), Flag, A::Command(C::EditService), Some((Commands, "  --edit-service    -E        edit virtual service with options")), None),
+    spec("delete-service", Some('D'), Flag, A::Command(C::DeleteService), Some((Commands, "  --delete-service  -D        delete virtual service")), None),
+    spec("clear", Some('C'), Flag, A::Command(C::Flush), Some((Commands, "  --clear           -C        clear the whole table")), None),
+    spec("restore", Some('R'), Flag, A::Command(C::Restore), Some((Commands, "  --restore         -R        restore rules from stdin")), None),
+    spec("save", Some('S'), Flag, A::Command(C::Save), Some((Commands, "  --save            -S        save rules to stdout")), None),
+    spec("add-server", Some('a'), Flag, A::Command(C::AddServer), Some((Commands, "  --add-server      -a        add real server with options")), None),
+    spec("edit-server", Some('e'), Flag, A::Command(C::EditServer), Some((Commands, "  --edit-server     -e        edit real server with options")), None),
+    spec("delete-server", Some('d'), Flag, A::Command(C::DeleteServer), Some((Commands, "  --delete-server   -d        delete real server")), None),
+    spec("list", Some('L'), Flag, A::Command(C::List), Some((Commands, "  --list            -L|-l     list the table")), None),
+    spec("list", Some('l'), Flag, A::Command(C::List), None, None),
+    spec("zero", Some('Z'), Flag, A::Command(C::Zero), Some((Commands, "  --zero            -Z        zero counters in a service or all services")), None),
+    spec("set", None, Flag, A::Command(C::SetTimeouts), Some((Commands, "  --set tcp tcpfin udp        set connection timeout values")), None),
+    spec("start-daemon", None, Required, A::Command(C::StartDaemon), Some((Commands, "  --start-daemon              start connection sync daemon")), Some("master|backup")),
+    spec("stop-daemon", None, Required, A::Command(C::StopDaemon), Some((Commands, "  --stop-daemon               stop connection sync daemon")), Some("master|backup")),
+    spec("help", Some('h'), Flag, A::Help, Some((Commands, "  --help            -h        display this help message")), None),
+    spec("version", Some('v'), Flag, A::Version, None, None),
+    spec("tcp-service", Some('t'), Required, A::TcpService, Some((VirtualService, "  --tcp-service|-t  service-address   service-address is host[:port]")), Some("service-address")),
+    spec("udp-service", Some('u'), Required, A::UdpService, Some((VirtualService, "  --udp-service|-u  service-address   service-address is host[:port]")), Some("service-address")),
+    spec("sctp-service", None, Required, A::SctpService, Some((VirtualService, "  --sctp-service    service-address   service-address is host[:port]")), Some("service-address")),
+    spec("fwmark-service", Some('f'), Required, A::FwmarkService, Some((VirtualService, "  --fwmark-service|-f fwmark          fwmark is an integer greater than zero")), Some("fwmark")),
+    spec("ipv6", Some('6'), Flag, A::Ipv6, Some((Options, "  --ipv6         -6                   fwmark entry uses IPv6")), None),
+    spec("scheduler", Some('s'), Required, A::Scheduler, Some((Options, "  --scheduler    -s scheduler         one of rr|wrr|lc|wlc|lblc|lblcr|dh|sh|sed|nq|fo|ovf|mh,\n                                      the default scheduler is wlc.")), Some("scheduler")),
+    spec("pe", None, Required, A::Pe, Some((Options, "  --pe            engine              alternate persistence engine may be sip,\n                                      not set by default.")), Some("engine")),
+    spec("persistent", Some('p'), Optional, A::Persistent, Some((Options, "  --persistent   -p [timeout]         persistent service")), Some("timeout")),
+    spec("netmask", Some('M'), Required, A::Netmask, Some((Options, "  --netmask      -M netmask           persistent granularity mask")), Some("netmask")),
+    spec("real-server", Some('r'), Required, A::RealServer, Some((Options, "  --real-server  -r server-address    server-address is host (and port)")), Some("server-address")),
+    spec("gatewaying", Some('g'), Flag, A::Gatewaying, Some((Options, "  --gatewaying   -g                   gatewaying (direct routing) (default)")), None),
+    spec("ipip", Some('i'), Flag, A::Ipip, Some((Options, "  --ipip         -i                   ipip encapsulation (tunneling)")), None),
+    spec("masquerading", Some('m'), Flag, A::Masquerading, Some((Options, "  --masquerading -m                   masquerading (NAT)")), None),
+    spec("tun-type", None, Required, A::TunType, Some((Options, "  --tun-type      type                one of ipip|gue|gre,\n                                      the default tunnel type is ipip.")), Some("type")),
+    spec("tun-port", None, Required, A::TunPort, Some((Options, "  --tun-port      port                tunnel destination port")), Some("port")),
+    spec("tun-nocsum", None, Flag, A::TunNoCsum, Some((Options, "  --tun-nocsum                        tunnel encapsulation without checksum")), None),
+    spec("tun-csum", None, Flag, A::TunCsum, Some((Options, "  --tun-csum                          tunnel encapsulation with checksum")), None),
+    spec("tun-remcsum", None, Flag, A::TunRemCsum, Some((Options, "  --tun-remcsum                       tunnel encapsulation with remote checksum")), None),
+    spec("weight", Some('w'), Required, A::Weight, Some((Options, "  --weight       -w weight            capacity of real server")), Some("weight")),
+    spec("u-threshold", Some('x'), Required, A::UThreshold, Some((Options, "  --u-threshold  -x uthreshold        upper threshold of connections")), Some("uthreshold")),
+    spec("l-threshold", Some('y'), Required, A::LThreshold, Some((Options, "  --l-threshold  -y lthreshold        lower threshold of connections")), Some("lthreshold")),
+    spec("connection", Some('c'), Flag, A::Connection, Some((Options, "  --connection   -c                   output of current IPVS connections")), None),
+    spec("timeout", None, Flag, A::Timeout, Some((Options, "  --timeout                           output of timeout (tcp tcpfin udp)")), None),
+    spec("daemon", None, Flag, A::Daemon, Some((Options, "  --daemon                            output of daemon information")), None),
+    spec("stats", None, Flag, A::Stats, Some((Options, "  --stats                             output of statistics information")), None),
+    spec("rate", None, Flag, A::Rate, Some((Options, "  --rate                              output of rate information")), None),
+    spec("exact", Some('X'), Flag, A::Exact, Some((Options, "  --exact                             expand numbers (display exact values)")), None),
+    spec("thresholds", None, Flag, A::Thresholds, Some((Options, "  --thresholds                        output of thresholds information")), None),
+    spec("persistent-conn", None, Flag, A::PersistentConn, Some((Options, "  --persistent-conn                   output of persistent connection info")), None),
+    spec("tun-info", None, Flag, A::TunInfo, Some((Options, "  --tun-info                          output of tunnel information")), None),
+    spec("orphans", None, Flag, A::Orphans, Some((Options, "  --orphans                           list only virtual services that have no\n                                      real server or only weight-0 ones")), None),
+    spec("json", None, Flag, A::Json, Some((Options, "  --json                              output the listing as one JSON document")), None),
+    spec("nosort", None, Flag, A::NoSort, Some((Options, "  --nosort                            disable sorting output of service/server entries")), None),
+    spec("sort", None, Flag, A::Sort, Some((Options, "  --sort                              does nothing, for backwards compatibility")), None),
+    spec("ops", Some('o'), Flag, A::Ops, Some((Options, "  --ops          -o                   one-packet scheduling")), None),
+    spec("numeric", Some('n'), Flag, A::Numeric, Some((Options, "  --numeric      -n                   numeric output of addresses and ports")), None),
+    spec("sched-flags", Some('b'), Required, A::SchedFlags, Some((Options, "  --sched-flags  -b flags             scheduler flags (comma-separated)")), Some("flags")),
+    spec("check", None, Flag, A::Check, Some((Options, "  --check                             with -R: validate the input, apply nothing")), None),
+    spec("replace", None, Flag, A::Replace, Some((Options, "  --replace                           with -R: make the table equal to the input")), None),
+    spec("syncid", None, Required, A::SyncId, Some((DaemonOptions, "  --syncid sid                        syncid for connection sync (default=255)")), Some("sid")),
+    spec("sync-maxlen", None, Required, A::SyncMaxlen, Some((DaemonOptions, "  --sync-maxlen length                Max sync message length (default=1472)")), Some("length")),
+    spec("mcast-interface", None, Required, A::McastInterface, Some((DaemonOptions, "  --mcast-interface interface         multicast interface for connection sync")), Some("interface")),
+    spec("mcast-group", None, Required, A::McastGroup, Some((DaemonOptions, "  --mcast-group address               IPv4/IPv6 group (default=224.0.0.81)")), Some("address")),
+    spec("mcast-port", None, Required, A::McastPort, Some((DaemonOptions, "  --mcast-port port                   UDP port (default=8848)")), Some("port")),
+    spec("mcast-ttl", None, Required, A::McastTtl, Some((DaemonOptions, "  --mcast-ttl ttl                     Multicast TTL (default=1)")), Some("ttl")),
+];
+
+/// popt's `findOption` for `--name`: exact match only (no abbreviations).
+pub fn find_long(name: &str) -> Option<&'static OptionSpec> {
+    OPTIONS.iter().find(|o| o.long == name)
+}
+
+/// popt's `findOption` for a short letter.
+pub fn find_short(letter: char) -> Option<&'static OptionSpec> {
+    OPTIONS.iter().find(|o| o.short == Some(letter))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matrix_rows_are_in_bit_order_and_complete() {
+        for (i, row) in OPT_BITS.iter().enumerate() {
+            assert_eq!(row.opt.index(), i, "{}", row.name);
+            assert_eq!(row.legality.len(), 14, "{}", row.name);
+            assert!(
+                row.legality.bytes().all(|c| b"+x1.".contains(&c)),
+                "{}",
+                row.name
+            );
+        }
+    }
+
+    #[test]
+    fn spellings_are_unique_except_list() {
+        for (i, a) in OPTIONS.iter().enumerate() {
+            for b in &OPTIONS[i + 1..] {
+                if a.long != "list" {
+                    assert_ne!(a.long, b.long);
+                }
+                if a.short.is_some() {
+                    assert_ne!(a.short, b.short, "{}", a.long);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn matrix_spot_checks_from_ipvsadm() {
+        assert_eq!(Opt::Numeric.legality(CommandKind::Save), b'.');
+        assert_eq!(Opt::ServiceAddress.legality(CommandKind::Zero), b'.');
+        assert_eq!(Opt::SyncId.legality(CommandKind::List), b'.');
+        assert_eq!(Opt::SyncId.legality(CommandKind::StopDaemon), b'.');
+        assert_eq!(Opt::McastInterface.legality(CommandKind::StopDaemon), b'x');
+        assert_eq!(Opt::RealServer.legality(CommandKind::DeleteServer), b'+');
+        assert_eq!(Opt::Weight.legality(CommandKind::DeleteServer), b'x');
+    }
+}

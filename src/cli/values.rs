@@ -1,0 +1,168 @@
+//! Option values as ipvsadm reads them: C `strtol`/`atoi` numbers (leading
+//! blanks, a sign, leading zeros), comma lists, and the tokens of a restore
+//! line. Written with nom so the rules read as grammar, not index juggling.
+
+use nom::bytes::complete::{take_while, take_while1};
+use nom::character::complete::one_of;
+use nom::combinator::opt;
+use nom::IResult;
+use nom::Parser;
+
+/// C `isspace` in the "C" locale.
+fn is_c_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r')
+}
+
+/// What `strtol(s, &end, 10)` sees: the value (saturated like strtol),
+/// whether it overflowed (ERANGE), and the text after the number; None when
+/// no digit was consumed.
+struct CLong<'a> {
+    value: i64,
+    overflow: bool,
+    rest: &'a str,
+}
+
+fn c_long_parts(input: &str) -> IResult<&str, (Option<char>, &str)> {
+    let (input, _) = take_while(is_c_space)(input)?;
+    (opt(one_of("+-")), take_while1(|c: char| c.is_ascii_digit())).parse(input)
+}
+
+fn strtol(s: &str) -> Option<CLong<'_>> {
+    let (rest, (sign, digits)) = c_long_parts(s).ok()?;
+    let negative = sign == Some('-');
+    let mut value: i64 = 0;
+    let mut overflow = false;
+    for d in digits.bytes() {
+        let digit = i64::from(d - b'0');
+        let next = value.checked_mul(10).and_then(|v| {
+            if negative {
+                v.checked_sub(digit)
+            } else {
+                v.checked_add(digit)
+            }
+        });
+        match next {
+            Some(v) => value = v,
+            None => {
+                overflow = true;
+                value = if negative { i64::MIN } else { i64::MAX };
+                break;
+            }
+        }
+    }
+    Some(CLong {
+        value,
+        overflow,
+        rest,
+    })
+}
+
+/// ipvsadm's `string_to_number(s, min, max)`: a whole-string decimal number
+/// in range, else None.
+pub fn string_to_number(s: &str, min: i64, max: i64) -> Option<i64> {
+    let n = strtol(s)?;
+    (n.rest.is_empty() && !n.overflow && (min..=max).contains(&n.value)).then_some(n.value)
+}
+
+/// ipvsadm's `parse_fwmark`: 1..=4294967295, whole string.
+pub fn parse_fwmark(s: &str) -> Option<u32> {
+    let n = strtol(s)?;
+    if !n.rest.is_empty() || n.overflow || n.value <= 0 {
+        return None;
+    }
+    u32::try_from(n.value).ok()
+}
+
+/// C `atoi`: `(int) strtol(s, NULL, 10)`, garbage after the number ignored,
+/// 0 when there is no number. The truncation to `int` is C's, kept on purpose
+/// (ipvsadm reads IPv6 netmasks with it).
+pub fn atoi(s: &str) -> i32 {
+    strtol(s).map_or(0, |n| n.value as i32)
+}
+
+/// The items of a `-b` list, as `strtok(arg, ",")` yields them (empty items skipped).
+pub fn comma_items(s: &str) -> impl Iterator<Item = &str> {
+    s.split(',').filter(|item| !item.is_empty())
+}
+
+/// One line of a restore input split into tokens: maximal runs of characters
+/// other than space, TAB, CR and LF (ipvsadm's config_stream).
+pub fn restore_tokens(line: &str) -> Vec<&str> {
+    fn separator(c: char) -> bool {
+        matches!(c, ' ' | '\t' | '\r' | '\n')
+    }
+    fn token(input: &str) -> IResult<&str, &str> {
+        let (input, _) = take_while(separator)(input)?;
+        take_while1(|c| !separator(c))(input)
+    }
+    let mut tokens = Vec::new();
+    let mut input = line;
+    while let Ok((rest, t)) = token(input) {
+        tokens.push(t);
+        input = rest;
+    }
+    tokens
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strtol_rules_of_string_to_number() {
+        assert_eq!(string_to_number("5", 0, 10), Some(5));
+        assert_eq!(string_to_number("+5", 0, 10), Some(5));
+        assert_eq!(string_to_number(" 5", 0, 10), Some(5));
+        assert_eq!(string_to_number("010", 0, 65535), Some(10));
+        assert_eq!(string_to_number("0080", 0, 65535), Some(80));
+        assert_eq!(string_to_number("-1", 0, 10), None);
+        assert_eq!(string_to_number("1x", 0, 10), None);
+        assert_eq!(string_to_number("0x10", 0, 100), None);
+        assert_eq!(string_to_number("", 0, 10), None);
+        assert_eq!(string_to_number(" ", 0, 10), None);
+        assert_eq!(string_to_number("5 ", 0, 10), None);
+        assert_eq!(
+            string_to_number("2147483647", 0, 2147483647),
+            Some(2147483647)
+        );
+        assert_eq!(string_to_number("2147483648", 0, 2147483647), None);
+        assert_eq!(string_to_number("99999999999999999999", 0, i64::MAX), None);
+    }
+
+    #[test]
+    fn fwmarks() {
+        assert_eq!(parse_fwmark("1"), Some(1));
+        assert_eq!(parse_fwmark("+7"), Some(7));
+        assert_eq!(parse_fwmark("4294967295"), Some(u32::MAX));
+        assert_eq!(parse_fwmark("4294967296"), None);
+        assert_eq!(parse_fwmark("0"), None);
+        assert_eq!(parse_fwmark("-3"), None);
+        assert_eq!(parse_fwmark("abc"), None);
+    }
+
+    #[test]
+    fn atoi_ignores_trailing_garbage_and_truncates_like_c() {
+        assert_eq!(atoi("64abc"), 64);
+        assert_eq!(atoi("abc"), 0);
+        assert_eq!(atoi(" -3"), -3);
+        assert_eq!(atoi("4294967297"), 1);
+    }
+
+    #[test]
+    fn sched_flag_items_skip_empty_ones() {
+        assert_eq!(
+            comma_items("flag-1,,flag-2").collect::<Vec<_>>(),
+            ["flag-1", "flag-2"]
+        );
+        assert_eq!(comma_items(",").count(), 0);
+    }
+
+    #[test]
+    fn restore_lines_split_on_blanks_and_crlf() {
+        assert_eq!(
+            restore_tokens("  -A\t-t  1.2.3.4:80 \r\n"),
+            ["-A", "-t", "1.2.3.4:80"]
+        );
+        assert!(restore_tokens(" \t\r\n").is_empty());
+    }
+}

@@ -1,0 +1,262 @@
+//! The C library's resolver and address parsers, which ipvsadm's behaviour is
+//! defined by (`inet_aton`'s odd forms, `gethostbyname`'s first address,
+//! `getservbyname` for a protocol). The only `unsafe` code in the project.
+#![allow(unsafe_code)]
+
+use std::ffi::{CStr, CString};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::os::raw::{c_char, c_int, c_void};
+
+extern "C" {
+    fn inet_aton(cp: *const c_char, inp: *mut u32) -> c_int;
+    fn inet_pton(af: c_int, src: *const c_char, dst: *mut c_void) -> c_int;
+    fn gethostbyname_r(
+        name: *const c_char,
+        ret: *mut libc::hostent,
+        buf: *mut c_char,
+        buflen: libc::size_t,
+        result: *mut *mut libc::hostent,
+        h_errnop: *mut c_int,
+    ) -> c_int;
+    fn gethostbyaddr_r(
+        addr: *const c_void,
+        len: libc::socklen_t,
+        kind: c_int,
+        ret: *mut libc::hostent,
+        buf: *mut c_char,
+        buflen: libc::size_t,
+        result: *mut *mut libc::hostent,
+        h_errnop: *mut c_int,
+    ) -> c_int;
+    fn getservbyname_r(
+        name: *const c_char,
+        proto: *const c_char,
+        ret: *mut libc::servent,
+        buf: *mut c_char,
+        buflen: libc::size_t,
+        result: *mut *mut libc::servent,
+    ) -> c_int;
+    fn getservbyport_r(
+        port: c_int,
+        proto: *const c_char,
+        ret: *mut libc::servent,
+        buf: *mut c_char,
+        buflen: libc::size_t,
+        result: *mut *mut libc::servent,
+    ) -> c_int;
+}
+
+/// C strings end at the first NUL; argv words and restore tokens are C strings in ipvsadm.
+fn c_string(s: &str) -> CString {
+    let end = s.find('\0').unwrap_or(s.len());
+    CString::new(&s[..end]).expect("no interior NUL after truncation")
+}
+
+/// Retry a `*_r` call with a larger buffer while it reports ERANGE.
+fn with_buffer<T>(mut call: impl FnMut(&mut [c_char]) -> Result<Option<T>, c_int>) -> Option<T> {
+    let mut size = 1024;
+    loop {
+        let mut buf = vec![0 as c_char; size];
+        match call(&mut buf) {
+            Ok(found) => return found,
+            Err(libc::ERANGE) if size < 1 << 20 => size *= 4,
+            Err(_) => return None,
+        }
+    }
+}
+
+/// glibc `inet_aton`: accepts `10.1`, `167772161`, `0x0a000001`, octal parts,
+/// and ignores anything after a whitespace character.
+pub fn parse_inet_aton(s: &str) -> Option<Ipv4Addr> {
+    let c = c_string(s);
+    let mut out: u32 = 0;
+    // SAFETY: `c` is a valid NUL-terminated string and `out` a valid in_addr.
+    let ok = unsafe { inet_aton(c.as_ptr(), &mut out) };
+    (ok != 0).then(|| Ipv4Addr::from(u32::from_be(out)))
+}
+
+/// glibc `inet_pton(AF_INET, ...)`: strict dotted quad.
+pub fn parse_inet_pton4(s: &str) -> Option<Ipv4Addr> {
+    let c = c_string(s);
+    let mut out = [0u8; 4];
+    // SAFETY: valid string, 4-byte destination as AF_INET requires.
+    let ok = unsafe { inet_pton(libc::AF_INET, c.as_ptr(), out.as_mut_ptr().cast()) };
+    (ok > 0).then(|| Ipv4Addr::from(out))
+}
+
+/// glibc `inet_pton(AF_INET6, ...)`.
+pub fn parse_inet_pton6(s: &str) -> Option<Ipv6Addr> {
+    let c = c_string(s);
+    let mut out = [0u8; 16];
+    // SAFETY: valid string, 16-byte destination as AF_INET6 requires.
+    let ok = unsafe { inet_pton(libc::AF_INET6, c.as_ptr(), out.as_mut_ptr().cast()) };
+    (ok > 0).then(|| Ipv6Addr::from(out))
+}
+
+/// `gethostbyname()`: the first IPv4 address of a host name (ipvsadm's `host_to_addr`).
+pub fn resolve_host_v4(name: &str) -> Option<Ipv4Addr> {
+    let c = c_string(name);
+    with_buffer(|buf| {
+        // SAFETY: all pointers refer to live, correctly sized storage; the
+        // result points into `buf`, which outlives its use below.
+        unsafe {
+            let mut ent: libc::hostent = std::mem::zeroed();
+            let mut result: *mut libc::hostent = std::ptr::null_mut();
+            let mut h_errno: c_int = 0;
+            let rc = gethostbyname_r(
+                c.as_ptr(),
+                &mut ent,
+                buf.as_mut_ptr(),
+                buf.len(),
+                &mut result,
+                &mut h_errno,
+            );
+            if rc != 0 {
+                return Err(rc);
+            }
+            if result.is_null()
+                || ent.h_addrtype != libc::AF_INET
+                || ent.h_addr_list.is_null()
+                || (*ent.h_addr_list).is_null()
+            {
+                return Ok(None);
+            }
+            let mut octets = [0u8; 4];
+            std::ptr::copy_nonoverlapping((*ent.h_addr_list).cast::<u8>(), octets.as_mut_ptr(), 4);
+            Ok(Some(Ipv4Addr::from(octets)))
+        }
+    })
+}
+
+/// `gethostbyaddr()`: the official name of an address, if the resolver knows one.
+pub fn host_name(addr: IpAddr) -> Option<String> {
+    let (bytes, family): (Vec<u8>, c_int) = match addr {
+        IpAddr::V4(a) => (a.octets().to_vec(), libc::AF_INET),
+        IpAddr::V6(a) => (a.octets().to_vec(), libc::AF_INET6),
+    };
+    with_buffer(|buf| {
+        // SAFETY: as above; the name is copied out before `buf` is dropped.
+        unsafe {
+            let mut ent: libc::hostent = std::mem::zeroed();
+            let mut result: *mut libc::hostent = std::ptr::null_mut();
+            let mut h_errno: c_int = 0;
+            let rc = gethostbyaddr_r(
+                bytes.as_ptr().cast(),
+                bytes.len() as libc::socklen_t,
+                family,
+                &mut ent,
+                buf.as_mut_ptr(),
+                buf.len(),
+                &mut result,
+                &mut h_errno,
+            );
+            if rc != 0 {
+                return Err(rc);
+            }
+            if result.is_null() || ent.h_name.is_null() {
+                return Ok(None);
+            }
+            Ok(Some(
+                CStr::from_ptr(ent.h_name).to_string_lossy().into_owned(),
+            ))
+        }
+    })
+}
+
+/// `getservbyname(name, proto)`: a port number from the services database.
+pub fn service_port(name: &str, proto: &str) -> Option<u16> {
+    let c = c_string(name);
+    let p = c_string(proto);
+    with_buffer(|buf| {
+        // SAFETY: valid strings and storage; s_port is read before `buf` is dropped.
+        unsafe {
+            let mut ent: libc::servent = std::mem::zeroed();
+            let mut result: *mut libc::servent = std::ptr::null_mut();
+            let rc = getservbyname_r(
+                c.as_ptr(),
+                p.as_ptr(),
+                &mut ent,
+                buf.as_mut_ptr(),
+                buf.len(),
+                &mut result,
+            );
+            if rc != 0 {
+                return Err(rc);
+            }
+            if result.is_null() {
+                return Ok(None);
+            }
+            Ok(Some(u16::from_be(ent.s_port as u16)))
+        }
+    })
+}
+
+/// `getservbyport(port, proto)`: the service name of a port.
+pub fn service_name(port: u16, proto: &str) -> Option<String> {
+    let p = c_string(proto);
+    with_buffer(|buf| {
+        // SAFETY: valid strings and storage; the name is copied out before `buf` is dropped.
+        unsafe {
+            let mut ent: libc::servent = std::mem::zeroed();
+            let mut result: *mut libc::servent = std::ptr::null_mut();
+            let rc = getservbyport_r(
+                c_int::from(port.to_be()),
+                p.as_ptr(),
+                &mut ent,
+                buf.as_mut_ptr(),
+                buf.len(),
+                &mut result,
+            );
+            if rc != 0 {
+                return Err(rc);
+            }
+            if result.is_null() || ent.s_name.is_null() {
+                return Ok(None);
+            }
+            Ok(Some(
+                CStr::from_ptr(ent.s_name).to_string_lossy().into_owned(),
+            ))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inet_aton_accepts_the_classic_forms() {
+        let want = Some(Ipv4Addr::new(10, 0, 0, 1));
+        assert_eq!(parse_inet_aton("10.0.0.1"), want);
+        assert_eq!(parse_inet_aton("10.1"), want);
+        assert_eq!(parse_inet_aton("167772161"), want);
+        assert_eq!(parse_inet_aton("0x0a000001"), want);
+        assert_eq!(parse_inet_aton("012.0.0.01"), want);
+        assert_eq!(parse_inet_aton("24"), Some(Ipv4Addr::new(0, 0, 0, 24)));
+        assert_eq!(parse_inet_aton("1.2.3.4.5"), None);
+        assert_eq!(parse_inet_aton("1.2.3.256"), None);
+        assert_eq!(parse_inet_aton(""), None);
+    }
+
+    #[test]
+    fn inet_pton_is_strict() {
+        assert_eq!(
+            parse_inet_pton4("224.0.0.81"),
+            Some(Ipv4Addr::new(224, 0, 0, 81))
+        );
+        assert_eq!(parse_inet_pton4("10.1"), None);
+        assert_eq!(parse_inet_pton6("::1"), Some(Ipv6Addr::LOCALHOST));
+        assert_eq!(parse_inet_pton6("1.2.3.4"), None);
+    }
+
+    #[test]
+    fn services_database_lookups_depend_on_the_protocol() {
+        // netbase's /etc/services (installed by .ci/run): http is 80/tcp only.
+        assert_eq!(service_port("http", "tcp"), Some(80));
+        assert_eq!(service_port("domain", "udp"), Some(53));
+        assert_eq!(service_port("http-alt", "udp"), None);
+        assert_eq!(service_port("no-such-service", "tcp"), None);
+        assert_eq!(service_name(80, "tcp").as_deref(), Some("http"));
+        assert_eq!(resolve_host_v4("1.2.3.4"), Some(Ipv4Addr::new(1, 2, 3, 4)));
+    }
+}
