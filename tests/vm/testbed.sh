@@ -10,6 +10,7 @@
 #     --ipvsadm-rs PATH   binary to install as /usr/sbin/ipvsadm-rs (default: none)
 #     --timeout SECONDS   wall-clock limit for the whole VM run (default 900)
 #     --memory MB         guest memory (default 512)
+#     --smp N             virtual CPUs (default 2; TCG runs them on separate host threads)
 #
 # Inside the VM: SCRIPT runs with cwd /work, $RESULTS is an empty folder whose
 # content is copied back to OUTDIR/results, and /testbed/lib.sh offers helpers
@@ -216,12 +217,13 @@ prepare() {
 }
 
 run() {
-    local rs="" timeout=900 memory=512
+    local rs="" timeout=900 memory=512 smp=2
     while [ $# -gt 0 ]; do
         case "$1" in
             --ipvsadm-rs) rs=$2; shift 2 ;;
             --timeout) timeout=$2; shift 2 ;;
             --memory) memory=$2; shift 2 ;;
+            --smp) smp=$2; shift 2 ;;
             *) break ;;
         esac
     done
@@ -245,7 +247,7 @@ run() {
     (cd "$work/root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/overlay.cpio.gz"
     cat "$base" "$work/overlay.cpio.gz" > "$work/initrd.gz"
     local rc=0
-    timeout --kill-after=10 "$timeout" qemu-system-x86_64 -accel tcg -m "$memory" -smp 1 \
+    timeout --kill-after=10 "$timeout" qemu-system-x86_64 -accel tcg -m "$memory" -smp "$smp" \
         -display none -no-reboot -nic none -monitor none \
         -serial "file:$out/console.log" -serial "file:$work/results.b64" \
         -kernel "$CACHE/kernel/vmlinuz" -initrd "$work/initrd.gz" \
