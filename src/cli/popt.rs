@@ -172,13 +172,13 @@ impl<'a> Scanner<'a> {
 mod tests {
     use super::*;
 
-    fn scan(
-        line: &str,
-    ) -> (
+    type Scanned = (
         Vec<(String, Option<String>)>,
         Option<PoptFailure>,
         Vec<String>,
-    ) {
+    );
+
+    fn scan(line: &str) -> Scanned {
         let words: Vec<String> = line
             .split(' ')
             .filter(|w| !w.is_empty())
