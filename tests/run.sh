@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The whole test suite: unit tests (no kernel, seconds) and the differential
+# tests against the reference ipvsadm on a real IPVS kernel in the QEMU test
+# bed (installs its own prerequisites and caches the kernel on first use).
+# Extra arguments go to `cargo test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# The services database (netbase) backs port-name tests; Debian has it by default.
+if [ ! -f /etc/services ]; then
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq netbase
+fi
+command -v cargo >/dev/null || {
+    echo "tests/run.sh: cargo not found; install a Rust toolchain (https://rustup.rs), 1.85 or newer" >&2
+    exit 1
+}
+bash tests/vm/testbed.sh prepare >/dev/null
+cargo test --release --all-targets "$@"
