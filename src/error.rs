@@ -34,6 +34,79 @@ pub enum Error {
     Invalid(String),
     /// An operation this build cannot carry out yet; exit 1.
     Unsupported(String),
+    /// ipvsadm's start-up failure (no IPVS, not root): exit 2.
+    Init { errno: i32 },
+    /// The kernel refused an operation: ipvsadm's text for the errno.
+    Kernel { op: KernelOp, errno: i32 },
+    /// A failure without a kernel errno (no reply in time, a malformed
+    /// reply): our own text, the operation's exit status.
+    Netlink { op: KernelOp, detail: String },
+    /// A failure ipvsadm reports with its status only (`-L --timeout`,
+    /// `-L --daemon`).
+    Silent { status: u8 },
+}
+
+/// The kernel operation an error belongs to: it selects ipvsadm's message
+/// for an errno and the exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KernelOp {
+    AddService,
+    EditService,
+    DeleteService,
+    Flush,
+    Zero,
+    AddServer,
+    EditServer,
+    DeleteServer,
+    SetTimeouts,
+    StartDaemon,
+    StopDaemon,
+    /// reading the table (service dump, real-server dump, one service)
+    List,
+}
+
+impl KernelOp {
+    /// Listing failures exit 1; failed changes exit 255 (ipvsadm's `-1`).
+    pub fn exit_status(self) -> u8 {
+        match self {
+            KernelOp::List => 1,
+            _ => 255,
+        }
+    }
+}
+
+/// ipvsadm's `ipvs_strerror`: operation-specific texts first, then generic
+/// ones, then the C library's.
+pub fn ipvs_strerror(op: Option<KernelOp>, errno: i32) -> String {
+    use KernelOp::*;
+    let specific = match (op, errno) {
+        (Some(AddService), libc::EEXIST) => Some("Service already exists"),
+        (Some(AddService | EditService), libc::ENOENT) => {
+            Some("Scheduler or persistence engine not found")
+        }
+        (Some(EditService | DeleteService | Zero | List), libc::ESRCH) => Some("No such service"),
+        (Some(AddServer | EditServer | DeleteServer), libc::ESRCH) => Some("Service not defined"),
+        (Some(AddServer), libc::EEXIST) => Some("Destination already exists"),
+        (Some(EditServer | DeleteServer), libc::ENOENT) => Some("No such destination"),
+        (Some(StartDaemon), libc::EEXIST) => Some("Daemon has already run"),
+        (Some(StopDaemon), libc::ESRCH) => Some("No daemon is running"),
+        _ => None,
+    };
+    let generic = match errno {
+        libc::EPERM => Some("Permission denied (you must be root)"),
+        libc::EINVAL => {
+            Some("Invalid operation.  Possibly wrong module version, address not unicast, ...")
+        }
+        libc::ENOPROTOOPT => Some("Protocol not available"),
+        libc::ENOMEM => Some("Memory allocation problem"),
+        libc::EOPNOTSUPP => Some("Operation not supported with IPv6"),
+        libc::EAFNOSUPPORT => Some("Operation not supported with specified address family"),
+        libc::EMSGSIZE => Some("Module is wrong version"),
+        _ => None,
+    };
+    specific
+        .or(generic)
+        .map_or_else(|| crate::sys::strerror(errno), str::to_string)
 }
 
 impl Error {
@@ -45,8 +118,10 @@ impl Error {
     pub fn exit_status(&self) -> u8 {
         match self {
             Error::TryHelp { .. } | Error::Popt { .. } => 255,
-            Error::Invalid(_) => 2,
+            Error::Invalid(_) | Error::Init { .. } => 2,
             Error::Unsupported(_) => 1,
+            Error::Kernel { op, .. } | Error::Netlink { op, .. } => op.exit_status(),
+            Error::Silent { status } => *status,
         }
     }
 }
@@ -61,6 +136,14 @@ impl fmt::Display for Error {
             Error::Popt { word, kind } => write!(f, "{word}: {}", kind.text()),
             Error::Invalid(message) => f.write_str(message),
             Error::Unsupported(message) => f.write_str(message),
+            Error::Init { errno } => write!(
+                f,
+                "Can't initialize ipvs: {}\nAre you sure that IP Virtual Server is built in the kernel or as module?",
+                ipvs_strerror(None, *errno)
+            ),
+            Error::Kernel { op, errno } => f.write_str(&ipvs_strerror(Some(*op), *errno)),
+            Error::Netlink { detail, .. } => write!(f, "ipvsadm-rs: {detail}"),
+            Error::Silent { .. } => Ok(()),
         }
     }
 }
@@ -88,5 +171,52 @@ mod tests {
         assert_eq!(e.to_string(), "--bogus: unknown option");
         assert_eq!(e.exit_status(), 255);
         assert_eq!(Error::invalid("illegal weight specified").exit_status(), 2);
+    }
+
+    #[test]
+    fn kernel_errors_use_ipvsadms_texts() {
+        let k = |op, errno| Error::Kernel { op, errno };
+        assert_eq!(
+            k(KernelOp::AddService, libc::EEXIST).to_string(),
+            "Service already exists"
+        );
+        assert_eq!(
+            k(KernelOp::AddServer, libc::ESRCH).to_string(),
+            "Service not defined"
+        );
+        assert_eq!(
+            k(KernelOp::List, libc::ESRCH).to_string(),
+            "No such service"
+        );
+        assert_eq!(
+            k(KernelOp::StopDaemon, libc::ESRCH).to_string(),
+            "No daemon is running"
+        );
+        assert_eq!(
+            k(KernelOp::AddService, libc::ESRCH).to_string(),
+            "No such process"
+        );
+        assert_eq!(
+            k(KernelOp::EditService, libc::EEXIST).to_string(),
+            "File exists"
+        );
+        assert_eq!(
+            k(KernelOp::AddServer, libc::ERANGE).to_string(),
+            "Numerical result out of range"
+        );
+        assert_eq!(
+            k(KernelOp::Flush, libc::EPERM).to_string(),
+            "Permission denied (you must be root)"
+        );
+        assert_eq!(k(KernelOp::AddServer, libc::EEXIST).exit_status(), 255);
+        assert_eq!(k(KernelOp::List, libc::ESRCH).exit_status(), 1);
+        let init = Error::Init {
+            errno: libc::ENOPROTOOPT,
+        };
+        assert_eq!(
+            init.to_string(),
+            "Can't initialize ipvs: Protocol not available\nAre you sure that IP Virtual Server is built in the kernel or as module?"
+        );
+        assert_eq!(init.exit_status(), 2);
     }
 }

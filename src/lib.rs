@@ -4,5 +4,8 @@
 
 pub mod cli;
 pub mod error;
+pub mod exec;
 pub mod model;
+pub mod netlink;
+pub mod print;
 pub mod sys;

@@ -3,6 +3,7 @@
 
 use ipvsadm_rs::cli::{help, parse_command_line, Parsed};
 use ipvsadm_rs::error::Error;
+use ipvsadm_rs::exec::execute;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -16,10 +17,15 @@ fn run(program: &str, words: &[String]) -> anyhow::Result<ExitCode> {
             println!("{}", help::version_line());
             Ok(ExitCode::SUCCESS)
         }
-        Parsed::Run(command) => Err(Error::Unsupported(format!(
-            "{program}: the kernel backend is not built yet; parsed: {command:?}"
-        ))
-        .into()),
+        Parsed::Run(command) => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            let result = execute(&command, &mut out);
+            // Whatever was listed before a failure still goes out first.
+            let _ = out.flush();
+            result?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -31,6 +37,7 @@ fn main() -> ExitCode {
     match run(program, args.get(1..).unwrap_or(&[])) {
         Ok(code) => code,
         Err(err) => match err.downcast_ref::<Error>() {
+            Some(Error::Silent { status }) => ExitCode::from(*status),
             Some(typed) => {
                 eprintln!("{typed}");
                 ExitCode::from(typed.exit_status())

@@ -260,3 +260,61 @@ mod tests {
         assert_eq!(resolve_host_v4("1.2.3.4"), Some(Ipv4Addr::new(1, 2, 3, 4)));
     }
 }
+
+/// Wait until `fd` is readable or `timeout` passes (`poll(2)`); Ok(false) on timeout.
+pub fn wait_readable(
+    fd: std::os::unix::io::RawFd,
+    timeout: std::time::Duration,
+) -> std::io::Result<bool> {
+    let mut pfd = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let ms = c_int::try_from(timeout.as_millis()).unwrap_or(c_int::MAX);
+    loop {
+        // SAFETY: one valid pollfd, count 1.
+        let rc = unsafe { libc::poll(&mut pfd, 1, ms) };
+        if rc >= 0 {
+            return Ok(rc > 0);
+        }
+        let err = std::io::Error::last_os_error();
+        if err.kind() != std::io::ErrorKind::Interrupted {
+            return Err(err);
+        }
+    }
+}
+
+/// C `strerror()` text for an errno value, without Rust's " (os error N)".
+pub fn strerror(errno: i32) -> String {
+    let text = std::io::Error::from_raw_os_error(errno).to_string();
+    match text.rfind(" (os error ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
+extern "C" {
+    fn inet_ntop(
+        af: c_int,
+        src: *const c_void,
+        dst: *mut c_char,
+        size: libc::socklen_t,
+    ) -> *const c_char;
+}
+
+/// glibc `inet_ntop(AF_INET6, ...)`: its compression rules (e.g. `::1.2.3.4`
+/// for IPv4-compatible addresses) differ from Rust's `Display`.
+pub fn format_inet_ntop6(addr: &Ipv6Addr) -> String {
+    let octets = addr.octets();
+    let mut buf = [0 as c_char; 64];
+    // SAFETY: 16-byte source for AF_INET6, 64-byte destination (INET6_ADDRSTRLEN is 46).
+    let p = unsafe { inet_ntop(libc::AF_INET6, octets.as_ptr().cast(), buf.as_mut_ptr(), 64) };
+    if p.is_null() {
+        return addr.to_string();
+    }
+    // SAFETY: on success inet_ntop wrote a NUL-terminated string into `buf`.
+    unsafe { CStr::from_ptr(buf.as_ptr()) }
+        .to_string_lossy()
+        .into_owned()
+}

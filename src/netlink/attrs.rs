@@ -1,0 +1,415 @@
+//! The IPVS generic netlink vocabulary: commands and one typed enum per
+//! attribute space (`IPVS_CMD_ATTR_*`, `IPVS_SVC_ATTR_*`, `IPVS_DEST_ATTR_*`,
+//! `IPVS_DAEMON_ATTR_*`, `IPVS_STATS_ATTR_*`, `IPVS_INFO_ATTR_*`). Unknown
+//! attributes are kept as `Other`, so parse-then-emit is lossless.
+
+use super::wire::{Attr, AttrWriter, DecodeError};
+
+pub const FAMILY_NAME: &str = "IPVS";
+pub const GENL_VERSION: u8 = 1;
+
+/// `IPVS_CMD_*`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Cmd {
+    NewService = 1,
+    SetService = 2,
+    DelService = 3,
+    GetService = 4,
+    NewDest = 5,
+    SetDest = 6,
+    DelDest = 7,
+    GetDest = 8,
+    NewDaemon = 9,
+    DelDaemon = 10,
+    GetDaemon = 11,
+    SetConfig = 12,
+    GetConfig = 13,
+    SetInfo = 14,
+    GetInfo = 15,
+    Zero = 16,
+    Flush = 17,
+}
+
+/// `IPVS_STATS_ATTR_*`: 32-bit counters in `STATS` (bytes are 64-bit in
+/// both), all 64-bit in `STATS64`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatsAttr {
+    Conns(u64),
+    InPkts(u64),
+    OutPkts(u64),
+    InBytes(u64),
+    OutBytes(u64),
+    Cps(u64),
+    InPps(u64),
+    OutPps(u64),
+    InBps(u64),
+    OutBps(u64),
+    Pad(Vec<u8>),
+    Other(u16, Vec<u8>),
+}
+
+impl StatsAttr {
+    fn parse(a: &Attr<'_>, wide: bool) -> Result<StatsAttr, DecodeError> {
+        let counter = |a: &Attr<'_>| {
+            if wide {
+                a.u64()
+            } else {
+                a.u32().map(u64::from)
+            }
+        };
+        Ok(match a.kind {
+            1 => StatsAttr::Conns(counter(a)?),
+            2 => StatsAttr::InPkts(counter(a)?),
+            3 => StatsAttr::OutPkts(counter(a)?),
+            4 => StatsAttr::InBytes(a.u64()?),
+            5 => StatsAttr::OutBytes(a.u64()?),
+            6 => StatsAttr::Cps(counter(a)?),
+            7 => StatsAttr::InPps(counter(a)?),
+            8 => StatsAttr::OutPps(counter(a)?),
+            9 => StatsAttr::InBps(counter(a)?),
+            10 => StatsAttr::OutBps(counter(a)?),
+            11 => StatsAttr::Pad(a.payload.to_vec()),
+            kind => StatsAttr::Other(kind, a.payload.to_vec()),
+        })
+    }
+
+    fn emit(&self, w: &mut AttrWriter, wide: bool) {
+        let mut counter = |kind: u16, v: u64| {
+            if wide {
+                w.u64(kind, v);
+            } else {
+                w.u32(kind, v as u32);
+            }
+        };
+        match self {
+            StatsAttr::Conns(v) => counter(1, *v),
+            StatsAttr::InPkts(v) => counter(2, *v),
+            StatsAttr::OutPkts(v) => counter(3, *v),
+            StatsAttr::InBytes(v) => {
+                w.u64(4, *v);
+            }
+            StatsAttr::OutBytes(v) => {
+                w.u64(5, *v);
+            }
+            StatsAttr::Cps(v) => counter(6, *v),
+            StatsAttr::InPps(v) => counter(7, *v),
+            StatsAttr::OutPps(v) => counter(8, *v),
+            StatsAttr::InBps(v) => counter(9, *v),
+            StatsAttr::OutBps(v) => counter(10, *v),
+            StatsAttr::Pad(p) => {
+                w.bytes(11, p);
+            }
+            StatsAttr::Other(kind, p) => {
+                w.bytes(*kind, p);
+            }
+        }
+    }
+}
+
+fn parse_stats(a: &Attr<'_>, wide: bool) -> Result<Vec<StatsAttr>, DecodeError> {
+    a.nested()?
+        .iter()
+        .map(|s| StatsAttr::parse(s, wide))
+        .collect()
+}
+
+fn emit_stats(w: &mut AttrWriter, kind: u16, stats: &[StatsAttr], wide: bool) {
+    let mut inner = AttrWriter::new();
+    for s in stats {
+        s.emit(&mut inner, wide);
+    }
+    w.nested(kind, inner);
+}
+
+/// `IPVS_SVC_ATTR_*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServiceAttr {
+    Af(u16),
+    Protocol(u16),
+    /// `union nf_inet_addr`: IPv4 in the first 4 bytes
+    Addr([u8; 16]),
+    /// host order here; big-endian on the wire
+    Port(u16),
+    Fwmark(u32),
+    SchedName(String),
+    Flags {
+        flags: u32,
+        mask: u32,
+    },
+    Timeout(u32),
+    /// raw u32: an IPv4 mask as its network-order bytes, or an IPv6 prefix length
+    Netmask(u32),
+    Stats(Vec<StatsAttr>),
+    PeName(String),
+    Stats64(Vec<StatsAttr>),
+    Other(u16, Vec<u8>),
+}
+
+impl ServiceAttr {
+    pub fn parse(a: &Attr<'_>) -> Result<ServiceAttr, DecodeError> {
+        Ok(match a.kind {
+            1 => ServiceAttr::Af(a.u16()?),
+            2 => ServiceAttr::Protocol(a.u16()?),
+            3 => ServiceAttr::Addr(a.fixed::<16>()?),
+            4 => ServiceAttr::Port(a.be16()?),
+            5 => ServiceAttr::Fwmark(a.u32()?),
+            6 => ServiceAttr::SchedName(a.string()?),
+            7 => {
+                let b = a.fixed::<8>()?;
+                ServiceAttr::Flags {
+                    flags: u32::from_ne_bytes([b[0], b[1], b[2], b[3]]),
+                    mask: u32::from_ne_bytes([b[4], b[5], b[6], b[7]]),
+                }
+            }
+            8 => ServiceAttr::Timeout(a.u32()?),
+            9 => ServiceAttr::Netmask(a.u32()?),
+            10 => ServiceAttr::Stats(parse_stats(a, false)?),
+            11 => ServiceAttr::PeName(a.string()?),
+            12 => ServiceAttr::Stats64(parse_stats(a, true)?),
+            kind => ServiceAttr::Other(kind, a.payload.to_vec()),
+        })
+    }
+
+    pub fn emit(&self, w: &mut AttrWriter) {
+        match self {
+            ServiceAttr::Af(v) => w.u16(1, *v),
+            ServiceAttr::Protocol(v) => w.u16(2, *v),
+            ServiceAttr::Addr(v) => w.bytes(3, v),
+            ServiceAttr::Port(v) => w.be16(4, *v),
+            ServiceAttr::Fwmark(v) => w.u32(5, *v),
+            ServiceAttr::SchedName(v) => w.string(6, v),
+            ServiceAttr::Flags { flags, mask } => {
+                w.bytes(7, &[flags.to_ne_bytes(), mask.to_ne_bytes()].concat())
+            }
+            ServiceAttr::Timeout(v) => w.u32(8, *v),
+            ServiceAttr::Netmask(v) => w.u32(9, *v),
+            ServiceAttr::Stats(s) => {
+                emit_stats(w, 10, s, false);
+                w
+            }
+            ServiceAttr::PeName(v) => w.string(11, v),
+            ServiceAttr::Stats64(s) => {
+                emit_stats(w, 12, s, true);
+                w
+            }
+            ServiceAttr::Other(kind, p) => w.bytes(*kind, p),
+        };
+    }
+}
+
+/// `IPVS_DEST_ATTR_*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DestAttr {
+    Addr([u8; 16]),
+    /// host order here; big-endian on the wire
+    Port(u16),
+    FwdMethod(u32),
+    Weight(u32),
+    UThresh(u32),
+    LThresh(u32),
+    ActiveConns(u32),
+    InactConns(u32),
+    PersistConns(u32),
+    Stats(Vec<StatsAttr>),
+    AddrFamily(u16),
+    Stats64(Vec<StatsAttr>),
+    TunType(u8),
+    /// host order here; big-endian on the wire
+    TunPort(u16),
+    TunFlags(u16),
+    Other(u16, Vec<u8>),
+}
+
+impl DestAttr {
+    pub fn parse(a: &Attr<'_>) -> Result<DestAttr, DecodeError> {
+        Ok(match a.kind {
+            1 => DestAttr::Addr(a.fixed::<16>()?),
+            2 => DestAttr::Port(a.be16()?),
+            3 => DestAttr::FwdMethod(a.u32()?),
+            4 => DestAttr::Weight(a.u32()?),
+            5 => DestAttr::UThresh(a.u32()?),
+            6 => DestAttr::LThresh(a.u32()?),
+            7 => DestAttr::ActiveConns(a.u32()?),
+            8 => DestAttr::InactConns(a.u32()?),
+            9 => DestAttr::PersistConns(a.u32()?),
+            10 => DestAttr::Stats(parse_stats(a, false)?),
+            11 => DestAttr::AddrFamily(a.u16()?),
+            12 => DestAttr::Stats64(parse_stats(a, true)?),
+            13 => DestAttr::TunType(a.u8()?),
+            14 => DestAttr::TunPort(a.be16()?),
+            15 => DestAttr::TunFlags(a.u16()?),
+            kind => DestAttr::Other(kind, a.payload.to_vec()),
+        })
+    }
+
+    pub fn emit(&self, w: &mut AttrWriter) {
+        match self {
+            DestAttr::Addr(v) => w.bytes(1, v),
+            DestAttr::Port(v) => w.be16(2, *v),
+            DestAttr::FwdMethod(v) => w.u32(3, *v),
+            DestAttr::Weight(v) => w.u32(4, *v),
+            DestAttr::UThresh(v) => w.u32(5, *v),
+            DestAttr::LThresh(v) => w.u32(6, *v),
+            DestAttr::ActiveConns(v) => w.u32(7, *v),
+            DestAttr::InactConns(v) => w.u32(8, *v),
+            DestAttr::PersistConns(v) => w.u32(9, *v),
+            DestAttr::Stats(s) => {
+                emit_stats(w, 10, s, false);
+                w
+            }
+            DestAttr::AddrFamily(v) => w.u16(11, *v),
+            DestAttr::Stats64(s) => {
+                emit_stats(w, 12, s, true);
+                w
+            }
+            DestAttr::TunType(v) => w.u8(13, *v),
+            DestAttr::TunPort(v) => w.be16(14, *v),
+            DestAttr::TunFlags(v) => w.u16(15, *v),
+            DestAttr::Other(kind, p) => w.bytes(*kind, p),
+        };
+    }
+}
+
+/// `IPVS_DAEMON_ATTR_*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DaemonAttr {
+    State(u32),
+    McastIfn(String),
+    SyncId(u32),
+    SyncMaxlen(u16),
+    /// an IPv4 address in network order
+    McastGroup([u8; 4]),
+    McastGroup6([u8; 16]),
+    McastPort(u16),
+    McastTtl(u8),
+    Other(u16, Vec<u8>),
+}
+
+impl DaemonAttr {
+    pub fn parse(a: &Attr<'_>) -> Result<DaemonAttr, DecodeError> {
+        Ok(match a.kind {
+            1 => DaemonAttr::State(a.u32()?),
+            2 => DaemonAttr::McastIfn(a.string()?),
+            3 => DaemonAttr::SyncId(a.u32()?),
+            4 => DaemonAttr::SyncMaxlen(a.u16()?),
+            5 => DaemonAttr::McastGroup(a.fixed::<4>()?),
+            6 => DaemonAttr::McastGroup6(a.fixed::<16>()?),
+            7 => DaemonAttr::McastPort(a.u16()?),
+            8 => DaemonAttr::McastTtl(a.u8()?),
+            kind => DaemonAttr::Other(kind, a.payload.to_vec()),
+        })
+    }
+
+    pub fn emit(&self, w: &mut AttrWriter) {
+        match self {
+            DaemonAttr::State(v) => w.u32(1, *v),
+            DaemonAttr::McastIfn(v) => w.string(2, v),
+            DaemonAttr::SyncId(v) => w.u32(3, *v),
+            DaemonAttr::SyncMaxlen(v) => w.u16(4, *v),
+            DaemonAttr::McastGroup(v) => w.bytes(5, v),
+            DaemonAttr::McastGroup6(v) => w.bytes(6, v),
+            DaemonAttr::McastPort(v) => w.u16(7, *v),
+            DaemonAttr::McastTtl(v) => w.u8(8, *v),
+            DaemonAttr::Other(kind, p) => w.bytes(*kind, p),
+        };
+    }
+}
+
+/// `IPVS_CMD_ATTR_*`: the top level of requests and most replies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CmdAttr {
+    Service(Vec<ServiceAttr>),
+    Dest(Vec<DestAttr>),
+    Daemon(Vec<DaemonAttr>),
+    TimeoutTcp(u32),
+    TimeoutTcpFin(u32),
+    TimeoutUdp(u32),
+    Other(u16, Vec<u8>),
+}
+
+fn nested<T>(
+    a: &Attr<'_>,
+    parse: fn(&Attr<'_>) -> Result<T, DecodeError>,
+) -> Result<Vec<T>, DecodeError> {
+    a.nested()?.iter().map(parse).collect()
+}
+
+impl CmdAttr {
+    pub fn parse(a: &Attr<'_>) -> Result<CmdAttr, DecodeError> {
+        Ok(match a.kind {
+            1 => CmdAttr::Service(nested(a, ServiceAttr::parse)?),
+            2 => CmdAttr::Dest(nested(a, DestAttr::parse)?),
+            3 => CmdAttr::Daemon(nested(a, DaemonAttr::parse)?),
+            4 => CmdAttr::TimeoutTcp(a.u32()?),
+            5 => CmdAttr::TimeoutTcpFin(a.u32()?),
+            6 => CmdAttr::TimeoutUdp(a.u32()?),
+            kind => CmdAttr::Other(kind, a.payload.to_vec()),
+        })
+    }
+
+    pub fn emit(&self, w: &mut AttrWriter) {
+        match self {
+            CmdAttr::Service(attrs) => {
+                let mut inner = AttrWriter::new();
+                attrs.iter().for_each(|a| a.emit(&mut inner));
+                w.nested(1, inner);
+            }
+            CmdAttr::Dest(attrs) => {
+                let mut inner = AttrWriter::new();
+                attrs.iter().for_each(|a| a.emit(&mut inner));
+                w.nested(2, inner);
+            }
+            CmdAttr::Daemon(attrs) => {
+                let mut inner = AttrWriter::new();
+                attrs.iter().for_each(|a| a.emit(&mut inner));
+                w.nested(3, inner);
+            }
+            CmdAttr::TimeoutTcp(v) => {
+                w.u32(4, *v);
+            }
+            CmdAttr::TimeoutTcpFin(v) => {
+                w.u32(5, *v);
+            }
+            CmdAttr::TimeoutUdp(v) => {
+                w.u32(6, *v);
+            }
+            CmdAttr::Other(kind, p) => {
+                w.bytes(*kind, p);
+            }
+        }
+    }
+}
+
+/// `IPVS_INFO_ATTR_*` (the reply to `GET_INFO`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InfoAttr {
+    Version(u32),
+    ConnTabSize(u32),
+    Other(u16, Vec<u8>),
+}
+
+impl InfoAttr {
+    pub fn parse(a: &Attr<'_>) -> Result<InfoAttr, DecodeError> {
+        Ok(match a.kind {
+            1 => InfoAttr::Version(a.u32()?),
+            2 => InfoAttr::ConnTabSize(a.u32()?),
+            kind => InfoAttr::Other(kind, a.payload.to_vec()),
+        })
+    }
+
+    pub fn emit(&self, w: &mut AttrWriter) {
+        match self {
+            InfoAttr::Version(v) => w.u32(1, *v),
+            InfoAttr::ConnTabSize(v) => w.u32(2, *v),
+            InfoAttr::Other(kind, p) => w.bytes(*kind, p),
+        };
+    }
+}
+
+/// Encode a list of top-level attributes.
+pub fn emit_all(attrs: &[CmdAttr]) -> Vec<u8> {
+    let mut w = AttrWriter::new();
+    attrs.iter().for_each(|a| a.emit(&mut w));
+    w.into_bytes()
+}

@@ -1,0 +1,265 @@
+//! The IPVS operations over one socket: the family is resolved once, then
+//! every command and dump reuses it (ipvsadm opens a socket and resolves the
+//! family for every single operation).
+
+use super::attrs::{emit_all, Cmd, CmdAttr, InfoAttr, FAMILY_NAME, GENL_VERSION};
+use super::convert::{
+    daemon_attrs, daemon_from, daemon_stop_attrs, dest_from, dest_full, dest_identity,
+    service_from, service_full, service_identity,
+};
+use super::socket::{Kind, NetlinkError, Socket};
+use super::wire::{self, DecodeError};
+use crate::model::{
+    DaemonState, Info, RealServer, RealServerEntry, Service, ServiceKey, Stats, SyncDaemon,
+    Timeouts,
+};
+use std::collections::HashSet;
+
+pub struct Ipvs {
+    socket: Socket,
+    family: u16,
+}
+
+/// Why the connection could not be set up.
+#[derive(Debug)]
+pub enum ConnectError {
+    /// the kernel has no IPVS family (module missing or not loadable)
+    NoFamily,
+    Netlink(NetlinkError),
+}
+
+fn top_level(reply: &[u8]) -> Result<Vec<CmdAttr>, DecodeError> {
+    wire::attrs(reply)?.iter().map(CmdAttr::parse).collect()
+}
+
+impl Ipvs {
+    /// Open the socket and resolve the IPVS family. `load_module` runs when
+    /// the family is missing (ipvsadm runs `/sbin/modprobe -- ip_vs`).
+    pub fn connect(load_module: impl FnOnce() -> bool) -> Result<Ipvs, ConnectError> {
+        let mut socket = Socket::open().map_err(ConnectError::Netlink)?;
+        let family = match socket
+            .resolve_family(FAMILY_NAME)
+            .map_err(ConnectError::Netlink)?
+        {
+            Some(id) => id,
+            None if load_module() => socket
+                .resolve_family(FAMILY_NAME)
+                .map_err(ConnectError::Netlink)?
+                .ok_or(ConnectError::NoFamily)?,
+            None => return Err(ConnectError::NoFamily),
+        };
+        Ok(Ipvs { socket, family })
+    }
+
+    fn call(
+        &mut self,
+        cmd: Cmd,
+        attrs: &[CmdAttr],
+        kind: Kind,
+    ) -> Result<Vec<Vec<u8>>, NetlinkError> {
+        self.socket
+            .exchange(self.family, cmd as u8, GENL_VERSION, &emit_all(attrs), kind)
+    }
+
+    fn apply(&mut self, cmd: Cmd, attrs: &[CmdAttr]) -> Result<(), NetlinkError> {
+        self.call(cmd, attrs, Kind::Do).map(drop)
+    }
+
+    pub fn info(&mut self) -> Result<Info, NetlinkError> {
+        let replies = self.call(Cmd::GetInfo, &[], Kind::Do)?;
+        let (mut version, mut size) = (None, None);
+        for reply in &replies {
+            for attr in wire::attrs(reply)? {
+                match InfoAttr::parse(&attr)? {
+                    InfoAttr::Version(v) => version = Some(v),
+                    InfoAttr::ConnTabSize(v) => size = Some(v),
+                    InfoAttr::Other(..) => {}
+                }
+            }
+        }
+        match (version, size) {
+            (Some(version), Some(conn_tab_size)) => Ok(Info {
+                version,
+                conn_tab_size,
+            }),
+            _ => Err(NetlinkError::Decode(DecodeError(
+                "GET_INFO reply incomplete".into(),
+            ))),
+        }
+    }
+
+    pub fn add_service(&mut self, s: &Service) -> Result<(), NetlinkError> {
+        self.apply(Cmd::NewService, &[CmdAttr::Service(service_full(s))])
+    }
+
+    pub fn edit_service(&mut self, s: &Service) -> Result<(), NetlinkError> {
+        self.apply(Cmd::SetService, &[CmdAttr::Service(service_full(s))])
+    }
+
+    pub fn delete_service(&mut self, key: &ServiceKey) -> Result<(), NetlinkError> {
+        self.apply(Cmd::DelService, &[CmdAttr::Service(service_identity(key))])
+    }
+
+    pub fn flush(&mut self) -> Result<(), NetlinkError> {
+        self.apply(Cmd::Flush, &[])
+    }
+
+    pub fn zero(&mut self, key: Option<&ServiceKey>) -> Result<(), NetlinkError> {
+        match key {
+            Some(key) => self.apply(Cmd::Zero, &[CmdAttr::Service(service_identity(key))]),
+            None => self.apply(Cmd::Zero, &[]),
+        }
+    }
+
+    pub fn add_server(
+        &mut self,
+        key: &ServiceKey,
+        server: &RealServer,
+    ) -> Result<(), NetlinkError> {
+        self.apply(
+            Cmd::NewDest,
+            &[
+                CmdAttr::Service(service_identity(key)),
+                CmdAttr::Dest(dest_full(server)),
+            ],
+        )
+    }
+
+    pub fn edit_server(
+        &mut self,
+        key: &ServiceKey,
+        server: &RealServer,
+    ) -> Result<(), NetlinkError> {
+        self.apply(
+            Cmd::SetDest,
+            &[
+                CmdAttr::Service(service_identity(key)),
+                CmdAttr::Dest(dest_full(server)),
+            ],
+        )
+    }
+
+    pub fn delete_server(
+        &mut self,
+        key: &ServiceKey,
+        server: &RealServer,
+    ) -> Result<(), NetlinkError> {
+        self.apply(
+            Cmd::DelDest,
+            &[
+                CmdAttr::Service(service_identity(key)),
+                CmdAttr::Dest(dest_identity(server)),
+            ],
+        )
+    }
+
+    pub fn set_timeouts(&mut self, t: &Timeouts) -> Result<(), NetlinkError> {
+        self.apply(
+            Cmd::SetConfig,
+            &[
+                CmdAttr::TimeoutTcp(t.tcp),
+                CmdAttr::TimeoutTcpFin(t.tcp_fin),
+                CmdAttr::TimeoutUdp(t.udp),
+            ],
+        )
+    }
+
+    /// Missing attributes read as 0 (kernels built without TCP or UDP support).
+    pub fn timeouts(&mut self) -> Result<Timeouts, NetlinkError> {
+        let mut t = Timeouts::default();
+        for reply in self.call(Cmd::GetConfig, &[], Kind::Do)? {
+            for attr in top_level(&reply)? {
+                match attr {
+                    CmdAttr::TimeoutTcp(v) => t.tcp = v,
+                    CmdAttr::TimeoutTcpFin(v) => t.tcp_fin = v,
+                    CmdAttr::TimeoutUdp(v) => t.udp = v,
+                    _ => {}
+                }
+            }
+        }
+        Ok(t)
+    }
+
+    pub fn start_daemon(&mut self, d: &SyncDaemon) -> Result<(), NetlinkError> {
+        self.apply(Cmd::NewDaemon, &[CmdAttr::Daemon(daemon_attrs(d))])
+    }
+
+    pub fn stop_daemon(&mut self, state: DaemonState, syncid: u32) -> Result<(), NetlinkError> {
+        self.apply(
+            Cmd::DelDaemon,
+            &[CmdAttr::Daemon(daemon_stop_attrs(state, syncid))],
+        )
+    }
+
+    pub fn daemons(&mut self) -> Result<Vec<SyncDaemon>, NetlinkError> {
+        let mut out = Vec::new();
+        for reply in self.call(Cmd::GetDaemon, &[], Kind::Dump)? {
+            for attr in top_level(&reply)? {
+                if let CmdAttr::Daemon(attrs) = attr {
+                    out.extend(daemon_from(&attrs)?);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every virtual service, in kernel dump order. The kernel resumes a
+    /// dump by position, so concurrent changes can repeat an entry: the
+    /// first occurrence of each key wins.
+    pub fn services(&mut self) -> Result<Vec<(Service, Stats)>, NetlinkError> {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for reply in self.call(Cmd::GetService, &[], Kind::Dump)? {
+            for attr in top_level(&reply)? {
+                if let CmdAttr::Service(attrs) = attr {
+                    let (service, stats) = service_from(&attrs)?;
+                    if seen.insert(service.key) {
+                        out.push((service, stats));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// One service (`GET_SERVICE` without dump): ESRCH when it does not exist.
+    pub fn service(&mut self, key: &ServiceKey) -> Result<(Service, Stats), NetlinkError> {
+        for reply in self.call(
+            Cmd::GetService,
+            &[CmdAttr::Service(service_identity(key))],
+            Kind::Do,
+        )? {
+            for attr in top_level(&reply)? {
+                if let CmdAttr::Service(attrs) = attr {
+                    return Ok(service_from(&attrs)?);
+                }
+            }
+        }
+        Err(NetlinkError::Decode(DecodeError(
+            "GET_SERVICE reply without a service".into(),
+        )))
+    }
+
+    /// The real servers of one service, in kernel order (an empty list when
+    /// the service does not exist: the kernel does not say).
+    pub fn servers(&mut self, key: &ServiceKey) -> Result<Vec<RealServerEntry>, NetlinkError> {
+        let family = key.family();
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for reply in self.call(
+            Cmd::GetDest,
+            &[CmdAttr::Service(service_identity(key))],
+            Kind::Dump,
+        )? {
+            for attr in top_level(&reply)? {
+                if let CmdAttr::Dest(attrs) = attr {
+                    let entry = dest_from(&attrs, family)?;
+                    if seen.insert((entry.server.addr, entry.server.port)) {
+                        out.push(entry);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,190 @@
+//! One generic netlink socket per process. Replies are matched by sequence
+//! number and port id; anything else is a stale reply to an earlier request
+//! and is dropped. Every wait has a deadline: a silent kernel becomes an
+//! error, never a hang (kube-proxy's netlink client once waited forever).
+
+use super::wire::{
+    self, error_code, genl, messages, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN,
+    NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST,
+};
+use crate::sys;
+use neli::consts::socket::{Msg, NlFamily};
+use neli::socket::NlSocket;
+use neli::utils::Groups;
+use std::io;
+use std::os::unix::io::AsRawFd;
+use std::time::Duration;
+
+/// How long to wait for the kernel's next message before giving up.
+pub const REPLY_DEADLINE: Duration = Duration::from_secs(30);
+
+/// The generic netlink controller family and what we ask it.
+const GENL_ID_CTRL: u16 = 0x10;
+const CTRL_CMD_GETFAMILY: u8 = 3;
+const CTRL_ATTR_FAMILY_ID: u16 = 1;
+const CTRL_ATTR_FAMILY_NAME: u16 = 2;
+
+/// Why a netlink exchange failed.
+#[derive(Debug)]
+pub enum NetlinkError {
+    /// the kernel answered with this errno
+    Kernel(i32),
+    /// the socket itself failed
+    Io(io::Error),
+    /// no reply within the deadline
+    Timeout(Duration),
+    /// the reply was not what the protocol says
+    Decode(wire::DecodeError),
+}
+
+impl From<io::Error> for NetlinkError {
+    fn from(e: io::Error) -> Self {
+        NetlinkError::Io(e)
+    }
+}
+
+impl From<wire::DecodeError> for NetlinkError {
+    fn from(e: wire::DecodeError) -> Self {
+        NetlinkError::Decode(e)
+    }
+}
+
+/// A request is either a single operation (answered by an ACK or an error,
+/// possibly preceded by replies) or a dump (answered by parts and DONE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Do,
+    Dump,
+}
+
+pub struct Socket {
+    sock: NlSocket,
+    port_id: u32,
+    seq: u32,
+    buf: Vec<u8>,
+    deadline: Duration,
+}
+
+impl Socket {
+    pub fn open() -> Result<Socket, NetlinkError> {
+        let sock = NlSocket::connect(NlFamily::Generic, None, Groups::empty())?;
+        sock.nonblock()?;
+        // Dump parts are up to 32 KiB; a larger receive buffer keeps bursts of
+        // replies from overrunning it.
+        let _ = sock.set_recv_buffer_size(1 << 20);
+        let port_id = sock.pid()?;
+        Ok(Socket {
+            sock,
+            port_id,
+            seq: 0,
+            buf: vec![0; 64 * 1024],
+            deadline: REPLY_DEADLINE,
+        })
+    }
+
+    /// Resolve a generic netlink family name; Ok(None) when the kernel does
+    /// not know it (module not loaded).
+    pub fn resolve_family(&mut self, name: &str) -> Result<Option<u16>, NetlinkError> {
+        let mut attrs = wire::AttrWriter::new();
+        attrs.string(CTRL_ATTR_FAMILY_NAME, name);
+        let replies = match self.exchange(
+            GENL_ID_CTRL,
+            CTRL_CMD_GETFAMILY,
+            1,
+            &attrs.into_bytes(),
+            Kind::Do,
+        ) {
+            Ok(replies) => replies,
+            Err(NetlinkError::Kernel(libc::ENOENT)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        for reply in &replies {
+            for attr in wire::attrs(reply)? {
+                if attr.kind == CTRL_ATTR_FAMILY_ID {
+                    return Ok(Some(attr.u16()?));
+                }
+            }
+        }
+        Err(NetlinkError::Decode(wire::DecodeError(
+            "the controller's reply has no family id".into(),
+        )))
+    }
+
+    /// Send one request and collect the attribute areas of its replies.
+    pub fn exchange(
+        &mut self,
+        family: u16,
+        cmd: u8,
+        version: u8,
+        attrs: &[u8],
+        kind: Kind,
+    ) -> Result<Vec<Vec<u8>>, NetlinkError> {
+        self.seq = self.seq.wrapping_add(1);
+        let seq = self.seq;
+        let flags = match kind {
+            Kind::Do => NLM_F_REQUEST | NLM_F_ACK,
+            Kind::Dump => NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP,
+        };
+        let request = wire::request(family, flags, seq, cmd, version, attrs);
+        self.sock.send(&request, Msg::empty())?;
+        let mut replies = Vec::new();
+        loop {
+            let len = self.receive()?;
+            for msg in messages(&self.buf[..len])? {
+                if msg.seq != seq || msg.pid != self.port_id {
+                    continue; // a late answer to an earlier request
+                }
+                match msg.kind {
+                    NLMSG_NOOP => {}
+                    NLMSG_ERROR => {
+                        let code = error_code(msg.payload)?;
+                        return if code == 0 {
+                            Ok(replies)
+                        } else {
+                            Err(NetlinkError::Kernel(-code))
+                        };
+                    }
+                    NLMSG_DONE => {
+                        // Newer kernels put the dump's status in DONE.
+                        let code = if msg.payload.len() >= 4 {
+                            error_code(msg.payload)?
+                        } else {
+                            0
+                        };
+                        return if code < 0 {
+                            Err(NetlinkError::Kernel(-code))
+                        } else {
+                            Ok(replies)
+                        };
+                    }
+                    NLMSG_OVERRUN => return Err(NetlinkError::Kernel(libc::ENOBUFS)),
+                    _ => replies.push(genl(msg.payload)?.attrs.to_vec()),
+                }
+            }
+        }
+    }
+
+    /// One datagram into `self.buf`, waiting at most the deadline.
+    fn receive(&mut self) -> Result<usize, NetlinkError> {
+        loop {
+            if !sys::wait_readable(self.sock.as_raw_fd(), self.deadline)? {
+                return Err(NetlinkError::Timeout(self.deadline));
+            }
+            match self.sock.recv(&mut self.buf[..], Msg::TRUNC) {
+                Ok((len, _)) if len > self.buf.len() => {
+                    // MSG_TRUNC reports the real size: the datagram is lost,
+                    // so the exchange fails rather than returning half a table.
+                    return Err(NetlinkError::Decode(wire::DecodeError(format!(
+                        "a {len}-byte netlink message did not fit the receive buffer"
+                    ))));
+                }
+                Ok((len, _)) => return Ok(len),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => {
+                    return Err(NetlinkError::Kernel(libc::ENOBUFS))
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+}

@@ -1,0 +1,342 @@
+//! Netlink framing as the kernel lays it out: `nlmsghdr`, `genlmsghdr` and
+//! `nlattr` TLVs, 4-byte aligned, host byte order. Pure functions over byte
+//! slices; malformed input is a `DecodeError`, never a panic.
+
+use std::fmt;
+
+pub const NLMSG_NOOP: u16 = 1;
+pub const NLMSG_ERROR: u16 = 2;
+pub const NLMSG_DONE: u16 = 3;
+pub const NLMSG_OVERRUN: u16 = 4;
+
+pub const NLM_F_REQUEST: u16 = 0x1;
+pub const NLM_F_MULTI: u16 = 0x2;
+pub const NLM_F_ACK: u16 = 0x4;
+pub const NLM_F_DUMP: u16 = 0x300;
+
+/// `NLA_F_NESTED` and `NLA_F_NET_BYTEORDER` live in the top bits of the type.
+const NLA_TYPE_MASK: u16 = 0x3fff;
+pub const NLA_F_NESTED: u16 = 0x8000;
+
+pub const NLMSG_HDRLEN: usize = 16;
+pub const GENL_HDRLEN: usize = 4;
+
+/// A reply that does not follow the netlink or IPVS layout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError(pub String);
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+fn bad(what: impl Into<String>) -> DecodeError {
+    DecodeError(what.into())
+}
+
+pub fn align4(n: usize) -> usize {
+    (n + 3) & !3
+}
+
+/// One netlink message inside a received buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Message<'a> {
+    pub kind: u16,
+    pub flags: u16,
+    pub seq: u32,
+    pub pid: u32,
+    pub payload: &'a [u8],
+}
+
+fn u16_at(b: &[u8], at: usize) -> u16 {
+    u16::from_ne_bytes([b[at], b[at + 1]])
+}
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_ne_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+/// Split a datagram into its netlink messages.
+pub fn messages(mut buf: &[u8]) -> Result<Vec<Message<'_>>, DecodeError> {
+    let mut out = Vec::new();
+    while !buf.is_empty() {
+        if buf.len() < NLMSG_HDRLEN {
+            return Err(bad(format!(
+                "truncated netlink header ({} bytes)",
+                buf.len()
+            )));
+        }
+        let len = u32_at(buf, 0) as usize;
+        if len < NLMSG_HDRLEN || len > buf.len() {
+            return Err(bad(format!(
+                "netlink message length {len} outside 16..={}",
+                buf.len()
+            )));
+        }
+        out.push(Message {
+            kind: u16_at(buf, 4),
+            flags: u16_at(buf, 6),
+            seq: u32_at(buf, 8),
+            pid: u32_at(buf, 12),
+            payload: &buf[NLMSG_HDRLEN..len],
+        });
+        buf = &buf[align4(len).min(buf.len())..];
+    }
+    Ok(out)
+}
+
+/// The error code of an `NLMSG_ERROR` payload: 0 is an ACK, otherwise −errno.
+pub fn error_code(payload: &[u8]) -> Result<i32, DecodeError> {
+    if payload.len() < 4 {
+        return Err(bad("truncated netlink error message"));
+    }
+    Ok(u32_at(payload, 0) as i32)
+}
+
+/// A generic netlink payload: command, version, attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Genl<'a> {
+    pub cmd: u8,
+    pub version: u8,
+    pub attrs: &'a [u8],
+}
+
+pub fn genl(payload: &[u8]) -> Result<Genl<'_>, DecodeError> {
+    if payload.len() < GENL_HDRLEN {
+        return Err(bad("truncated generic netlink header"));
+    }
+    Ok(Genl {
+        cmd: payload[0],
+        version: payload[1],
+        attrs: &payload[GENL_HDRLEN..],
+    })
+}
+
+/// Encode one generic netlink request.
+pub fn request(family: u16, flags: u16, seq: u32, cmd: u8, version: u8, attrs: &[u8]) -> Vec<u8> {
+    let len = NLMSG_HDRLEN + GENL_HDRLEN + attrs.len();
+    let mut out = Vec::with_capacity(align4(len));
+    out.extend_from_slice(&(len as u32).to_ne_bytes());
+    out.extend_from_slice(&family.to_ne_bytes());
+    out.extend_from_slice(&flags.to_ne_bytes());
+    out.extend_from_slice(&seq.to_ne_bytes());
+    out.extend_from_slice(&0u32.to_ne_bytes());
+    out.extend_from_slice(&[cmd, version, 0, 0]);
+    out.extend_from_slice(attrs);
+    out.resize(align4(len), 0);
+    out
+}
+
+/// One attribute: its type (flags masked off) and payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attr<'a> {
+    pub kind: u16,
+    pub payload: &'a [u8],
+}
+
+impl<'a> Attr<'a> {
+    pub fn u8(&self) -> Result<u8, DecodeError> {
+        self.fixed::<1>().map(|b| b[0])
+    }
+
+    pub fn u16(&self) -> Result<u16, DecodeError> {
+        self.fixed::<2>().map(u16::from_ne_bytes)
+    }
+
+    pub fn be16(&self) -> Result<u16, DecodeError> {
+        self.fixed::<2>().map(u16::from_be_bytes)
+    }
+
+    pub fn u32(&self) -> Result<u32, DecodeError> {
+        self.fixed::<4>().map(u32::from_ne_bytes)
+    }
+
+    pub fn u64(&self) -> Result<u64, DecodeError> {
+        self.fixed::<8>().map(u64::from_ne_bytes)
+    }
+
+    /// The first N bytes; longer payloads are accepted as the kernel's
+    /// lenient parser does, shorter ones are an error.
+    pub fn fixed<const N: usize>(&self) -> Result<[u8; N], DecodeError> {
+        self.payload
+            .get(..N)
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| {
+                bad(format!(
+                    "attribute {} has {} bytes, needs {N}",
+                    self.kind,
+                    self.payload.len()
+                ))
+            })
+    }
+
+    /// A NUL-terminated string (the terminator and anything after it dropped).
+    pub fn string(&self) -> Result<String, DecodeError> {
+        let end = self
+            .payload
+            .iter()
+            .position(|&b| b == 0)
+            .unwrap_or(self.payload.len());
+        std::str::from_utf8(&self.payload[..end])
+            .map(str::to_string)
+            .map_err(|_| bad(format!("attribute {} is not UTF-8", self.kind)))
+    }
+
+    pub fn nested(&self) -> Result<Vec<Attr<'a>>, DecodeError> {
+        attrs(self.payload)
+    }
+}
+
+/// Split an attribute area into attributes.
+pub fn attrs(mut buf: &[u8]) -> Result<Vec<Attr<'_>>, DecodeError> {
+    let mut out = Vec::new();
+    while buf.len() >= 4 {
+        let len = u16_at(buf, 0) as usize;
+        if len < 4 || len > buf.len() {
+            return Err(bad(format!(
+                "attribute length {len} outside 4..={}",
+                buf.len()
+            )));
+        }
+        out.push(Attr {
+            kind: u16_at(buf, 2) & NLA_TYPE_MASK,
+            payload: &buf[4..len],
+        });
+        buf = &buf[align4(len).min(buf.len())..];
+    }
+    if !buf.is_empty() {
+        return Err(bad(format!(
+            "{} stray bytes after the attributes",
+            buf.len()
+        )));
+    }
+    Ok(out)
+}
+
+/// Builds an attribute area.
+#[derive(Debug, Default, Clone)]
+pub struct AttrWriter {
+    buf: Vec<u8>,
+}
+
+impl AttrWriter {
+    pub fn new() -> AttrWriter {
+        AttrWriter::default()
+    }
+
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.buf
+    }
+
+    pub fn bytes(&mut self, kind: u16, payload: &[u8]) -> &mut Self {
+        let len = 4 + payload.len();
+        self.buf.extend_from_slice(&(len as u16).to_ne_bytes());
+        self.buf.extend_from_slice(&kind.to_ne_bytes());
+        self.buf.extend_from_slice(payload);
+        self.buf.resize(self.buf.len() + align4(len) - len, 0);
+        self
+    }
+
+    pub fn u8(&mut self, kind: u16, v: u8) -> &mut Self {
+        self.bytes(kind, &[v])
+    }
+
+    pub fn u16(&mut self, kind: u16, v: u16) -> &mut Self {
+        self.bytes(kind, &v.to_ne_bytes())
+    }
+
+    pub fn be16(&mut self, kind: u16, v: u16) -> &mut Self {
+        self.bytes(kind, &v.to_be_bytes())
+    }
+
+    pub fn u32(&mut self, kind: u16, v: u32) -> &mut Self {
+        self.bytes(kind, &v.to_ne_bytes())
+    }
+
+    pub fn u64(&mut self, kind: u16, v: u64) -> &mut Self {
+        self.bytes(kind, &v.to_ne_bytes())
+    }
+
+    /// A NUL-terminated string.
+    pub fn string(&mut self, kind: u16, s: &str) -> &mut Self {
+        let mut payload = s.as_bytes().to_vec();
+        payload.push(0);
+        self.bytes(kind, &payload)
+    }
+
+    /// A nested attribute (marked `NLA_F_NESTED`, as libnl does).
+    pub fn nested(&mut self, kind: u16, inner: AttrWriter) -> &mut Self {
+        self.bytes(kind | NLA_F_NESTED, &inner.buf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attributes_round_trip_with_padding_and_nesting() {
+        let mut inner = AttrWriter::new();
+        inner.u8(13, 1).be16(2, 80).string(6, "rr");
+        let mut w = AttrWriter::new();
+        w.nested(1, inner).u32(4, 900);
+        let bytes = w.into_bytes();
+        // u8 attribute: 5 bytes padded to 8; be16: 6 padded to 8; "rr\0": 7 → 8
+        assert_eq!(bytes.len(), 4 + 8 + 8 + 8 + 8);
+        let top = attrs(&bytes).unwrap();
+        assert_eq!(top[0].kind, 1, "the nested flag is masked off");
+        assert_eq!(top[1].u32().unwrap(), 900);
+        let inner = top[0].nested().unwrap();
+        assert_eq!(inner[0].u8().unwrap(), 1);
+        assert_eq!(inner[1].be16().unwrap(), 80);
+        assert_eq!(inner[1].payload, [0, 80]);
+        assert_eq!(inner[2].string().unwrap(), "rr");
+    }
+
+    #[test]
+    fn malformed_input_is_an_error_not_a_panic() {
+        assert!(attrs(&[8, 0, 1, 0, 0]).is_err(), "length past the end");
+        assert!(attrs(&[2, 0, 1, 0]).is_err(), "length below the header");
+        assert!(attrs(&[4, 0, 1, 0, 9]).is_err(), "stray byte");
+        assert!(messages(&[1, 2, 3]).is_err());
+        assert!(messages(&[100, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]).is_err());
+        assert!(genl(&[1]).is_err());
+        assert!(error_code(&[0]).is_err());
+        let short = Attr {
+            kind: 3,
+            payload: &[1],
+        };
+        assert!(short.u32().is_err());
+        assert!(Attr {
+            kind: 6,
+            payload: &[0xff, 0xfe]
+        }
+        .string()
+        .is_err());
+    }
+
+    #[test]
+    fn request_header_layout() {
+        let bytes = request(0x22, NLM_F_REQUEST | NLM_F_ACK, 7, 17, 1, &[]);
+        let expected: Vec<u8> = [
+            20u32.to_ne_bytes().to_vec(),
+            0x22u16.to_ne_bytes().to_vec(),
+            5u16.to_ne_bytes().to_vec(),
+            7u32.to_ne_bytes().to_vec(),
+            0u32.to_ne_bytes().to_vec(),
+            vec![17, 1, 0, 0],
+        ]
+        .concat();
+        assert_eq!(bytes, expected);
+        let parsed = messages(&bytes).unwrap();
+        assert_eq!(parsed.len(), 1);
+        assert_eq!(
+            (parsed[0].kind, parsed[0].flags, parsed[0].seq),
+            (0x22, 5, 7)
+        );
+        assert_eq!(genl(parsed[0].payload).unwrap().cmd, 17);
+    }
+}

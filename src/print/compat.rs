@@ -1,0 +1,525 @@
+//! ipvsadm 1.31's `-L` and `-S` output, byte for byte: its printf widths,
+//! trailing blanks, K/M/G/T scaling, name truncation, and its bugs where
+//! scripts may depend on them (real-server counters cut to 32 bits, fwmarks
+//! printed signed, `(null)` for unknown forwarding methods). A pure function
+//! of the model: the caller fetches, this writes.
+
+use super::names::{addr_port, truncate, Resolver};
+use super::sort::sort_table;
+use crate::cli::ListFormat;
+use crate::model::{
+    DaemonState, ForwardMethod, Info, Netmask, Protocol, RealServerEntry, Service, ServiceEntry,
+    ServiceFlags, ServiceKey, Stats, SyncDaemon, Timeouts, TunnelType,
+};
+use std::io::{self, Write};
+use std::net::IpAddr;
+
+/// Which per-entry layout a listing uses (ipvsadm's format precedence).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    Rule,
+    Stats,
+    Rate,
+    Thresholds,
+    PersistentConn,
+    TunInfo,
+    Default,
+}
+
+impl Layout {
+    fn of(format: &ListFormat) -> Layout {
+        if format.stats {
+            Layout::Stats
+        } else if format.rate {
+            Layout::Rate
+        } else if format.thresholds {
+            Layout::Thresholds
+        } else if format.persistent_conn {
+            Layout::PersistentConn
+        } else if format.tun_info {
+            Layout::TunInfo
+        } else {
+            Layout::Default
+        }
+    }
+}
+
+struct Printer<'a> {
+    layout: Layout,
+    numeric: bool,
+    exact: bool,
+    names: &'a dyn Resolver,
+}
+
+fn protocol_name(p: Protocol) -> &'static str {
+    match p {
+        Protocol::Tcp => "TCP",
+        Protocol::Udp => "UDP",
+        Protocol::Sctp => "SCTP",
+    }
+}
+
+fn protocol_switch(p: Protocol) -> &'static str {
+    match p {
+        Protocol::Tcp => "-t",
+        Protocol::Udp => "-u",
+        Protocol::Sctp => "--sctp-service",
+    }
+}
+
+/// ipvsadm's `fwd_name`; glibc prints a NULL string as `(null)`.
+fn forward_name(f: ForwardMethod) -> &'static str {
+    match f.raw() & 7 {
+        0 => "Masq",
+        1 => "Local",
+        2 => "Tunnel",
+        3 => "Route",
+        _ => "(null)",
+    }
+}
+
+/// ipvsadm's `fwd_switch`.
+fn forward_switch(f: ForwardMethod) -> &'static str {
+    match f.raw() & 7 {
+        0 => "-m",
+        2 => "-i",
+        1 | 3 => "-g",
+        _ => "(null)",
+    }
+}
+
+/// `print_largenum`: right-aligned in 9, or scaled with K/M/G/T; with
+/// `--exact`, the full number with one leading blank when longer than 8.
+fn large_number(out: &mut String, x: u64, exact: bool) {
+    use std::fmt::Write as _;
+    let _ = if exact {
+        let len = x.to_string().len();
+        write!(
+            out,
+            "{x:>width$}",
+            width = if len <= 8 { 9 } else { len + 1 }
+        )
+    } else if x < 100_000_000 {
+        write!(out, "{x:>9}")
+    } else if x < 1_000_000_000 {
+        write!(out, "{:>8}K", x / 1000)
+    } else if x < 100_000_000_000 {
+        write!(out, "{:>8}M", x / 1_000_000)
+    } else if x < 100_000_000_000_000 {
+        write!(out, "{:>8}G", x / 1_000_000_000)
+    } else {
+        write!(out, "{:>8}T", x / 1_000_000_000_000)
+    };
+}
+
+/// ipvsadm 1.31 reads real-server STATS64 with a 32-bit getter: every
+/// real-server counter it prints is the low 32 bits. Copied on purpose.
+fn as_ipvsadm_reads_dest_stats(s: &Stats) -> Stats {
+    let low = |v: u64| v & 0xffff_ffff;
+    Stats {
+        conns: low(s.conns),
+        inpkts: low(s.inpkts),
+        outpkts: low(s.outpkts),
+        inbytes: low(s.inbytes),
+        outbytes: low(s.outbytes),
+        cps: low(s.cps),
+        inpps: low(s.inpps),
+        outpps: low(s.outpps),
+        inbps: low(s.inbps),
+        outbps: low(s.outbps),
+    }
+}
+
+/// `print_sched_flags`: names depend on the scheduler; may be empty.
+fn sched_flags(service: &Service) -> String {
+    let f = service.flags;
+    let names: &[(u32, &str)] = match service.scheduler.as_str() {
+        "sh" => &[
+            (ServiceFlags::SCHED1, "sh-fallback"),
+            (ServiceFlags::SCHED2, "sh-port"),
+        ],
+        "mh" => &[
+            (ServiceFlags::SCHED1, "mh-fallback"),
+            (ServiceFlags::SCHED2, "mh-port"),
+        ],
+        _ => &[
+            (ServiceFlags::SCHED1, "flag-1"),
+            (ServiceFlags::SCHED2, "flag-2"),
+            (ServiceFlags::SCHED3, "flag-3"),
+        ],
+    };
+    names
+        .iter()
+        .filter(|(bit, _)| f.has(*bit))
+        .map(|(_, n)| *n)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn netmask_text(service: &Service) -> Option<String> {
+    match service.netmask {
+        Netmask::V4(mask) if u32::from(mask) != u32::MAX => Some(mask.to_string()),
+        Netmask::V6(prefix) if prefix != 128 => Some(prefix.to_string()),
+        _ => None,
+    }
+}
+
+fn tunnel_flags_switch(flags: u16) -> &'static str {
+    match flags {
+        0 => "--tun-nocsum",
+        1 => "--tun-csum",
+        2 => "--tun-remcsum",
+        _ => "",
+    }
+}
+
+fn tunnel_flags_short(flags: u16) -> &'static str {
+    match flags {
+        0 => "-c",
+        1 => "+c",
+        2 => "r+c",
+        _ => "",
+    }
+}
+
+impl Printer<'_> {
+    fn service_protocol(key: &ServiceKey) -> Option<Protocol> {
+        match key {
+            ServiceKey::Addr { protocol, .. } => Some(*protocol),
+            ServiceKey::Fwmark { .. } => None,
+        }
+    }
+
+    /// The service column: `TCP  1.2.3.4:80`, `FWM  7 IPv6`, or for rules
+    /// `-t 1.2.3.4:80`, `-f 7 -6`.
+    fn service_name(&self, key: &ServiceKey) -> String {
+        match key {
+            // %d: fwmarks of 2^31 and above print negative, as in ipvsadm.
+            ServiceKey::Fwmark { fwmark, family } => {
+                let v6 = *family == crate::model::Family::Inet6;
+                match (self.layout, v6) {
+                    (Layout::Rule, false) => format!("-f {}", *fwmark as i32),
+                    (Layout::Rule, true) => format!("-f {} -6", *fwmark as i32),
+                    (_, false) => format!("FWM  {}", *fwmark as i32),
+                    (_, true) => format!("FWM  {} IPv6", *fwmark as i32),
+                }
+            }
+            ServiceKey::Addr {
+                protocol,
+                addr,
+                port,
+            } => {
+                let name = addr_port(addr, *port, Some(*protocol), self.numeric, self.names);
+                if self.layout == Layout::Rule {
+                    format!("{} {name}", protocol_switch(*protocol))
+                } else {
+                    let mut text = format!("{:<4} {name}", protocol_name(*protocol));
+                    if addr.is_ipv4() {
+                        truncate(&mut text, 33);
+                    }
+                    text
+                }
+            }
+        }
+    }
+
+    fn service_line(&self, out: &mut String, entry: &ServiceEntry, name: &str) {
+        use std::fmt::Write as _;
+        let s = &entry.service;
+        match self.layout {
+            Layout::Rule => {
+                let _ = write!(out, "-A {name} -s {}", s.scheduler);
+                if s.flags.has(ServiceFlags::PERSISTENT) {
+                    let _ = write!(out, " -p {}", s.timeout);
+                    if let Some(mask) = netmask_text(s) {
+                        let _ = write!(out, " -M {mask}");
+                    }
+                }
+                // ipvsadm saves the PE even for a service that is not persistent.
+                if let Some(pe) = &s.pe_name {
+                    let _ = write!(out, " --pe {pe}");
+                }
+                if s.flags.has(ServiceFlags::ONEPACKET) {
+                    out.push_str(" -o");
+                }
+                if s.flags.0 & ServiceFlags::SCHED_MASK != 0 {
+                    let _ = write!(out, " -b {}", sched_flags(s));
+                }
+            }
+            Layout::Stats => {
+                let _ = write!(out, "{name:<33}");
+                let st = &entry.stats;
+                for v in [st.conns, st.inpkts, st.outpkts, st.inbytes, st.outbytes] {
+                    large_number(out, v, self.exact);
+                }
+            }
+            Layout::Rate => {
+                let _ = write!(out, "{name:<33}");
+                let st = &entry.stats;
+                for v in [st.cps, st.inpps, st.outpps, st.inbps, st.outbps] {
+                    large_number(out, v, self.exact);
+                }
+            }
+            _ => {
+                let _ = write!(out, "{name} {}", s.scheduler);
+                if s.flags.0 & ServiceFlags::SCHED_MASK != 0 {
+                    let _ = write!(out, " ({})", sched_flags(s));
+                }
+                if s.flags.has(ServiceFlags::PERSISTENT) {
+                    let _ = write!(out, " persistent {}", s.timeout);
+                    if let Some(mask) = netmask_text(s) {
+                        let _ = write!(out, " mask {mask}");
+                    }
+                    if let Some(pe) = &s.pe_name {
+                        let _ = write!(out, " pe {pe}");
+                    }
+                }
+                if s.flags.has(ServiceFlags::ONEPACKET) {
+                    out.push_str(" ops");
+                }
+            }
+        }
+        out.push('\n');
+    }
+
+    fn server_line(
+        &self,
+        out: &mut String,
+        service: &Service,
+        service_name: &str,
+        rs: &RealServerEntry,
+    ) {
+        use std::fmt::Write as _;
+        let server = &rs.server;
+        let mut name = addr_port(
+            &server.addr,
+            server.port,
+            Self::service_protocol(&service.key),
+            self.numeric,
+            self.names,
+        );
+        if self.layout != Layout::Rule && matches!(server.addr, IpAddr::V4(_)) {
+            truncate(&mut name, 28);
+        }
+        let st = as_ipvsadm_reads_dest_stats(&rs.stats);
+        let tunnel = &server.tunnel;
+        let _ = match self.layout {
+            Layout::Rule => {
+                let _ = write!(
+                    out,
+                    "-a {service_name} -r {name} {} -w {}",
+                    forward_switch(server.forward),
+                    server.weight
+                );
+                if server.forward == ForwardMethod::Tunnel {
+                    let _ = match tunnel.kind {
+                        TunnelType::Ipip => write!(out, " --tun-type ipip"),
+                        TunnelType::Gue => write!(
+                            out,
+                            " --tun-type gue --tun-port {} {}",
+                            tunnel.port,
+                            tunnel_flags_switch(tunnel.flags.0)
+                        ),
+                        TunnelType::Gre => write!(
+                            out,
+                            " --tun-type gre {}",
+                            tunnel_flags_switch(tunnel.flags.0)
+                        ),
+                        TunnelType::Other(_) => Ok(()),
+                    };
+                }
+                writeln!(out)
+            }
+            Layout::Stats => {
+                let _ = write!(out, "  -> {name:<28}");
+                for v in [st.conns, st.inpkts, st.outpkts, st.inbytes, st.outbytes] {
+                    large_number(out, v, self.exact);
+                }
+                writeln!(out)
+            }
+            Layout::Rate => {
+                // cps, inpps and outpps are printed raw with %8llu: never scaled.
+                let _ = write!(
+                    out,
+                    "  -> {name:<28} {:>8} {:>8} {:>8}",
+                    st.cps, st.inpps, st.outpps
+                );
+                large_number(out, st.inbps, self.exact);
+                large_number(out, st.outbps, self.exact);
+                writeln!(out)
+            }
+            Layout::Thresholds => writeln!(
+                out,
+                "  -> {name:<28} {:<10} {:<10} {:<10} {:<10}",
+                server.u_threshold, server.l_threshold, rs.active_conns, rs.inactive_conns
+            ),
+            Layout::PersistentConn => writeln!(
+                out,
+                "  -> {name:<28} {:<9} {:<11} {:<10} {:<10}",
+                server.weight as u32, rs.persist_conns, rs.active_conns, rs.inactive_conns
+            ),
+            Layout::TunInfo => {
+                let info = match (server.forward, tunnel.kind) {
+                    (ForwardMethod::Tunnel, TunnelType::Ipip) => "ipip".to_string(),
+                    (ForwardMethod::Tunnel, TunnelType::Gue) => {
+                        format!("gue:{}:{}", tunnel.port, tunnel_flags_short(tunnel.flags.0))
+                    }
+                    (ForwardMethod::Tunnel, TunnelType::Gre) => {
+                        format!("gre:{}", tunnel_flags_short(tunnel.flags.0))
+                    }
+                    _ => "n/a".to_string(),
+                };
+                writeln!(
+                    out,
+                    "  -> {name:<28} {:<7} {info:<13} {:<6} {:<10} {:<10}",
+                    forward_name(server.forward),
+                    server.weight,
+                    rs.active_conns,
+                    rs.inactive_conns
+                )
+            }
+            Layout::Default => writeln!(
+                out,
+                "  -> {name:<28} {:<7} {:<6} {:<10} {:<10}",
+                forward_name(server.forward),
+                server.weight,
+                rs.active_conns,
+                rs.inactive_conns
+            ),
+        };
+    }
+
+    fn title(&self) -> String {
+        const PROT: &str = "Prot LocalAddress:Port";
+        const DEST: &str = "  -> RemoteAddress:Port";
+        match self.layout {
+            Layout::Rule => String::new(),
+            Layout::Stats => format!(
+                "{PROT:<33} {:>8} {:>8} {:>8} {:>8} {:>8}\n{DEST}\n",
+                "Conns", "InPkts", "OutPkts", "InBytes", "OutBytes"
+            ),
+            Layout::Rate => {
+                format!("{PROT:<33} {:>8} {:>8} {:>8} {:>8} {:>8}\n{DEST}\n", "CPS", "InPPS", "OutPPS", "InBPS", "OutBPS")
+            }
+            Layout::Thresholds => format!(
+                "{PROT:<33} {:<10} {:<10} {:<10} {:<10}\n{DEST}\n",
+                "Uthreshold", "Lthreshold", "ActiveConn", "InActConn"
+            ),
+            Layout::PersistentConn => format!(
+                "{PROT:<33} {:<9} {:<11} {:<10} {:<10}\n{DEST}\n",
+                "Weight", "PersistConn", "ActiveConn", "InActConn"
+            ),
+            Layout::TunInfo => format!(
+                "Prot LocalAddress:Port Scheduler Flags\n{DEST}           Forward TunnelInfo    Weight ActiveConn InActConn\n"
+            ),
+            Layout::Default => {
+                format!("Prot LocalAddress:Port Scheduler Flags\n{DEST}           Forward Weight ActiveConn InActConn\n")
+            }
+        }
+    }
+
+    fn entries(&self, out: &mut String, entries: &[ServiceEntry], nosort: bool) {
+        let mut entries = entries.to_vec();
+        if !nosort {
+            sort_table(&mut entries);
+        }
+        out.push_str(&self.title());
+        for entry in &entries {
+            let name = self.service_name(&entry.service.key);
+            self.service_line(out, entry, &name);
+            for rs in &entry.real_servers {
+                self.server_line(out, &entry.service, &name, rs);
+            }
+        }
+    }
+}
+
+/// `-L` (with `info`: the whole table, headed by the version line) or
+/// `-L -t ...` (without `info`: one service, no version line).
+pub fn write_listing(
+    w: &mut dyn Write,
+    info: Option<&Info>,
+    entries: &[ServiceEntry],
+    format: &ListFormat,
+    names: &dyn Resolver,
+) -> io::Result<()> {
+    let printer = Printer {
+        layout: Layout::of(format),
+        numeric: format.numeric,
+        exact: format.exact,
+        names,
+    };
+    let mut out = String::new();
+    if let Some(info) = info {
+        let v = info.version;
+        out.push_str(&format!(
+            "IP Virtual Server version {}.{}.{} (size={})\n",
+            (v >> 16) & 0xff,
+            (v >> 8) & 0xff,
+            v & 0xff,
+            info.conn_tab_size as i32
+        ));
+    }
+    printer.entries(&mut out, entries, format.nosort);
+    w.write_all(out.as_bytes())
+}
+
+/// `-S` / `-S -n`: the table as `ipvsadm` command lines (never thresholds).
+pub fn write_save(
+    w: &mut dyn Write,
+    entries: &[ServiceEntry],
+    numeric: bool,
+    names: &dyn Resolver,
+) -> io::Result<()> {
+    let printer = Printer {
+        layout: Layout::Rule,
+        numeric,
+        exact: false,
+        names,
+    };
+    let mut out = String::new();
+    printer.entries(&mut out, entries, false);
+    w.write_all(out.as_bytes())
+}
+
+/// `-L --timeout`.
+pub fn write_timeouts(w: &mut dyn Write, t: &Timeouts) -> io::Result<()> {
+    writeln!(
+        w,
+        "Timeout (tcp tcpfin udp): {} {} {}",
+        t.tcp as i32, t.tcp_fin as i32, t.udp as i32
+    )
+}
+
+/// `-L --daemon`.
+pub fn write_daemons(w: &mut dyn Write, daemons: &[SyncDaemon]) -> io::Result<()> {
+    let mut out = String::new();
+    for d in daemons {
+        let kind = match d.state {
+            DaemonState::Master => "master",
+            DaemonState::Backup => "backup",
+        };
+        out.push_str(&format!(
+            "{kind} sync daemon (mcast={}, syncid={}",
+            d.mcast_ifn, d.syncid as i32
+        ));
+        if let Some(v) = d.sync_maxlen.filter(|v| *v != 0) {
+            out.push_str(&format!(", maxlen={v}"));
+        }
+        if let Some(g) = d.mcast_group {
+            let text = match g {
+                IpAddr::V4(a) => a.to_string(),
+                IpAddr::V6(a) => crate::sys::format_inet_ntop6(&a),
+            };
+            out.push_str(&format!(", group={text}"));
+        }
+        if let Some(v) = d.mcast_port.filter(|v| *v != 0) {
+            out.push_str(&format!(", port={v}"));
+        }
+        if let Some(v) = d.mcast_ttl.filter(|v| *v != 0) {
+            out.push_str(&format!(", ttl={v}"));
+        }
+        out.push_str(")\n");
+    }
+    w.write_all(out.as_bytes())
+}

@@ -1,0 +1,6 @@
+//! From the model to bytes: [`compat`] writes ipvsadm's formats exactly,
+//! [`sort`] reproduces its order, [`names`] its host and port naming.
+
+pub mod compat;
+pub mod names;
+pub mod sort;

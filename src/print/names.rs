@@ -1,0 +1,84 @@
+//! How ipvsadm names an address and port (`addrport_to_anyname`): numeric
+//! with `-n`, else the resolver's host name and the services database's port
+//! name for the service's protocol. Resolution sits behind a trait so the
+//! printer stays a pure function in tests.
+
+use crate::model::Protocol;
+use crate::sys;
+use std::net::IpAddr;
+
+/// Name look-ups the printer needs.
+pub trait Resolver {
+    fn host_name(&self, addr: IpAddr) -> Option<String>;
+    fn service_name(&self, port: u16, protocol: Protocol) -> Option<String>;
+}
+
+/// The system resolver and services database (what ipvsadm uses).
+pub struct SystemResolver;
+
+impl Resolver for SystemResolver {
+    fn host_name(&self, addr: IpAddr) -> Option<String> {
+        sys::host_name(addr)
+    }
+
+    fn service_name(&self, port: u16, protocol: Protocol) -> Option<String> {
+        sys::service_name(port, protocol.db_name())
+    }
+}
+
+/// No names at all (numeric output, and tests).
+pub struct NoNames;
+
+impl Resolver for NoNames {
+    fn host_name(&self, _: IpAddr) -> Option<String> {
+        None
+    }
+
+    fn service_name(&self, _: u16, _: Protocol) -> Option<String> {
+        None
+    }
+}
+
+/// `inet_ntop` text of an address.
+pub fn numeric_host(addr: &IpAddr) -> String {
+    match addr {
+        IpAddr::V4(a) => a.to_string(),
+        IpAddr::V6(a) => sys::format_inet_ntop6(a),
+    }
+}
+
+/// `host:port` or `[host]:port`, at most 59 characters (ipvsadm's 60-byte buffer).
+pub fn addr_port(
+    addr: &IpAddr,
+    port: u16,
+    protocol: Option<Protocol>,
+    numeric: bool,
+    names: &dyn Resolver,
+) -> String {
+    let (host, port_text) = if numeric {
+        (numeric_host(addr), port.to_string())
+    } else {
+        let host = names.host_name(*addr).unwrap_or_else(|| numeric_host(addr));
+        let port_text = protocol
+            .and_then(|p| names.service_name(port, p))
+            .unwrap_or_else(|| port.to_string());
+        (host, port_text)
+    };
+    let mut text = match addr {
+        IpAddr::V4(_) => format!("{host}:{port_text}"),
+        IpAddr::V6(_) => format!("[{host}]:{port_text}"),
+    };
+    truncate(&mut text, 59);
+    text
+}
+
+/// Cut a C string to `max` bytes (on a character boundary).
+pub fn truncate(text: &mut String, max: usize) {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+}

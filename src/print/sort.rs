@@ -1,0 +1,149 @@
+//! ipvsadm's listing order, reproduced exactly: its comparators subtract
+//! unsigned 32-bit values into a C `int` (so differences of 2^31 or more
+//! wrap, and 10.0.0.1 sorts after 192.168.1.1), and glibc 2.36's `qsort` is a
+//! stable top-down merge sort. With a comparator that is not a total order,
+//! only the same algorithm gives the same order.
+
+use crate::model::{RealServerEntry, ServiceEntry, ServiceKey};
+use std::net::IpAddr;
+
+/// glibc `msort_with_tmp`: split at n/2, sort both halves, merge taking from
+/// the left run while `cmp(left, right) <= 0`.
+pub fn glibc_merge_sort<T: Clone>(items: &mut [T], cmp: &impl Fn(&T, &T) -> i32) {
+    let n = items.len();
+    if n <= 1 {
+        return;
+    }
+    let n1 = n / 2;
+    glibc_merge_sort(&mut items[..n1], cmp);
+    glibc_merge_sort(&mut items[n1..], cmp);
+    let mut merged = Vec::with_capacity(n);
+    let (mut i, mut j) = (0, n1);
+    while i < n1 && j < n {
+        if cmp(&items[i], &items[j]) <= 0 {
+            merged.push(items[i].clone());
+            i += 1;
+        } else {
+            merged.push(items[j].clone());
+            j += 1;
+        }
+    }
+    merged.extend_from_slice(&items[i..n1]);
+    merged.extend_from_slice(&items[j..n]);
+    items.clone_from_slice(&merged);
+}
+
+/// `(int)(a - b)` of two unsigned 32-bit values.
+fn wrapping_diff(a: u32, b: u32) -> i32 {
+    a.wrapping_sub(b) as i32
+}
+
+/// The address as ipvsadm's 16-byte union holds it, read as four host-order words.
+fn words(addr: &IpAddr) -> [u32; 4] {
+    let bytes = match addr {
+        IpAddr::V4(a) => {
+            let mut b = [0u8; 16];
+            b[..4].copy_from_slice(&a.octets());
+            b
+        }
+        IpAddr::V6(a) => a.octets(),
+    };
+    std::array::from_fn(|i| {
+        u32::from_be_bytes([
+            bytes[4 * i],
+            bytes[4 * i + 1],
+            bytes[4 * i + 2],
+            bytes[4 * i + 3],
+        ])
+    })
+}
+
+/// Compare as ipvsadm does: all four words when the left side is IPv6, else the first.
+fn compare_addr(left: &IpAddr, right: &IpAddr) -> i32 {
+    let (l, r) = (words(left), words(right));
+    let count = if left.is_ipv6() { 4 } else { 1 };
+    (0..count)
+        .map(|i| wrapping_diff(l[i], r[i]))
+        .find(|d| *d != 0)
+        .unwrap_or(0)
+}
+
+/// The fields ipvsadm's service entry has: fwmark services carry no
+/// protocol, address or port.
+fn service_fields(key: &ServiceKey) -> (u32, u16, u16, Option<IpAddr>, u16) {
+    let af = match key.family() {
+        crate::model::Family::Inet => 2,
+        crate::model::Family::Inet6 => 10,
+    };
+    match key {
+        ServiceKey::Addr {
+            protocol,
+            addr,
+            port,
+        } => (0, af, protocol.number(), Some(*addr), *port),
+        ServiceKey::Fwmark { fwmark, .. } => (*fwmark, af, 0, None, 0),
+    }
+}
+
+/// ipvsadm's `ipvs_cmp_services`: fwmark, family, protocol, address, port.
+pub fn compare_services(a: &ServiceEntry, b: &ServiceEntry) -> i32 {
+    let (fa, afa, pa, aa, porta) = service_fields(&a.service.key);
+    let (fb, afb, pb, ab, portb) = service_fields(&b.service.key);
+    let r = wrapping_diff(fa, fb);
+    if r != 0 {
+        return r;
+    }
+    let r = i32::from(afa) - i32::from(afb);
+    if r != 0 {
+        return r;
+    }
+    let r = i32::from(pa) - i32::from(pb);
+    if r != 0 {
+        return r;
+    }
+    let zero = IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
+    let (aa, ab) = (aa.unwrap_or(zero), ab.unwrap_or(zero));
+    let r = compare_addr(&aa, &ab);
+    if r != 0 {
+        return r;
+    }
+    i32::from(porta) - i32::from(portb)
+}
+
+/// ipvsadm's `ipvs_cmp_dests`: address, then port.
+pub fn compare_servers(a: &RealServerEntry, b: &RealServerEntry) -> i32 {
+    let r = compare_addr(&a.server.addr, &b.server.addr);
+    if r != 0 {
+        return r;
+    }
+    i32::from(a.server.port) - i32::from(b.server.port)
+}
+
+/// Sort services and each service's real servers in ipvsadm's order.
+pub fn sort_table(services: &mut [ServiceEntry]) {
+    glibc_merge_sort(services, &compare_services);
+    for entry in services.iter_mut() {
+        glibc_merge_sort(&mut entry.real_servers, &compare_servers);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_sort_is_stable_and_top_down() {
+        let mut v = vec![(3, 'a'), (1, 'b'), (3, 'c'), (2, 'd'), (1, 'e')];
+        glibc_merge_sort(&mut v, &|x: &(i32, char), y: &(i32, char)| x.0 - y.0);
+        assert_eq!(v, [(1, 'b'), (1, 'e'), (2, 'd'), (3, 'a'), (3, 'c')]);
+    }
+
+    #[test]
+    fn addresses_wrap_like_c_ints() {
+        let a: IpAddr = "10.0.0.1".parse().unwrap();
+        let b: IpAddr = "192.168.1.1".parse().unwrap();
+        // 10.0.0.1 - 192.168.1.1 = 0x0a000001 - 0xc0a80101 wraps positive
+        assert!(compare_addr(&a, &b) > 0);
+        assert!(compare_addr(&b, &a) < 0);
+    }
+}
