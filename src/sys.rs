@@ -220,47 +220,6 @@ pub fn service_name(port: u16, proto: &str) -> Option<String> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn inet_aton_accepts_the_classic_forms() {
-        let want = Some(Ipv4Addr::new(10, 0, 0, 1));
-        assert_eq!(parse_inet_aton("10.0.0.1"), want);
-        assert_eq!(parse_inet_aton("10.1"), want);
-        assert_eq!(parse_inet_aton("167772161"), want);
-        assert_eq!(parse_inet_aton("0x0a000001"), want);
-        assert_eq!(parse_inet_aton("012.0.0.01"), want);
-        assert_eq!(parse_inet_aton("24"), Some(Ipv4Addr::new(0, 0, 0, 24)));
-        assert_eq!(parse_inet_aton("1.2.3.4.5"), None);
-        assert_eq!(parse_inet_aton("1.2.3.256"), None);
-        assert_eq!(parse_inet_aton(""), None);
-    }
-
-    #[test]
-    fn inet_pton_is_strict() {
-        assert_eq!(
-            parse_inet_pton4("224.0.0.81"),
-            Some(Ipv4Addr::new(224, 0, 0, 81))
-        );
-        assert_eq!(parse_inet_pton4("10.1"), None);
-        assert_eq!(parse_inet_pton6("::1"), Some(Ipv6Addr::LOCALHOST));
-        assert_eq!(parse_inet_pton6("1.2.3.4"), None);
-    }
-
-    #[test]
-    fn services_database_lookups_depend_on_the_protocol() {
-        // netbase's /etc/services (installed by .ci/run): http is 80/tcp only.
-        assert_eq!(service_port("http", "tcp"), Some(80));
-        assert_eq!(service_port("domain", "udp"), Some(53));
-        assert_eq!(service_port("http-alt", "udp"), None);
-        assert_eq!(service_port("no-such-service", "tcp"), None);
-        assert_eq!(service_name(80, "tcp").as_deref(), Some("http"));
-        assert_eq!(resolve_host_v4("1.2.3.4"), Some(Ipv4Addr::new(1, 2, 3, 4)));
-    }
-}
-
 /// Wait until `fd` is readable or `timeout` passes (`poll(2)`); Ok(false) on timeout.
 pub fn wait_readable(
     fd: std::os::unix::io::RawFd,
@@ -317,4 +276,45 @@ pub fn format_inet_ntop6(addr: &Ipv6Addr) -> String {
     unsafe { CStr::from_ptr(buf.as_ptr()) }
         .to_string_lossy()
         .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inet_aton_accepts_the_classic_forms() {
+        let want = Some(Ipv4Addr::new(10, 0, 0, 1));
+        assert_eq!(parse_inet_aton("10.0.0.1"), want);
+        assert_eq!(parse_inet_aton("10.1"), want);
+        assert_eq!(parse_inet_aton("167772161"), want);
+        assert_eq!(parse_inet_aton("0x0a000001"), want);
+        assert_eq!(parse_inet_aton("012.0.0.01"), want);
+        assert_eq!(parse_inet_aton("24"), Some(Ipv4Addr::new(0, 0, 0, 24)));
+        assert_eq!(parse_inet_aton("1.2.3.4.5"), None);
+        assert_eq!(parse_inet_aton("1.2.3.256"), None);
+        assert_eq!(parse_inet_aton(""), None);
+    }
+
+    #[test]
+    fn inet_pton_is_strict() {
+        assert_eq!(
+            parse_inet_pton4("224.0.0.81"),
+            Some(Ipv4Addr::new(224, 0, 0, 81))
+        );
+        assert_eq!(parse_inet_pton4("10.1"), None);
+        assert_eq!(parse_inet_pton6("::1"), Some(Ipv6Addr::LOCALHOST));
+        assert_eq!(parse_inet_pton6("1.2.3.4"), None);
+    }
+
+    #[test]
+    fn services_database_lookups_depend_on_the_protocol() {
+        // netbase's /etc/services (installed by .ci/run): http is 80/tcp only.
+        assert_eq!(service_port("http", "tcp"), Some(80));
+        assert_eq!(service_port("domain", "udp"), Some(53));
+        assert_eq!(service_port("http-alt", "udp"), None);
+        assert_eq!(service_port("no-such-service", "tcp"), None);
+        assert_eq!(service_name(80, "tcp").as_deref(), Some("http"));
+        assert_eq!(resolve_host_v4("1.2.3.4"), Some(Ipv4Addr::new(1, 2, 3, 4)));
+    }
 }
