@@ -50,10 +50,11 @@ impl Compared {
     }
 }
 
-/// How much of the kernel state is compared after every case. (Groups of
-/// valid commands will add a full per-case comparison here.)
+/// How much of the kernel state is compared after every case.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TableCheck {
+    /// `-Sn`, `--thresholds`, `--timeout` and `--daemon` after every case
+    EveryCase,
     /// /proc/net/ip_vs after every case, the full view (`-Sn`,
     /// `--thresholds`, `--timeout`, `--daemon`) once at the end: for corpora
     /// that must change nothing, cheap and still attributable
@@ -118,6 +119,7 @@ pub fn compare_in_vm(group: &str, cases: &[Case], check: TableCheck) -> Vec<Comp
         let _ = writeln!(cases_script, "one {n} {}", case.line);
     }
     let table_check = match check {
+        TableCheck::EveryCase => "full",
         TableCheck::ProcEveryCase => "proc",
     };
     let _ = write!(
@@ -136,8 +138,11 @@ side() {{
         source /tmp/cases.sh
         full_table > $RESULTS/final.$SIDE'
 }}
-side ref & side rs &
-wait
+# One side after the other: the kernel's service hash table is shared by all
+# namespaces and dumps resume by position, so changes on one side can make a
+# dump on the other skip or repeat entries.
+side ref
+side rs
 exit 0
 "#
     );
@@ -187,6 +192,9 @@ fn outcome(run: &VmRun, n: usize, side: &str) -> Outcome {
 pub fn mismatch_report(compared: &[Compared]) -> String {
     let mut report = String::new();
     for c in compared.iter().filter(|c| !c.matches()) {
+        for setup in &c.case.setup {
+            let _ = writeln!(report, "    (setup: ipvsadm {setup})");
+        }
         let _ = writeln!(report, "=== ipvsadm {}", c.case.line);
         let (r, o) = (&c.reference, &c.candidate);
         if r.status != o.status {
@@ -212,12 +220,21 @@ pub fn mismatch_report(compared: &[Compared]) -> String {
     report
 }
 
-/// Read a corpus file: one command line per line (bash words), `#` comments.
+/// Read a corpus file: one case per line (bash words), `#` comments; setup
+/// lines come first, each followed by ` ;; `.
 pub fn read_corpus(text: &str) -> Vec<Case> {
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(Case::line)
+        .map(|l| {
+            let mut parts: Vec<String> = l.split(" ;; ").map(|p| p.trim().to_string()).collect();
+            let line = parts.pop().unwrap_or_default();
+            Case {
+                line,
+                setup: parts,
+                stdin: None,
+            }
+        })
         .collect()
 }
 

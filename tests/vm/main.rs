@@ -37,3 +37,23 @@ fn invalid_command_lines_match_the_reference() {
         compared.len()
     );
 }
+
+/// Commands that reach the kernel: the same exit status, output and
+/// messages, and the same table afterwards (read with the reference).
+#[test]
+fn kernel_commands_match_the_reference() {
+    let cases = read_corpus(include_str!("../corpus/kernel-commands.txt"));
+    let compared = compare_in_vm("kernel-commands", &cases, TableCheck::EveryCase);
+    let report = mismatch_report(&compared);
+    let mismatches = compared.iter().filter(|c| !c.matches()).count();
+    assert!(
+        report.is_empty(),
+        "{mismatches} of {} cases differ:\n{report}",
+        compared.len()
+    );
+    let changed = compared
+        .iter()
+        .filter(|c| c.reference.table != compared[0].reference.table || c.reference.status == "0")
+        .count();
+    eprintln!("{} kernel commands: identical status, output and table ({changed} changed the table or succeeded)", compared.len());
+}
