@@ -63,6 +63,13 @@ pub struct Socket {
     seq: u32,
     buf: Vec<u8>,
     deadline: Duration,
+    /// `IPVSADM_RS_NETLINK_TRACE=FILE`: every datagram sent (`>`) and
+    /// received (`<`) as a hex line, for debugging and golden tests.
+    trace: Option<std::fs::File>,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Socket {
@@ -73,13 +80,30 @@ impl Socket {
         // replies from overrunning it.
         let _ = sock.set_recv_buffer_size(1 << 20);
         let port_id = sock.pid()?;
+        let trace = match std::env::var_os("IPVSADM_RS_NETLINK_TRACE") {
+            Some(path) => Some(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)?,
+            ),
+            None => None,
+        };
         Ok(Socket {
             sock,
             port_id,
             seq: 0,
             buf: vec![0; 64 * 1024],
             deadline: REPLY_DEADLINE,
+            trace,
         })
+    }
+
+    fn record(&mut self, direction: char, bytes: &[u8]) {
+        if let Some(file) = &mut self.trace {
+            use std::io::Write;
+            let _ = writeln!(file, "{direction} {}", hex(bytes));
+        }
     }
 
     /// Resolve a generic netlink family name; Ok(None) when the kernel does
@@ -126,10 +150,15 @@ impl Socket {
             Kind::Dump => NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP,
         };
         let request = wire::request(family, flags, seq, cmd, version, attrs);
+        self.record('>', &request);
         self.sock.send(&request, Msg::empty())?;
         let mut replies = Vec::new();
         loop {
             let len = self.receive()?;
+            if self.trace.is_some() {
+                let datagram = self.buf[..len].to_vec();
+                self.record('<', &datagram);
+            }
             for msg in messages(&self.buf[..len])? {
                 if msg.seq != seq || msg.pid != self.port_id {
                     continue; // a late answer to an earlier request

@@ -14,9 +14,9 @@ pub const NLM_F_MULTI: u16 = 0x2;
 pub const NLM_F_ACK: u16 = 0x4;
 pub const NLM_F_DUMP: u16 = 0x300;
 
-/// `NLA_F_NESTED` and `NLA_F_NET_BYTEORDER` live in the top bits of the type.
+/// `NLA_F_NESTED` and `NLA_F_NET_BYTEORDER` live in the top bits of the
+/// type; they are masked off when parsing.
 const NLA_TYPE_MASK: u16 = 0x3fff;
-pub const NLA_F_NESTED: u16 = 0x8000;
 
 pub const NLMSG_HDRLEN: usize = 16;
 pub const GENL_HDRLEN: usize = 4;
@@ -267,9 +267,11 @@ impl AttrWriter {
         self.bytes(kind, &payload)
     }
 
-    /// A nested attribute (marked `NLA_F_NESTED`, as libnl does).
+    /// A nested attribute. Written without `NLA_F_NESTED`, as the kernel
+    /// writes its replies (so parse-then-emit of a reply is byte-exact); the
+    /// IPVS family parses requests leniently and accepts both forms.
     pub fn nested(&mut self, kind: u16, inner: AttrWriter) -> &mut Self {
-        self.bytes(kind | NLA_F_NESTED, &inner.buf)
+        self.bytes(kind, &inner.buf)
     }
 }
 
@@ -287,7 +289,13 @@ mod tests {
         // u8 attribute: 5 bytes padded to 8; be16: 6 padded to 8; "rr\0": 7 → 8
         assert_eq!(bytes.len(), 4 + 8 + 8 + 8 + 8);
         let top = attrs(&bytes).unwrap();
-        assert_eq!(top[0].kind, 1, "the nested flag is masked off");
+        assert_eq!(top[0].kind, 1);
+        let flagged = [8u8, 0, 0x01, 0x80, 4, 0, 2, 0];
+        assert_eq!(
+            attrs(&flagged).unwrap()[0].kind,
+            1,
+            "NLA_F_NESTED is masked off"
+        );
         assert_eq!(top[1].u32().unwrap(), 900);
         let inner = top[0].nested().unwrap();
         assert_eq!(inner[0].u8().unwrap(), 1);

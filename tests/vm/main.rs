@@ -91,12 +91,20 @@ check 10k
     let read = |name: &str| run.read(name).trim().to_string();
     assert_eq!(read("50k.rc"), "0");
     assert_eq!(read("50k.services"), "50000");
-    assert_eq!(read("50k.cmp"), "same", "ipvsadm-rs -Ln differs from ipvsadm -Ln at 50,000 services");
+    assert_eq!(
+        read("50k.cmp"),
+        "same",
+        "ipvsadm-rs -Ln differs from ipvsadm -Ln at 50,000 services"
+    );
     assert_eq!(read("50k.save-lines"), "50000");
     assert_eq!(read("10k.rc"), "0");
     assert_eq!(read("10k.services"), "10000");
     assert_eq!(read("10k.servers"), "100000");
-    assert_eq!(read("10k.cmp"), "same", "ipvsadm-rs -Ln differs from ipvsadm -Ln at 10,000 x 10");
+    assert_eq!(
+        read("10k.cmp"),
+        "same",
+        "ipvsadm-rs -Ln differs from ipvsadm -Ln at 10,000 x 10"
+    );
     assert_eq!(read("10k.save-lines"), "110000");
 }
 
@@ -114,9 +122,15 @@ done
     assert_eq!(run.status, 0, "{}\n{}", run.stdout, run.stderr);
     for n in 1..=5 {
         for what in ["out", "err", "rc"] {
-            assert_eq!(run.read(format!("{n}.ref.{what}")), run.read(format!("{n}.rs.{what}")), "case {n} {what}");
+            assert_eq!(
+                run.read(format!("{n}.ref.{what}")),
+                run.read(format!("{n}.rs.{what}")),
+                "case {n} {what}"
+            );
         }
         assert_eq!(run.read(format!("{n}.rs.rc")).trim(), "2");
-        assert!(run.read(format!("{n}.rs.err")).starts_with("Can't initialize ipvs: Permission denied (you must be root)\n"));
+        assert!(run
+            .read(format!("{n}.rs.err"))
+            .starts_with("Can't initialize ipvs: Permission denied (you must be root)\n"));
     }
 }
