@@ -13,9 +13,6 @@ if [ ! -f /etc/services ]; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq netbase
 fi
-command -v cargo >/dev/null || {
-    echo "tests/run.sh: cargo not found; install a Rust toolchain (https://rustup.rs), 1.85 or newer" >&2
-    exit 1
-}
+source tests/ensure-toolchain.sh
 bash tests/vm/testbed.sh prepare >/dev/null
 cargo test --release --all-targets "$@"
