@@ -134,3 +134,50 @@ done
             .starts_with("Can't initialize ipvs: Permission denied (you must be root)\n"));
     }
 }
+
+/// With ip_vs unloaded, both tools run `/sbin/modprobe -- ip_vs` and go on;
+/// when that cannot work, both fail with ipvsadm's message and status.
+#[test]
+fn missing_module_is_loaded_or_reported_like_ipvsadm() {
+    let script = r#"
+cmp_tools() {
+    local name=$1; shift
+    rmmod ip_vs 2>/dev/null
+    ipvsadm "$@" > $RESULTS/$name.ref.out 2> $RESULTS/$name.ref.err; echo $? > $RESULTS/$name.ref.rc
+    lsmod | grep -c '^ip_vs ' > $RESULTS/$name.ref.loaded
+    rmmod ip_vs 2>/dev/null
+    ipvsadm-rs "$@" > $RESULTS/$name.rs.out 2> $RESULTS/$name.rs.err; echo $? > $RESULTS/$name.rs.rc
+    lsmod | grep -c '^ip_vs ' > $RESULTS/$name.rs.loaded
+}
+cmp_tools loads -L --timeout
+mv /sbin/modprobe /sbin/modprobe.away
+cmp_tools fails -L --timeout
+mv /sbin/modprobe.away /sbin/modprobe
+"#;
+    let run = testbed::run_in_vm("missing-module", script);
+    assert_eq!(run.status, 0, "{}\n{}", run.stdout, run.stderr);
+    for name in ["loads", "fails"] {
+        for what in ["out", "err", "rc", "loaded"] {
+            assert_eq!(
+                run.read(format!("{name}.ref.{what}")),
+                run.read(format!("{name}.rs.{what}")),
+                "{name}: {what} differs"
+            );
+        }
+    }
+    assert_eq!(run.read("loads.rs.rc").trim(), "0");
+    assert_eq!(
+        run.read("loads.rs.loaded").trim(),
+        "1",
+        "ip_vs was loaded on demand"
+    );
+    assert_eq!(
+        run.read("loads.rs.out"),
+        "Timeout (tcp tcpfin udp): 900 120 300\n"
+    );
+    assert_eq!(run.read("fails.rs.rc").trim(), "2");
+    assert_eq!(
+        run.read("fails.rs.err"),
+        "Can't initialize ipvs: Protocol not available\nAre you sure that IP Virtual Server is built in the kernel or as module?\n"
+    );
+}
