@@ -41,6 +41,9 @@ pub enum Error {
     /// A failure without a kernel errno (no reply in time, a malformed
     /// reply): our own text, the operation's exit status.
     Netlink { op: KernelOp, detail: String },
+    /// A listing-side failure ipvsadm reports with a message and exit 1
+    /// (`cannot open file /proc/net/ip_vs_conn`).
+    Listing(String),
     /// A failure ipvsadm reports with its status only (`-L --timeout`,
     /// `-L --daemon`).
     Silent { status: u8 },
@@ -119,7 +122,7 @@ impl Error {
         match self {
             Error::TryHelp { .. } | Error::Popt { .. } => 255,
             Error::Invalid(_) | Error::Init { .. } => 2,
-            Error::Unsupported(_) => 1,
+            Error::Unsupported(_) | Error::Listing(_) => 1,
             Error::Kernel { op, .. } | Error::Netlink { op, .. } => op.exit_status(),
             Error::Silent { status } => *status,
         }
@@ -135,7 +138,7 @@ impl fmt::Display for Error {
             ),
             Error::Popt { word, kind } => write!(f, "{word}: {}", kind.text()),
             Error::Invalid(message) => f.write_str(message),
-            Error::Unsupported(message) => f.write_str(message),
+            Error::Unsupported(message) | Error::Listing(message) => f.write_str(message),
             Error::Init { errno } => write!(
                 f,
                 "Can't initialize ipvs: {}\nAre you sure that IP Virtual Server is built in the kernel or as module?",

@@ -6,8 +6,10 @@ use crate::cli::{Command, ListFormat, ListTarget};
 use crate::error::{Error, KernelOp};
 use crate::model::{Info, ServiceEntry, ServiceKey};
 use crate::netlink::{ConnectError, Ipvs, NetlinkError};
-use crate::print::compat;
+use crate::print::json::{write_document, Document};
 use crate::print::names::{NoNames, Resolver, SystemResolver};
+use crate::print::sort::sort_table;
+use crate::print::{compat, conn};
 use std::io::Write;
 
 /// The error for a failed exchange, in the words ipvsadm uses for `op`.
@@ -120,53 +122,145 @@ fn not_yet(what: &str) -> Error {
     Error::Unsupported(format!("ipvsadm-rs: {what} is not implemented yet"))
 }
 
+/// `--orphans`: keep the services that cannot send new connections. A
+/// service with no real server is confirmed with a single-service GET first:
+/// one deleted between the service dump and its real-server dump would
+/// otherwise look like an orphan (the kernel answers an empty dump for it).
+fn keep_orphans(ipvs: &mut Ipvs, entries: Vec<ServiceEntry>) -> Result<Vec<ServiceEntry>, Error> {
+    let mut orphans = Vec::new();
+    for entry in entries.into_iter().filter(ServiceEntry::is_orphan) {
+        if entry.real_servers.is_empty() {
+            match ipvs.service(&entry.service.key) {
+                Ok(_) => {}
+                Err(NetlinkError::Kernel(libc::ESRCH)) => continue,
+                Err(e) => return Err(failed(KernelOp::List)(e)),
+            }
+        }
+        orphans.push(entry);
+    }
+    Ok(orphans)
+}
+
+const CONN_PROC_FILE: &str = "/proc/net/ip_vs_conn";
+
+fn read_connections() -> Result<String, Error> {
+    let text = std::fs::read_to_string(CONN_PROC_FILE)
+        .map_err(|_| Error::Listing(format!("cannot open file {CONN_PROC_FILE}")))?;
+    if text.is_empty() {
+        return Err(Error::Listing(format!(
+            "unexpected input from {CONN_PROC_FILE}"
+        )));
+    }
+    Ok(text)
+}
+
+fn list_connections(format: ListFormat, out: &mut dyn Write) -> Result<u8, Error> {
+    let text = read_connections()?;
+    let (connections, blank) = conn::parse_connections(&text);
+    if format.json {
+        written(write_document(
+            out,
+            &Document {
+                connections: Some(connections),
+                ..Document::default()
+            },
+        ))?;
+    } else {
+        let names = resolver(format.numeric);
+        let mut text = conn::header(format.persistent_conn);
+        for c in &connections {
+            text.push_str(&conn::row(c, format.persistent_conn, format.numeric, names));
+        }
+        written(out.write_all(text.as_bytes()))?;
+    }
+    // ipvsadm stops at a line its sscanf cannot read, and exits 1 silently.
+    match blank {
+        Some(_) => Err(Error::Silent { status: 1 }),
+        None => Ok(0),
+    }
+}
+
+/// The exit status of `--orphans`: 3 when it listed any, 0 when none.
+fn orphans_status(format: &ListFormat, listed: usize) -> u8 {
+    if format.orphans && listed > 0 {
+        3
+    } else {
+        0
+    }
+}
+
 fn list(
     ipvs: &mut Ipvs,
     info: &Info,
     target: ListTarget,
     format: ListFormat,
     out: &mut dyn Write,
-) -> Result<(), Error> {
-    if format.orphans {
-        return Err(not_yet("--orphans"));
-    }
-    if format.json {
-        return Err(not_yet("--json"));
-    }
+) -> Result<u8, Error> {
     let names = resolver(format.numeric);
     match target {
-        ListTarget::Table => {
-            let entries = fetch_table(ipvs)?;
-            written(compat::write_listing(
-                out,
-                Some(info),
-                &entries,
-                &format,
-                names,
-            ))
-        }
-        ListTarget::Service(key) => {
-            let entry = fetch_service(ipvs, &key)?;
-            written(compat::write_listing(out, None, &[entry], &format, names))
+        ListTarget::Table | ListTarget::Service(_) => {
+            let (mut entries, info) = match target {
+                ListTarget::Service(key) => (vec![fetch_service(ipvs, &key)?], None),
+                _ => (fetch_table(ipvs)?, Some(info)),
+            };
+            if format.orphans {
+                entries = keep_orphans(ipvs, entries)?;
+            }
+            if format.json {
+                if !format.nosort {
+                    sort_table(&mut entries);
+                }
+                let doc = Document {
+                    ipvs: info.copied(),
+                    services: Some(entries.clone()),
+                    ..Document::default()
+                };
+                written(write_document(out, &doc))?;
+            } else {
+                written(compat::write_listing(out, info, &entries, &format, names))?;
+            }
+            Ok(orphans_status(&format, entries.len()))
         }
         // ipvsadm reports these failures with its exit status only.
         ListTarget::Timeouts => {
             let t = ipvs.timeouts().map_err(|_| Error::Silent { status: 1 })?;
-            written(compat::write_timeouts(out, &t))
+            if format.json {
+                written(write_document(
+                    out,
+                    &Document {
+                        timeouts: Some(t),
+                        ..Document::default()
+                    },
+                ))?;
+            } else {
+                written(compat::write_timeouts(out, &t))?;
+            }
+            Ok(0)
         }
         ListTarget::Daemons => {
             let d = ipvs.daemons().map_err(|_| Error::Silent { status: 1 })?;
-            written(compat::write_daemons(out, &d))
+            if format.json {
+                written(write_document(
+                    out,
+                    &Document {
+                        daemons: Some(d),
+                        ..Document::default()
+                    },
+                ))?;
+            } else {
+                written(compat::write_daemons(out, &d))?;
+            }
+            Ok(0)
         }
-        ListTarget::Connections => Err(not_yet("-L -c")),
+        ListTarget::Connections => list_connections(format, out),
     }
 }
 
-/// Run one command; listings write to `out`.
-pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), Error> {
+/// Run one command; listings write to `out`. Returns the exit status.
+pub fn execute(command: &Command, out: &mut dyn Write) -> Result<u8, Error> {
     let (mut ipvs, info) = connect()?;
     let ipvs = &mut ipvs;
-    match command {
+    let applied = match command {
         Command::AddService(s) => ipvs.add_service(s).map_err(failed(KernelOp::AddService)),
         Command::EditService(s) => ipvs.edit_service(s).map_err(failed(KernelOp::EditService)),
         Command::DeleteService(key) => ipvs
@@ -188,7 +282,7 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), Error> {
         Command::StopDaemon { state, syncid } => ipvs
             .stop_daemon(*state, *syncid)
             .map_err(failed(KernelOp::StopDaemon)),
-        Command::List { target, format } => list(ipvs, &info, *target, *format, out),
+        Command::List { target, format } => return list(ipvs, &info, *target, *format, out),
         Command::Save { numeric } => {
             let entries = fetch_table(ipvs)?;
             written(compat::write_save(
@@ -199,5 +293,6 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), Error> {
             ))
         }
         Command::Restore(_) => Err(not_yet("--restore")),
-    }
+    };
+    applied.map(|()| 0)
 }

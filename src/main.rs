@@ -23,8 +23,7 @@ fn run(program: &str, words: &[String]) -> anyhow::Result<ExitCode> {
             let result = execute(&command, &mut out);
             // Whatever was listed before a failure still goes out first.
             let _ = out.flush();
-            result?;
-            Ok(ExitCode::SUCCESS)
+            Ok(ExitCode::from(result?))
         }
     }
 }

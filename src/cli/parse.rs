@@ -688,7 +688,12 @@ fn finish(mut draft: Draft) -> Result<Command, Error> {
             let formats =
                 draft.has(Opt::Stats) || draft.has(Opt::Rate) || draft.has(Opt::Thresholds);
             let other_tables = draft.has(Opt::Timeout) || draft.has(Opt::Daemon);
-            if (table_views && formats) || (other_tables && draft.has(Opt::PersistentConn)) {
+            // --orphans only makes sense for services: ipvsadm-rs's own rule,
+            // in the words ipvsadm uses for its own conflicts.
+            if (table_views && formats)
+                || (other_tables && draft.has(Opt::PersistentConn))
+                || (table_views && draft.has(Opt::Orphans))
+            {
                 return Err(Error::invalid("options conflicts in the list command"));
             }
         }

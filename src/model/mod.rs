@@ -257,6 +257,15 @@ pub struct ServiceEntry {
     pub real_servers: Vec<RealServerEntry>,
 }
 
+impl ServiceEntry {
+    /// A service that cannot send a new connection anywhere: no real server
+    /// at all, or only real servers of weight 0 (what graceful termination
+    /// leaves behind).
+    pub fn is_orphan(&self) -> bool {
+        self.real_servers.iter().all(|rs| rs.server.weight == 0)
+    }
+}
+
 /// Kernel IPVS version and connection hash table size (`IPVS_CMD_GET_INFO`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Info {
@@ -305,6 +314,24 @@ pub struct SyncDaemon {
     pub mcast_group: Option<IpAddr>,
     pub mcast_port: Option<u16>,
     pub mcast_ttl: Option<u8>,
+}
+
+/// One entry of the kernel's connection table (/proc/net/ip_vs_conn).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Connection {
+    /// as the kernel names it: TCP, UDP, SCTP, or IP for templates
+    pub protocol: String,
+    pub client: IpAddr,
+    pub client_port: u16,
+    pub virtual_addr: IpAddr,
+    pub virtual_port: u16,
+    pub destination: IpAddr,
+    pub destination_port: u16,
+    pub state: String,
+    /// seconds until the entry expires
+    pub expires: u32,
+    pub pe_name: Option<String>,
+    pub pe_data: Option<String>,
 }
 
 #[cfg(test)]

@@ -2,5 +2,7 @@
 //! [`sort`] reproduces its order, [`names`] its host and port naming.
 
 pub mod compat;
+pub mod conn;
+pub mod json;
 pub mod names;
 pub mod sort;

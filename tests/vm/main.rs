@@ -2,6 +2,8 @@
 //! function. They never skip: if the VM cannot run, they fail and say why.
 
 mod differential;
+#[path = "../common/listing.rs"]
+mod listing;
 mod testbed;
 
 use differential::{compare_in_vm, mismatch_report, read_corpus, TableCheck};
@@ -180,4 +182,190 @@ mv /sbin/modprobe.away /sbin/modprobe
         run.read("fails.rs.err"),
         "Can't initialize ipvs: Protocol not available\nAre you sure that IP Virtual Server is built in the kernel or as module?\n"
     );
+}
+
+/// Every listing form on a varied table: ipvsadm-rs prints what ipvsadm
+/// prints, and the `--json` document, rendered by the printer, does too (so
+/// JSON agrees with every field the text shows).
+#[test]
+fn listings_match_the_reference_and_json_agrees() {
+    let run = testbed::run_in_vm_with_files(
+        "listings",
+        include_str!("../golden/listings/record.sh"),
+        &["tests/golden/listings/table.sh"],
+    );
+    assert_eq!(run.status, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.stderr, "", "building the table failed");
+    let doc: ipvsadm_rs::print::json::Document =
+        serde_json::from_str(&run.read("table.json")).unwrap();
+    let forms = run.read("forms.txt");
+    let mut rendered = 0;
+    for (i, form) in forms.lines().enumerate() {
+        let n = i + 1;
+        let reference = run.read(format!("ref.{n}"));
+        assert_eq!(run.read(format!("rs.{n}")), reference, "ipvsadm-rs {form}");
+        assert_eq!(
+            run.read(format!("rs.{n}.rc")),
+            run.read(format!("ref.{n}.rc")),
+            "status of {form}"
+        );
+        if let Some(text) = listing::render(&doc, form) {
+            assert_eq!(text, reference, "the JSON document rendered as {form}");
+            rendered += 1;
+        }
+    }
+    assert!(rendered >= 19);
+}
+
+/// Service blocks of an ipvsadm listing: (service line, real-server lines).
+fn blocks(listing: &str) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for line in listing.lines().skip(3) {
+        if line.starts_with("  -> ") {
+            out.last_mut().unwrap().1.push(line.to_string());
+        } else {
+            out.push((line.to_string(), Vec::new()));
+        }
+    }
+    out
+}
+
+/// `--orphans`: none (exit 0, header only), services without real servers
+/// and with only weight-0 ones (exit 3, exactly those, as ipvsadm lists
+/// them), and services deleted while the listing runs (never reported).
+#[test]
+fn orphans_are_found_and_false_orphans_are_not() {
+    let script = r#"
+source /testbed/lib.sh
+mkns o
+A="ip netns exec o /sbin/ipvsadm"
+R="ip netns exec o ipvsadm-rs"
+$A -A -t 10.0.0.1:80 && $A -a -t 10.0.0.1:80 -r 10.1.1.1 -m
+$A -A -f 5 && $A -a -f 5 -r 10.1.1.2
+$R -Ln --orphans > $RESULTS/none.out; echo $? > $RESULTS/none.rc
+$R -Ln --orphans --json > $RESULTS/none.json; echo $? > $RESULTS/none.json.rc
+$A -Ln > $RESULTS/none.ref
+$A -A -t 10.0.0.2:80
+$A -A -u [2001:db8::1]:53
+$A -A -t 10.0.0.3:80 && $A -a -t 10.0.0.3:80 -r 10.1.1.3 -m -w 0 && $A -a -t 10.0.0.3:80 -r 10.1.1.4 -m -w 0
+$A -A -t 10.0.0.4:80 && $A -a -t 10.0.0.4:80 -r 10.1.1.5 -m -w 0 && $A -a -t 10.0.0.4:80 -r 10.1.1.6 -m -w 1
+$A -Ln > $RESULTS/some.ref
+$A -Ln --stats > $RESULTS/some.stats.ref
+$R -Ln --orphans > $RESULTS/some.out; echo $? > $RESULTS/some.rc
+$R -Ln --orphans --stats > $RESULTS/some.stats.out
+$R -Ln --orphans --json > $RESULTS/some.json
+$R -Ln -t 10.0.0.2:80 --orphans > $RESULTS/one.out; echo $? > $RESULTS/one.rc
+$R -Ln -t 10.0.0.1:80 --orphans > $RESULTS/healthy.out; echo $? > $RESULTS/healthy.rc
+# The race: services deleted between the service dump and their real-server dump.
+$A -C
+busybox awk 'BEGIN { for (i = 0; i < 3000; i++) { s = sprintf("10.%d.%d.1:80", int(i / 256), i % 256); print "-A -t " s; print "-a -t " s " -r 10.200.0.1 -m" } }' | $A -R
+busybox awk 'BEGIN { for (i = 0; i < 3000; i++) printf "-D -t 10.%d.%d.1:80\n", int(i / 256), i % 256 }' > /tmp/delete.rules
+$A -R < /tmp/delete.rules &
+deleting=$!
+runs=0
+while kill -0 $deleting 2>/dev/null || [ $runs -eq 0 ]; do
+    runs=$((runs + 1))
+    IPVSADM_RS_NETLINK_TRACE=/tmp/race.trace $R -Ln --orphans > $RESULTS/race.$runs.out; echo $? > $RESULTS/race.$runs.rc
+done
+wait $deleting
+echo $runs > $RESULTS/race.runs
+# GET_SERVICE confirmations the kernel answered with ESRCH (an NLMSG_ERROR of -3)
+grep -cE '^< .{8}0200.{20}fdffffff' /tmp/race.trace > $RESULTS/race.esrch
+"#;
+    let run = testbed::run_in_vm("orphans", script);
+    assert_eq!(run.status, 0, "{}\n{}", run.stdout, run.stderr);
+    // No orphans: exit 0, header and titles only.
+    assert_eq!(run.read("none.rc").trim(), "0");
+    let header: String = run
+        .read("none.ref")
+        .lines()
+        .take(3)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(run.read("none.out"), header);
+    let none: ipvsadm_rs::print::json::Document =
+        serde_json::from_str(&run.read("none.json")).unwrap();
+    assert_eq!(none.services.map(|s| s.len()), Some(0));
+    assert_eq!(run.read("none.json.rc").trim(), "0");
+    // Some orphans: exactly the reference's blocks without a usable real server.
+    let reference = run.read("some.ref");
+    let orphan_blocks: Vec<(String, Vec<String>)> = blocks(&reference)
+        .into_iter()
+        .filter(|(_, servers)| {
+            servers
+                .iter()
+                .all(|l| l.split_whitespace().nth(3) == Some("0"))
+        })
+        .collect();
+    let names: Vec<String> = orphan_blocks
+        .iter()
+        .map(|(s, _)| s.split_whitespace().take(2).collect::<Vec<_>>().join(" "))
+        .collect();
+    assert_eq!(
+        names,
+        ["TCP 10.0.0.2:80", "TCP 10.0.0.3:80", "UDP [2001:db8::1]:53"]
+    );
+    let mut expected: String = reference
+        .lines()
+        .take(3)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    for (service, servers) in &orphan_blocks {
+        expected.push_str(&format!("{service}\n"));
+        servers
+            .iter()
+            .for_each(|l| expected.push_str(&format!("{l}\n")));
+    }
+    assert_eq!(run.read("some.out"), expected);
+    assert_eq!(run.read("some.rc").trim(), "3");
+    // Any format: the same services, as ipvsadm prints them with --stats.
+    let stats_ref = run.read("some.stats.ref");
+    let mut expected_stats: String = stats_ref
+        .lines()
+        .take(3)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    for (service, servers) in blocks(&stats_ref) {
+        if names.contains(
+            &service
+                .split_whitespace()
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" "),
+        ) {
+            expected_stats.push_str(&format!("{service}\n"));
+            servers
+                .iter()
+                .for_each(|l| expected_stats.push_str(&format!("{l}\n")));
+        }
+    }
+    assert_eq!(run.read("some.stats.out"), expected_stats);
+    let some: ipvsadm_rs::print::json::Document =
+        serde_json::from_str(&run.read("some.json")).unwrap();
+    assert_eq!(some.services.map(|s| s.len()), Some(3));
+    assert_eq!(run.read("one.rc").trim(), "3");
+    assert!(run.read("one.out").contains("TCP  10.0.0.2:80 wlc\n"));
+    assert_eq!(run.read("healthy.rc").trim(), "0");
+    assert_eq!(run.read("healthy.out").lines().count(), 2, "title only");
+    // The race: never a false orphan, and the confirmation really ran.
+    let runs: usize = run.read("race.runs").trim().parse().unwrap();
+    for n in 1..=runs {
+        assert_eq!(
+            run.read(format!("race.{n}.rc")).trim(),
+            "0",
+            "run {n} reported an orphan:\n{}",
+            run.read(format!("race.{n}.out"))
+        );
+        assert_eq!(
+            run.read(format!("race.{n}.out")).lines().count(),
+            3,
+            "run {n}"
+        );
+    }
+    let confirmations: usize = run.read("race.esrch").trim().parse().unwrap();
+    assert!(
+        confirmations > 0,
+        "no service vanished mid-listing in {runs} runs: the race was not exercised"
+    );
+    eprintln!("orphans race: {runs} listings during deletion, {confirmations} vanished services caught by the confirmation");
 }

@@ -29,17 +29,27 @@ fn manifest_dir() -> PathBuf {
 /// Boot the VM once and run `script` (bash) inside it. `group` names the
 /// output folder under target/vm-runs, where console logs stay for debugging.
 pub fn run_in_vm(group: &str, script: &str) -> VmRun {
+    run_in_vm_with_files(group, script, &[])
+}
+
+/// As `run_in_vm`, with `files` (relative to the crate root) copied to /work.
+pub fn run_in_vm_with_files(group: &str, script: &str, files: &[&str]) -> VmRun {
     let out = manifest_dir().join("target").join("vm-runs").join(group);
     let _ = std::fs::remove_dir_all(&out);
     std::fs::create_dir_all(&out).expect("create the run folder");
     let script_path = out.join("payload.sh");
     std::fs::write(&script_path, script).expect("write the payload");
     let binary = env!("CARGO_BIN_EXE_ipvsadm-rs");
-    let result = Command::new("bash")
+    let mut command = Command::new("bash");
+    command
         .arg(manifest_dir().join("tests/vm/testbed.sh"))
         .arg("run")
         .arg("--ipvsadm-rs")
-        .arg(binary)
+        .arg(binary);
+    for file in files {
+        command.arg("--file").arg(manifest_dir().join(file));
+    }
+    let result = command
         .arg(&script_path)
         .arg(&out)
         .output()

@@ -11,6 +11,7 @@
 #     --timeout SECONDS   wall-clock limit for the whole VM run (default 900)
 #     --memory MB         guest memory (default 512)
 #     --smp N             virtual CPUs (default 2; TCG runs them on separate host threads)
+#     --file PATH         also copy PATH to /work/<its name> (repeatable)
 #
 # Inside the VM: SCRIPT runs with cwd /work, $RESULTS is an empty folder whose
 # content is copied back to OUTDIR/results, and /testbed/lib.sh offers helpers
@@ -217,13 +218,14 @@ prepare() {
 }
 
 run() {
-    local rs="" timeout=900 memory=512 smp=2
+    local rs="" timeout=900 memory=512 smp=2 files=()
     while [ $# -gt 0 ]; do
         case "$1" in
             --ipvsadm-rs) rs=$2; shift 2 ;;
             --timeout) timeout=$2; shift 2 ;;
             --memory) memory=$2; shift 2 ;;
             --smp) smp=$2; shift 2 ;;
+            --file) files+=("$2"); shift 2 ;;
             *) break ;;
         esac
     done
@@ -240,6 +242,10 @@ run() {
     trap 'rm -rf "$work"' RETURN
     mkdir -p "$work/root/work" "$work/root/usr/sbin"
     cp "$script" "$work/root/work/payload.sh"
+    local f
+    for f in "${files[@]}"; do
+        cp "$f" "$work/root/work/"
+    done
     if [ -n "$rs" ]; then
         [ -x "$rs" ] || die "not an executable: $rs"
         copy_program "$work/root" "$rs" /usr/sbin/ipvsadm-rs

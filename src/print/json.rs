@@ -1,0 +1,28 @@
+//! `--json`: one JSON document per listing, built with serde from the model
+//! itself (so it reads back into the model), numeric addresses, full 64-bit
+//! counters, newline-terminated. Sections appear only when listed.
+
+use crate::model::{Connection, Info, ServiceEntry, SyncDaemon, Timeouts};
+use serde::{Deserialize, Serialize};
+use std::io::{self, Write};
+
+/// The document. Field names are part of the interface (see ipvsadm-rs(8)).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Document {
+    /// kernel IPVS version and connection table size (whole-table listings)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipvs: Option<Info>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub services: Option<Vec<ServiceEntry>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeouts: Option<Timeouts>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daemons: Option<Vec<SyncDaemon>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connections: Option<Vec<Connection>>,
+}
+
+pub fn write_document(w: &mut dyn Write, doc: &Document) -> io::Result<()> {
+    serde_json::to_writer(&mut *w, doc)?;
+    w.write_all(b"\n")
+}
