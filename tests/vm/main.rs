@@ -369,3 +369,45 @@ grep -cE '^< .{8}0200.{20}fdffffff' /tmp/race.trace > $RESULTS/race.esrch
     );
     eprintln!("orphans race: {runs} listings during deletion, {confirmations} vanished services caught by the confirmation");
 }
+
+/// With real traffic (TCP and UDP through NAT services), `--stats`,
+/// `--stats --exact` and `-c` (expiry masked) match the reference.
+#[test]
+fn counters_and_connections_after_real_traffic() {
+    let run = testbed::run_in_vm("traffic", include_str!("traffic.sh"));
+    assert_eq!(run.status, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.read("tcp.ok").trim(),
+        "15",
+        "TCP through the virtual service failed"
+    );
+    let forms: usize = run.read("forms").trim().parse().unwrap();
+    for n in 1..=forms {
+        assert_eq!(
+            run.read(format!("{n}.rs")),
+            run.read(format!("{n}.ref")),
+            "ipvsadm-rs {}",
+            run.read(format!("{n}.form"))
+        );
+    }
+    let stats = run.read("1.ref");
+    assert!(
+        stats.contains("TCP  10.10.0.100:80                     15"),
+        "{stats}"
+    );
+    assert!(
+        !stats.contains("UDP  10.10.0.100:53                      0"),
+        "no UDP counted:\n{stats}"
+    );
+    let conn = run.read("conn.ref");
+    assert!(
+        conn.lines().filter(|l| l.starts_with("TCP ")).count() >= 15,
+        "{conn}"
+    );
+    assert!(conn.lines().any(|l| l.starts_with("UDP ")), "{conn}");
+    assert_eq!(run.read("conn.rs"), conn);
+    assert_eq!(run.read("connpc.rs"), run.read("connpc.ref"));
+    let doc: ipvsadm_rs::print::json::Document =
+        serde_json::from_str(&run.read("conn.json")).unwrap();
+    assert_eq!(doc.connections.unwrap().len(), conn.lines().count() - 2);
+}
