@@ -44,6 +44,8 @@ pub enum Error {
     /// A listing-side failure ipvsadm reports with a message and exit 1
     /// (`cannot open file /proc/net/ip_vs_conn`).
     Listing(String),
+    /// An error on one line of a restore input.
+    AtLine { line: usize, error: Box<Error> },
     /// A failure ipvsadm reports with its status only (`-L --timeout`,
     /// `-L --daemon`).
     Silent { status: u8 },
@@ -125,6 +127,7 @@ impl Error {
             Error::Unsupported(_) | Error::Listing(_) => 1,
             Error::Kernel { op, .. } | Error::Netlink { op, .. } => op.exit_status(),
             Error::Silent { status } => *status,
+            Error::AtLine { error, .. } => error.exit_status(),
         }
     }
 }
@@ -147,6 +150,7 @@ impl fmt::Display for Error {
             Error::Kernel { op, errno } => f.write_str(&ipvs_strerror(Some(*op), *errno)),
             Error::Netlink { detail, .. } => write!(f, "ipvsadm-rs: {detail}"),
             Error::Silent { .. } => Ok(()),
+            Error::AtLine { line, error } => write!(f, "line {line}: {error}"),
         }
     }
 }

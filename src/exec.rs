@@ -13,7 +13,7 @@ use crate::print::{compat, conn};
 use std::io::Write;
 
 /// The error for a failed exchange, in the words ipvsadm uses for `op`.
-fn failed(op: KernelOp) -> impl Fn(NetlinkError) -> Error {
+pub fn failed(op: KernelOp) -> impl Fn(NetlinkError) -> Error {
     move |e| match e {
         NetlinkError::Kernel(errno) => Error::Kernel { op, errno },
         NetlinkError::Timeout(d) => Error::Netlink {
@@ -116,10 +116,6 @@ fn written(result: std::io::Result<()>) -> Result<(), Error> {
         }),
         _ => Ok(()),
     }
-}
-
-fn not_yet(what: &str) -> Error {
-    Error::Unsupported(format!("ipvsadm-rs: {what} is not implemented yet"))
 }
 
 /// `--orphans`: keep the services that cannot send new connections. A
@@ -256,8 +252,28 @@ fn list(
     }
 }
 
-/// Run one command; listings write to `out`. Returns the exit status.
-pub fn execute(command: &Command, out: &mut dyn Write) -> Result<u8, Error> {
+/// A listing or save command (also from inside a restore input).
+pub fn run_listing(ipvs: &mut Ipvs, info: &Info, command: &Command, out: &mut dyn Write) -> Result<u8, Error> {
+    match command {
+        Command::List { target, format } => list(ipvs, info, *target, *format, out),
+        Command::Save { numeric } => {
+            let entries = fetch_table(ipvs)?;
+            written(compat::write_save(out, &entries, *numeric, resolver(*numeric)))?;
+            Ok(0)
+        }
+        _ => Ok(0),
+    }
+}
+
+/// Run one command; listings write to `out`. `program` is argv[0] (restore
+/// lines quote it), `input` gives `-R` its standard input. Returns the exit
+/// status.
+pub fn execute(
+    program: &str,
+    command: &Command,
+    input: &mut dyn std::io::Read,
+    out: &mut dyn Write,
+) -> Result<u8, Error> {
     let (mut ipvs, info) = connect()?;
     let ipvs = &mut ipvs;
     let applied = match command {
@@ -282,17 +298,14 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<u8, Error> {
         Command::StopDaemon { state, syncid } => ipvs
             .stop_daemon(*state, *syncid)
             .map_err(failed(KernelOp::StopDaemon)),
-        Command::List { target, format } => return list(ipvs, &info, *target, *format, out),
-        Command::Save { numeric } => {
-            let entries = fetch_table(ipvs)?;
-            written(compat::write_save(
-                out,
-                &entries,
-                *numeric,
-                resolver(*numeric),
-            ))
+        Command::List { .. } | Command::Save { .. } => return run_listing(ipvs, &info, command, out),
+        Command::Restore(mode) => {
+            let mut text = String::new();
+            input
+                .read_to_string(&mut text)
+                .map_err(|e| Error::Listing(format!("ipvsadm-rs: cannot read the restore input: {e}")))?;
+            return crate::apply::restore(ipvs, &info, program, *mode, &text, out);
         }
-        Command::Restore(_) => Err(not_yet("--restore")),
     };
     applied.map(|()| 0)
 }

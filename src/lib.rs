@@ -2,10 +2,12 @@
 //! Linux kernel's IPVS load balancer. Data flows one way: text → typed
 //! commands ([`cli`]) → kernel operations; kernel dump → [`model`] → printer.
 
+pub mod apply;
 pub mod cli;
 pub mod error;
 pub mod exec;
 pub mod model;
 pub mod netlink;
+pub mod plan;
 pub mod print;
 pub mod sys;

@@ -20,7 +20,7 @@ fn run(program: &str, words: &[String]) -> anyhow::Result<ExitCode> {
         Parsed::Run(command) => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            let result = execute(&command, &mut out);
+            let result = execute(program, &command, &mut std::io::stdin().lock(), &mut out);
             // Whatever was listed before a failure still goes out first.
             let _ = out.flush();
             Ok(ExitCode::from(result?))

@@ -1,0 +1,325 @@
+//! From commands to kernel operations, checked before anything is sent.
+//! IPVS has no transactions, so a restore is made safe here: the input is
+//! simulated against the current table (the kernel's own refusals, such as
+//! an existing service or a real server of an unknown service, are found
+//! first, with the line that causes them), and every operation carries what
+//! is needed to undo it.
+
+use crate::cli::Command;
+use crate::error::{Error, KernelOp};
+use crate::model::{
+    RealServer, RealServerEntry, Service, ServiceEntry, ServiceKey, Stats, SyncDaemon, Table, Timeouts,
+};
+use std::net::IpAddr;
+
+/// One kernel operation, with the state it replaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    AddService(Service),
+    EditService { new: Service, old: Service },
+    /// `old` holds the real servers the deletion takes with it
+    DeleteService { old: ServiceEntry },
+    AddServer { service: ServiceKey, server: RealServer },
+    EditServer { service: ServiceKey, new: RealServer, old: RealServer },
+    DeleteServer { service: ServiceKey, old: RealServer },
+    Flush { old: Vec<ServiceEntry> },
+    /// counters cannot be restored: zeroing is not undone
+    Zero(Option<ServiceKey>),
+    SetTimeouts { new: Timeouts, old: Timeouts },
+    StartDaemon(SyncDaemon),
+    StopDaemon { old: SyncDaemon },
+    /// a listing inside the input, run where it stands
+    List(Command),
+}
+
+impl Op {
+    /// The operations that undo this one, in order.
+    pub fn inverse(&self) -> Vec<Op> {
+        match self {
+            Op::AddService(s) => vec![Op::DeleteService { old: entry(s.clone(), vec![]) }],
+            Op::EditService { new, old } => vec![Op::EditService { new: old.clone(), old: new.clone() }],
+            Op::DeleteService { old } => restore_entries(std::slice::from_ref(old)),
+            Op::AddServer { service, server } => vec![Op::DeleteServer { service: *service, old: server.clone() }],
+            Op::EditServer { service, new, old } => {
+                vec![Op::EditServer { service: *service, new: old.clone(), old: new.clone() }]
+            }
+            Op::DeleteServer { service, old } => vec![Op::AddServer { service: *service, server: old.clone() }],
+            Op::Flush { old } => restore_entries(old),
+            Op::SetTimeouts { new, old } => vec![Op::SetTimeouts { new: *old, old: *new }],
+            Op::StartDaemon(d) => vec![Op::StopDaemon { old: d.clone() }],
+            Op::StopDaemon { old } => vec![Op::StartDaemon(old.clone())],
+            Op::Zero(_) | Op::List(_) => vec![],
+        }
+    }
+}
+
+fn entry(service: Service, servers: Vec<RealServer>) -> ServiceEntry {
+    ServiceEntry { service, stats: Stats::default(), real_servers: servers.iter().map(server_entry).collect() }
+}
+
+fn server_entry(server: &RealServer) -> RealServerEntry {
+    RealServerEntry { server: server.clone(), active_conns: 0, inactive_conns: 0, persist_conns: 0, stats: Stats::default() }
+}
+
+/// Re-create services with their real servers. The kernel keeps real
+/// servers in a list with the newest first; adding them oldest first keeps
+/// the dump order.
+fn restore_entries(entries: &[ServiceEntry]) -> Vec<Op> {
+    let mut ops = Vec::new();
+    for e in entries {
+        ops.push(Op::AddService(e.service.clone()));
+        for rs in e.real_servers.iter().rev() {
+            ops.push(Op::AddServer { service: e.service.key, server: rs.server.clone() });
+        }
+    }
+    ops
+}
+
+/// The kernel state a plan is checked against.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct State {
+    pub table: Table,
+    pub timeouts: Timeouts,
+    pub daemons: Vec<SyncDaemon>,
+}
+
+/// A planned operation and the input line it comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub line: usize,
+    pub op: Op,
+}
+
+/// An input line the plan refuses, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub line: usize,
+    pub error: Error,
+}
+
+fn kernel(op: KernelOp, errno: i32) -> Error {
+    Error::Kernel { op, errno }
+}
+
+fn same_server(a: &RealServer, addr: &IpAddr, port: u16) -> bool {
+    a.addr == *addr && a.port == port
+}
+
+impl State {
+    fn service_index(&self, key: &ServiceKey) -> Option<usize> {
+        self.table.services.iter().position(|e| e.service.key == *key)
+    }
+
+    /// Apply one command to the simulated state, as the kernel would, and
+    /// return the operation with its undo information.
+    pub fn apply(&mut self, command: &Command) -> Result<Option<Op>, Error> {
+        let services = &mut self.table.services;
+        Ok(Some(match command {
+            Command::AddService(s) => {
+                if self.service_index(&s.key).is_some() {
+                    return Err(kernel(KernelOp::AddService, libc::EEXIST));
+                }
+                self.table.services.push(entry(s.clone(), vec![]));
+                Op::AddService(s.clone())
+            }
+            Command::EditService(s) => {
+                let i = self.service_index(&s.key).ok_or(kernel(KernelOp::EditService, libc::ESRCH))?;
+                let old = std::mem::replace(&mut self.table.services[i].service, s.clone());
+                Op::EditService { new: s.clone(), old }
+            }
+            Command::DeleteService(key) => {
+                let i = self.service_index(key).ok_or(kernel(KernelOp::DeleteService, libc::ESRCH))?;
+                Op::DeleteService { old: self.table.services.remove(i) }
+            }
+            Command::Flush => Op::Flush { old: std::mem::take(services) },
+            Command::Zero(key) => {
+                if let Some(key) = key {
+                    self.service_index(key).ok_or(kernel(KernelOp::Zero, libc::ESRCH))?;
+                }
+                Op::Zero(*key)
+            }
+            Command::AddServer { service, server } => {
+                let i = self.service_index(service).ok_or(kernel(KernelOp::AddServer, libc::ESRCH))?;
+                check_thresholds(KernelOp::AddServer, server)?;
+                let servers = &mut self.table.services[i].real_servers;
+                if servers.iter().any(|rs| same_server(&rs.server, &server.addr, server.port)) {
+                    return Err(kernel(KernelOp::AddServer, libc::EEXIST));
+                }
+                // The kernel lists the newest real server first.
+                servers.insert(0, server_entry(server));
+                Op::AddServer { service: *service, server: server.clone() }
+            }
+            Command::EditServer { service, server } => {
+                let i = self.service_index(service).ok_or(kernel(KernelOp::EditServer, libc::ESRCH))?;
+                check_thresholds(KernelOp::EditServer, server)?;
+                let rs = self.table.services[i]
+                    .real_servers
+                    .iter_mut()
+                    .find(|rs| same_server(&rs.server, &server.addr, server.port))
+                    .ok_or(kernel(KernelOp::EditServer, libc::ENOENT))?;
+                let old = std::mem::replace(&mut rs.server, server.clone());
+                Op::EditServer { service: *service, new: server.clone(), old }
+            }
+            Command::DeleteServer { service, server } => {
+                let i = self.service_index(service).ok_or(kernel(KernelOp::DeleteServer, libc::ESRCH))?;
+                let servers = &mut self.table.services[i].real_servers;
+                let j = servers
+                    .iter()
+                    .position(|rs| same_server(&rs.server, &server.addr, server.port))
+                    .ok_or(kernel(KernelOp::DeleteServer, libc::ENOENT))?;
+                Op::DeleteServer { service: *service, old: servers.remove(j).server }
+            }
+            Command::SetTimeouts(t) => {
+                let old = self.timeouts;
+                // 0 leaves a timeout unchanged.
+                let pick = |new: u32, old: u32| if new == 0 { old } else { new };
+                self.timeouts =
+                    Timeouts { tcp: pick(t.tcp, old.tcp), tcp_fin: pick(t.tcp_fin, old.tcp_fin), udp: pick(t.udp, old.udp) };
+                Op::SetTimeouts { new: self.timeouts, old }
+            }
+            Command::StartDaemon(d) => {
+                if self.daemons.iter().any(|x| x.state == d.state) {
+                    return Err(kernel(KernelOp::StartDaemon, libc::EEXIST));
+                }
+                self.daemons.push(d.clone());
+                Op::StartDaemon(d.clone())
+            }
+            Command::StopDaemon { state, .. } => {
+                let i = self
+                    .daemons
+                    .iter()
+                    .position(|x| x.state == *state)
+                    .ok_or(kernel(KernelOp::StopDaemon, libc::ESRCH))?;
+                Op::StopDaemon { old: self.daemons.remove(i) }
+            }
+            Command::List { .. } | Command::Save { .. } => Op::List(command.clone()),
+            Command::Restore(_) => return Ok(None),
+        }))
+    }
+}
+
+/// The kernel refuses a lower threshold above the upper one (ERANGE).
+fn check_thresholds(op: KernelOp, server: &RealServer) -> Result<(), Error> {
+    if server.l_threshold > server.u_threshold {
+        return Err(kernel(op, libc::ERANGE));
+    }
+    Ok(())
+}
+
+/// Plan a whole input: every line that the kernel would refuse is reported
+/// (the simulation goes on without it), and the plan is returned only when
+/// there is none.
+pub fn plan(state: &State, lines: &[(usize, Command)]) -> Result<Vec<Step>, Vec<Refusal>> {
+    let mut state = state.clone();
+    let mut steps = Vec::new();
+    let mut refusals = Vec::new();
+    for (line, command) in lines {
+        match state.apply(command) {
+            Ok(Some(op)) => steps.push(Step { line: *line, op }),
+            Ok(None) => {}
+            Err(error) => refusals.push(Refusal { line: *line, error }),
+        }
+    }
+    if refusals.is_empty() {
+        Ok(steps)
+    } else {
+        Err(refusals)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{parse_command_line, Parsed};
+
+    fn cmd(line: &str) -> Command {
+        let words: Vec<String> = line.split_whitespace().map(String::from).collect();
+        match parse_command_line("ipvsadm", &words).unwrap() {
+            Parsed::Run(c) => c,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn lines(text: &[&str]) -> Vec<(usize, Command)> {
+        text.iter().enumerate().map(|(i, l)| (i + 1, cmd(l))).collect()
+    }
+
+    #[test]
+    fn refusals_name_the_line_and_ipvsadms_message() {
+        let err = plan(
+            &State::default(),
+            &lines(&[
+                "-A -t 10.0.0.1:80",
+                "-A -t 10.0.0.1:80",
+                "-a -t 10.0.0.2:80 -r 10.1.1.1",
+                "-a -t 10.0.0.1:80 -r 10.1.1.1 -y 5",
+                "-e -t 10.0.0.1:80 -r 10.1.1.9",
+                "--stop-daemon master",
+            ]),
+        )
+        .unwrap_err();
+        let got: Vec<(usize, String)> = err.iter().map(|r| (r.line, r.error.to_string())).collect();
+        assert_eq!(
+            got,
+            [
+                (2, "Service already exists".to_string()),
+                (3, "Service not defined".to_string()),
+                (4, "Numerical result out of range".to_string()),
+                (5, "No such destination".to_string()),
+                (6, "No daemon is running".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn inverses_undo_in_reverse_order() {
+        let mut state = State::default();
+        state.apply(&cmd("-A -t 10.0.0.1:80 -s rr")).unwrap();
+        state.apply(&cmd("-a -t 10.0.0.1:80 -r 10.1.1.1 -m")).unwrap();
+        state.apply(&cmd("-a -t 10.0.0.1:80 -r 10.1.1.2 -m -w 3")).unwrap();
+        state.timeouts = Timeouts { tcp: 900, tcp_fin: 120, udp: 300 };
+        let before = state.clone();
+        let steps = plan(
+            &state,
+            &lines(&[
+                "-E -t 10.0.0.1:80 -s wrr",
+                "-e -t 10.0.0.1:80 -r 10.1.1.1 -m -w 7",
+                "-d -t 10.0.0.1:80 -r 10.1.1.2",
+                "-A -f 5",
+                "--set 10 0 0",
+                "-D -t 10.0.0.1:80",
+            ]),
+        )
+        .unwrap();
+        // Replay the plan, then its inverses in reverse, on a simulation.
+        let mut sim = before.clone();
+        for s in &steps {
+            apply_op(&mut sim, &s.op);
+        }
+        assert!(sim.table.services.iter().all(|e| !matches!(e.service.key, ServiceKey::Addr { .. })));
+        for s in steps.iter().rev() {
+            for inverse in s.op.inverse() {
+                apply_op(&mut sim, &inverse);
+            }
+        }
+        assert_eq!(sim, before);
+    }
+
+    /// Apply an operation to a simulated state (the kernel's effect).
+    fn apply_op(state: &mut State, op: &Op) {
+        let command = match op {
+            Op::AddService(s) => Command::AddService(s.clone()),
+            Op::EditService { new, .. } => Command::EditService(new.clone()),
+            Op::DeleteService { old } => Command::DeleteService(old.service.key),
+            Op::AddServer { service, server } => Command::AddServer { service: *service, server: server.clone() },
+            Op::EditServer { service, new, .. } => Command::EditServer { service: *service, server: new.clone() },
+            Op::DeleteServer { service, old } => Command::DeleteServer { service: *service, server: old.clone() },
+            Op::Flush { .. } => Command::Flush,
+            Op::SetTimeouts { new, .. } => Command::SetTimeouts(*new),
+            Op::StartDaemon(d) => Command::StartDaemon(d.clone()),
+            Op::StopDaemon { old } => Command::StopDaemon { state: old.state, syncid: old.syncid },
+            Op::Zero(_) | Op::List(_) => return,
+        };
+        state.apply(&command).unwrap();
+    }
+}
