@@ -19,15 +19,25 @@ fn run_op(ipvs: &mut Ipvs, op: &Op) -> Result<(), (KernelOp, NetlinkError)> {
     match op {
         Op::AddService(s) => ipvs.add_service(s).map_err(tag(KernelOp::AddService)),
         Op::EditService { new, .. } => ipvs.edit_service(new).map_err(tag(KernelOp::EditService)),
-        Op::DeleteService { old } => ipvs.delete_service(&old.service.key).map_err(tag(KernelOp::DeleteService)),
-        Op::AddServer { service, server } => ipvs.add_server(service, server).map_err(tag(KernelOp::AddServer)),
-        Op::EditServer { service, new, .. } => ipvs.edit_server(service, new).map_err(tag(KernelOp::EditServer)),
-        Op::DeleteServer { service, old } => ipvs.delete_server(service, old).map_err(tag(KernelOp::DeleteServer)),
+        Op::DeleteService { old } => ipvs
+            .delete_service(&old.service.key)
+            .map_err(tag(KernelOp::DeleteService)),
+        Op::AddServer { service, server } => ipvs
+            .add_server(service, server)
+            .map_err(tag(KernelOp::AddServer)),
+        Op::EditServer { service, new, .. } => ipvs
+            .edit_server(service, new)
+            .map_err(tag(KernelOp::EditServer)),
+        Op::DeleteServer { service, old } => ipvs
+            .delete_server(service, old)
+            .map_err(tag(KernelOp::DeleteServer)),
         Op::Flush { .. } => ipvs.flush().map_err(tag(KernelOp::Flush)),
         Op::Zero(key) => ipvs.zero(key.as_ref()).map_err(tag(KernelOp::Zero)),
         Op::SetTimeouts { new, .. } => ipvs.set_timeouts(new).map_err(tag(KernelOp::SetTimeouts)),
         Op::StartDaemon(d) => ipvs.start_daemon(d).map_err(tag(KernelOp::StartDaemon)),
-        Op::StopDaemon { old } => ipvs.stop_daemon(old.state, old.syncid).map_err(tag(KernelOp::StopDaemon)),
+        Op::StopDaemon { old } => ipvs
+            .stop_daemon(old.state, old.syncid)
+            .map_err(tag(KernelOp::StopDaemon)),
         Op::List(_) => Ok(()),
     }
 }
@@ -35,7 +45,9 @@ fn run_op(ipvs: &mut Ipvs, op: &Op) -> Result<(), (KernelOp, NetlinkError)> {
 /// The current state a restore is checked against.
 fn current_state(ipvs: &mut Ipvs) -> Result<State, Error> {
     Ok(State {
-        table: Table { services: fetch_table(ipvs)? },
+        table: Table {
+            services: fetch_table(ipvs)?,
+        },
         timeouts: ipvs.timeouts().map_err(failed(KernelOp::List))?,
         daemons: ipvs.daemons().map_err(failed(KernelOp::List))?,
     })
@@ -72,14 +84,19 @@ pub fn restore(
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
     if mode.replace {
-        return Err(Error::Unsupported("ipvsadm-rs: --replace is not implemented yet".into()));
+        return Err(Error::Unsupported(
+            "ipvsadm-rs: --replace is not implemented yet".into(),
+        ));
     }
     let mut commands: Vec<(usize, Command)> = Vec::new();
     let mut problems = Vec::new();
     for line in read_restore_input(program, input) {
         match line.parsed {
             Ok(command) => commands.push((line.number, command)),
-            Err(error) => problems.push(Error::AtLine { line: line.number, error: Box::new(error) }),
+            Err(error) => problems.push(Error::AtLine {
+                line: line.number,
+                error: Box::new(error),
+            }),
         }
     }
     if !problems.is_empty() {
@@ -87,7 +104,15 @@ pub fn restore(
     }
     let state = current_state(ipvs)?;
     let steps = plan(&state, &commands).map_err(|refusals| {
-        refuse(refusals.into_iter().map(|r| Error::AtLine { line: r.line, error: Box::new(r.error) }).collect())
+        refuse(
+            refusals
+                .into_iter()
+                .map(|r| Error::AtLine {
+                    line: r.line,
+                    error: Box::new(r.error),
+                })
+                .collect(),
+        )
     })?;
     if mode.check {
         return Ok(0);
@@ -100,7 +125,10 @@ pub fn restore(
         }
         if let Err((op, e)) = run_op(ipvs, &step.op) {
             roll_back(ipvs, &steps[..i]);
-            return Err(Error::AtLine { line: step.line, error: Box::new(failed(op)(e)) });
+            return Err(Error::AtLine {
+                line: step.line,
+                error: Box::new(failed(op)(e)),
+            });
         }
     }
     Ok(0)

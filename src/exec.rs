@@ -253,12 +253,22 @@ fn list(
 }
 
 /// A listing or save command (also from inside a restore input).
-pub fn run_listing(ipvs: &mut Ipvs, info: &Info, command: &Command, out: &mut dyn Write) -> Result<u8, Error> {
+pub fn run_listing(
+    ipvs: &mut Ipvs,
+    info: &Info,
+    command: &Command,
+    out: &mut dyn Write,
+) -> Result<u8, Error> {
     match command {
         Command::List { target, format } => list(ipvs, info, *target, *format, out),
         Command::Save { numeric } => {
             let entries = fetch_table(ipvs)?;
-            written(compat::write_save(out, &entries, *numeric, resolver(*numeric)))?;
+            written(compat::write_save(
+                out,
+                &entries,
+                *numeric,
+                resolver(*numeric),
+            ))?;
             Ok(0)
         }
         _ => Ok(0),
@@ -298,12 +308,14 @@ pub fn execute(
         Command::StopDaemon { state, syncid } => ipvs
             .stop_daemon(*state, *syncid)
             .map_err(failed(KernelOp::StopDaemon)),
-        Command::List { .. } | Command::Save { .. } => return run_listing(ipvs, &info, command, out),
+        Command::List { .. } | Command::Save { .. } => {
+            return run_listing(ipvs, &info, command, out)
+        }
         Command::Restore(mode) => {
             let mut text = String::new();
-            input
-                .read_to_string(&mut text)
-                .map_err(|e| Error::Listing(format!("ipvsadm-rs: cannot read the restore input: {e}")))?;
+            input.read_to_string(&mut text).map_err(|e| {
+                Error::Listing(format!("ipvsadm-rs: cannot read the restore input: {e}"))
+            })?;
             return crate::apply::restore(ipvs, &info, program, *mode, &text, out);
         }
     };

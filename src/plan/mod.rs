@@ -8,7 +8,8 @@
 use crate::cli::Command;
 use crate::error::{Error, KernelOp};
 use crate::model::{
-    RealServer, RealServerEntry, Service, ServiceEntry, ServiceKey, Stats, SyncDaemon, Table, Timeouts,
+    RealServer, RealServerEntry, Service, ServiceEntry, ServiceKey, Stats, SyncDaemon, Table,
+    Timeouts,
 };
 use std::net::IpAddr;
 
@@ -16,18 +17,40 @@ use std::net::IpAddr;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
     AddService(Service),
-    EditService { new: Service, old: Service },
+    EditService {
+        new: Service,
+        old: Service,
+    },
     /// `old` holds the real servers the deletion takes with it
-    DeleteService { old: ServiceEntry },
-    AddServer { service: ServiceKey, server: RealServer },
-    EditServer { service: ServiceKey, new: RealServer, old: RealServer },
-    DeleteServer { service: ServiceKey, old: RealServer },
-    Flush { old: Vec<ServiceEntry> },
+    DeleteService {
+        old: ServiceEntry,
+    },
+    AddServer {
+        service: ServiceKey,
+        server: RealServer,
+    },
+    EditServer {
+        service: ServiceKey,
+        new: RealServer,
+        old: RealServer,
+    },
+    DeleteServer {
+        service: ServiceKey,
+        old: RealServer,
+    },
+    Flush {
+        old: Vec<ServiceEntry>,
+    },
     /// counters cannot be restored: zeroing is not undone
     Zero(Option<ServiceKey>),
-    SetTimeouts { new: Timeouts, old: Timeouts },
+    SetTimeouts {
+        new: Timeouts,
+        old: Timeouts,
+    },
     StartDaemon(SyncDaemon),
-    StopDaemon { old: SyncDaemon },
+    StopDaemon {
+        old: SyncDaemon,
+    },
     /// a listing inside the input, run where it stands
     List(Command),
 }
@@ -36,16 +59,34 @@ impl Op {
     /// The operations that undo this one, in order.
     pub fn inverse(&self) -> Vec<Op> {
         match self {
-            Op::AddService(s) => vec![Op::DeleteService { old: entry(s.clone(), vec![]) }],
-            Op::EditService { new, old } => vec![Op::EditService { new: old.clone(), old: new.clone() }],
+            Op::AddService(s) => vec![Op::DeleteService {
+                old: entry(s.clone(), vec![]),
+            }],
+            Op::EditService { new, old } => vec![Op::EditService {
+                new: old.clone(),
+                old: new.clone(),
+            }],
             Op::DeleteService { old } => restore_entries(std::slice::from_ref(old)),
-            Op::AddServer { service, server } => vec![Op::DeleteServer { service: *service, old: server.clone() }],
+            Op::AddServer { service, server } => vec![Op::DeleteServer {
+                service: *service,
+                old: server.clone(),
+            }],
             Op::EditServer { service, new, old } => {
-                vec![Op::EditServer { service: *service, new: old.clone(), old: new.clone() }]
+                vec![Op::EditServer {
+                    service: *service,
+                    new: old.clone(),
+                    old: new.clone(),
+                }]
             }
-            Op::DeleteServer { service, old } => vec![Op::AddServer { service: *service, server: old.clone() }],
+            Op::DeleteServer { service, old } => vec![Op::AddServer {
+                service: *service,
+                server: old.clone(),
+            }],
             Op::Flush { old } => restore_entries(old),
-            Op::SetTimeouts { new, old } => vec![Op::SetTimeouts { new: *old, old: *new }],
+            Op::SetTimeouts { new, old } => vec![Op::SetTimeouts {
+                new: *old,
+                old: *new,
+            }],
             Op::StartDaemon(d) => vec![Op::StopDaemon { old: d.clone() }],
             Op::StopDaemon { old } => vec![Op::StartDaemon(old.clone())],
             Op::Zero(_) | Op::List(_) => vec![],
@@ -54,11 +95,21 @@ impl Op {
 }
 
 fn entry(service: Service, servers: Vec<RealServer>) -> ServiceEntry {
-    ServiceEntry { service, stats: Stats::default(), real_servers: servers.iter().map(server_entry).collect() }
+    ServiceEntry {
+        service,
+        stats: Stats::default(),
+        real_servers: servers.iter().map(server_entry).collect(),
+    }
 }
 
 fn server_entry(server: &RealServer) -> RealServerEntry {
-    RealServerEntry { server: server.clone(), active_conns: 0, inactive_conns: 0, persist_conns: 0, stats: Stats::default() }
+    RealServerEntry {
+        server: server.clone(),
+        active_conns: 0,
+        inactive_conns: 0,
+        persist_conns: 0,
+        stats: Stats::default(),
+    }
 }
 
 /// Re-create services with their real servers. The kernel keeps real
@@ -69,7 +120,10 @@ fn restore_entries(entries: &[ServiceEntry]) -> Vec<Op> {
     for e in entries {
         ops.push(Op::AddService(e.service.clone()));
         for rs in e.real_servers.iter().rev() {
-            ops.push(Op::AddServer { service: e.service.key, server: rs.server.clone() });
+            ops.push(Op::AddServer {
+                service: e.service.key,
+                server: rs.server.clone(),
+            });
         }
     }
     ops
@@ -107,7 +161,10 @@ fn same_server(a: &RealServer, addr: &IpAddr, port: u16) -> bool {
 
 impl State {
     fn service_index(&self, key: &ServiceKey) -> Option<usize> {
-        self.table.services.iter().position(|e| e.service.key == *key)
+        self.table
+            .services
+            .iter()
+            .position(|e| e.service.key == *key)
     }
 
     /// Apply one command to the simulated state, as the kernel would, and
@@ -123,34 +180,56 @@ impl State {
                 Op::AddService(s.clone())
             }
             Command::EditService(s) => {
-                let i = self.service_index(&s.key).ok_or(kernel(KernelOp::EditService, libc::ESRCH))?;
+                let i = self
+                    .service_index(&s.key)
+                    .ok_or(kernel(KernelOp::EditService, libc::ESRCH))?;
                 let old = std::mem::replace(&mut self.table.services[i].service, s.clone());
-                Op::EditService { new: s.clone(), old }
+                Op::EditService {
+                    new: s.clone(),
+                    old,
+                }
             }
             Command::DeleteService(key) => {
-                let i = self.service_index(key).ok_or(kernel(KernelOp::DeleteService, libc::ESRCH))?;
-                Op::DeleteService { old: self.table.services.remove(i) }
+                let i = self
+                    .service_index(key)
+                    .ok_or(kernel(KernelOp::DeleteService, libc::ESRCH))?;
+                Op::DeleteService {
+                    old: self.table.services.remove(i),
+                }
             }
-            Command::Flush => Op::Flush { old: std::mem::take(services) },
+            Command::Flush => Op::Flush {
+                old: std::mem::take(services),
+            },
             Command::Zero(key) => {
                 if let Some(key) = key {
-                    self.service_index(key).ok_or(kernel(KernelOp::Zero, libc::ESRCH))?;
+                    self.service_index(key)
+                        .ok_or(kernel(KernelOp::Zero, libc::ESRCH))?;
                 }
                 Op::Zero(*key)
             }
             Command::AddServer { service, server } => {
-                let i = self.service_index(service).ok_or(kernel(KernelOp::AddServer, libc::ESRCH))?;
+                let i = self
+                    .service_index(service)
+                    .ok_or(kernel(KernelOp::AddServer, libc::ESRCH))?;
                 check_thresholds(KernelOp::AddServer, server)?;
                 let servers = &mut self.table.services[i].real_servers;
-                if servers.iter().any(|rs| same_server(&rs.server, &server.addr, server.port)) {
+                if servers
+                    .iter()
+                    .any(|rs| same_server(&rs.server, &server.addr, server.port))
+                {
                     return Err(kernel(KernelOp::AddServer, libc::EEXIST));
                 }
                 // The kernel lists the newest real server first.
                 servers.insert(0, server_entry(server));
-                Op::AddServer { service: *service, server: server.clone() }
+                Op::AddServer {
+                    service: *service,
+                    server: server.clone(),
+                }
             }
             Command::EditServer { service, server } => {
-                let i = self.service_index(service).ok_or(kernel(KernelOp::EditServer, libc::ESRCH))?;
+                let i = self
+                    .service_index(service)
+                    .ok_or(kernel(KernelOp::EditServer, libc::ESRCH))?;
                 check_thresholds(KernelOp::EditServer, server)?;
                 let rs = self.table.services[i]
                     .real_servers
@@ -158,24 +237,39 @@ impl State {
                     .find(|rs| same_server(&rs.server, &server.addr, server.port))
                     .ok_or(kernel(KernelOp::EditServer, libc::ENOENT))?;
                 let old = std::mem::replace(&mut rs.server, server.clone());
-                Op::EditServer { service: *service, new: server.clone(), old }
+                Op::EditServer {
+                    service: *service,
+                    new: server.clone(),
+                    old,
+                }
             }
             Command::DeleteServer { service, server } => {
-                let i = self.service_index(service).ok_or(kernel(KernelOp::DeleteServer, libc::ESRCH))?;
+                let i = self
+                    .service_index(service)
+                    .ok_or(kernel(KernelOp::DeleteServer, libc::ESRCH))?;
                 let servers = &mut self.table.services[i].real_servers;
                 let j = servers
                     .iter()
                     .position(|rs| same_server(&rs.server, &server.addr, server.port))
                     .ok_or(kernel(KernelOp::DeleteServer, libc::ENOENT))?;
-                Op::DeleteServer { service: *service, old: servers.remove(j).server }
+                Op::DeleteServer {
+                    service: *service,
+                    old: servers.remove(j).server,
+                }
             }
             Command::SetTimeouts(t) => {
                 let old = self.timeouts;
                 // 0 leaves a timeout unchanged.
                 let pick = |new: u32, old: u32| if new == 0 { old } else { new };
-                self.timeouts =
-                    Timeouts { tcp: pick(t.tcp, old.tcp), tcp_fin: pick(t.tcp_fin, old.tcp_fin), udp: pick(t.udp, old.udp) };
-                Op::SetTimeouts { new: self.timeouts, old }
+                self.timeouts = Timeouts {
+                    tcp: pick(t.tcp, old.tcp),
+                    tcp_fin: pick(t.tcp_fin, old.tcp_fin),
+                    udp: pick(t.udp, old.udp),
+                };
+                Op::SetTimeouts {
+                    new: self.timeouts,
+                    old,
+                }
             }
             Command::StartDaemon(d) => {
                 if self.daemons.iter().any(|x| x.state == d.state) {
@@ -190,7 +284,9 @@ impl State {
                     .iter()
                     .position(|x| x.state == *state)
                     .ok_or(kernel(KernelOp::StopDaemon, libc::ESRCH))?;
-                Op::StopDaemon { old: self.daemons.remove(i) }
+                Op::StopDaemon {
+                    old: self.daemons.remove(i),
+                }
             }
             Command::List { .. } | Command::Save { .. } => Op::List(command.clone()),
             Command::Restore(_) => return Ok(None),
@@ -241,7 +337,10 @@ mod tests {
     }
 
     fn lines(text: &[&str]) -> Vec<(usize, Command)> {
-        text.iter().enumerate().map(|(i, l)| (i + 1, cmd(l))).collect()
+        text.iter()
+            .enumerate()
+            .map(|(i, l)| (i + 1, cmd(l)))
+            .collect()
     }
 
     #[test]
@@ -275,9 +374,17 @@ mod tests {
     fn inverses_undo_in_reverse_order() {
         let mut state = State::default();
         state.apply(&cmd("-A -t 10.0.0.1:80 -s rr")).unwrap();
-        state.apply(&cmd("-a -t 10.0.0.1:80 -r 10.1.1.1 -m")).unwrap();
-        state.apply(&cmd("-a -t 10.0.0.1:80 -r 10.1.1.2 -m -w 3")).unwrap();
-        state.timeouts = Timeouts { tcp: 900, tcp_fin: 120, udp: 300 };
+        state
+            .apply(&cmd("-a -t 10.0.0.1:80 -r 10.1.1.1 -m"))
+            .unwrap();
+        state
+            .apply(&cmd("-a -t 10.0.0.1:80 -r 10.1.1.2 -m -w 3"))
+            .unwrap();
+        state.timeouts = Timeouts {
+            tcp: 900,
+            tcp_fin: 120,
+            udp: 300,
+        };
         let before = state.clone();
         let steps = plan(
             &state,
@@ -296,7 +403,11 @@ mod tests {
         for s in &steps {
             apply_op(&mut sim, &s.op);
         }
-        assert!(sim.table.services.iter().all(|e| !matches!(e.service.key, ServiceKey::Addr { .. })));
+        assert!(sim
+            .table
+            .services
+            .iter()
+            .all(|e| !matches!(e.service.key, ServiceKey::Addr { .. })));
         for s in steps.iter().rev() {
             for inverse in s.op.inverse() {
                 apply_op(&mut sim, &inverse);
@@ -311,13 +422,25 @@ mod tests {
             Op::AddService(s) => Command::AddService(s.clone()),
             Op::EditService { new, .. } => Command::EditService(new.clone()),
             Op::DeleteService { old } => Command::DeleteService(old.service.key),
-            Op::AddServer { service, server } => Command::AddServer { service: *service, server: server.clone() },
-            Op::EditServer { service, new, .. } => Command::EditServer { service: *service, server: new.clone() },
-            Op::DeleteServer { service, old } => Command::DeleteServer { service: *service, server: old.clone() },
+            Op::AddServer { service, server } => Command::AddServer {
+                service: *service,
+                server: server.clone(),
+            },
+            Op::EditServer { service, new, .. } => Command::EditServer {
+                service: *service,
+                server: new.clone(),
+            },
+            Op::DeleteServer { service, old } => Command::DeleteServer {
+                service: *service,
+                server: old.clone(),
+            },
             Op::Flush { .. } => Command::Flush,
             Op::SetTimeouts { new, .. } => Command::SetTimeouts(*new),
             Op::StartDaemon(d) => Command::StartDaemon(d.clone()),
-            Op::StopDaemon { old } => Command::StopDaemon { state: old.state, syncid: old.syncid },
+            Op::StopDaemon { old } => Command::StopDaemon {
+                state: old.state,
+                syncid: old.syncid,
+            },
             Op::Zero(_) | Op::List(_) => return,
         };
         state.apply(&command).unwrap();

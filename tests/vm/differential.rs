@@ -90,7 +90,14 @@ one() {
     run "$@" < "$input" > "$d/$SIDE.out" 2> "$d/$SIDE.err"
     echo $? > "$d/$SIDE.rc"
     snapshot > "$d/$SIDE.table"
-    cmp -s "$d/$SIDE.table" "$RESULTS/empty.$SIDE" || reset_table
+    [ -n "$KEEP_STATE" ] || cmp -s "$d/$SIDE.table" "$RESULTS/empty.$SIDE" || reset_table
+}
+# listing N ARGS...: the reference and ipvsadm-rs list the same namespace
+listing() {
+    local n=$1; shift
+    local d=$RESULTS/$n
+    /sbin/ipvsadm "$@" > "$d/$SIDE.lref" 2>&1; echo $? >> "$d/$SIDE.lref"
+    PATH=/tmp/rs-bin:$PATH ipvsadm "$@" > "$d/$SIDE.lrs" 2>&1; echo $? >> "$d/$SIDE.lrs"
 }
 "#;
 
@@ -100,6 +107,48 @@ fn bash_single_quoted(text: &str) -> String {
 
 /// Run every case in one VM boot and return the comparisons, in order.
 pub fn compare_in_vm(group: &str, cases: &[Case], check: TableCheck) -> Vec<Compared> {
+    let steps: Vec<Step> = cases.iter().cloned().map(Step::Change).collect();
+    compare_steps(group, &steps, check, false)
+        .into_iter()
+        .filter_map(|r| match r {
+            StepResult::Change(c) => Some(c),
+            StepResult::Listing { .. } => None,
+        })
+        .collect()
+}
+
+/// One step of a sequence: a change (run by each binary on its own side),
+/// or a listing (run by both binaries on the same namespace, on each side).
+#[derive(Clone, Debug)]
+pub enum Step {
+    Change(Case),
+    Listing(String),
+}
+
+#[derive(Debug)]
+pub enum StepResult {
+    Change(Compared),
+    /// (side, reference output + status, ipvsadm-rs output + status)
+    Listing {
+        form: String,
+        outputs: Vec<(String, String, String)>,
+    },
+}
+
+/// Run a sequence in one VM boot; `keep_state`: no reset between steps.
+pub fn compare_steps(
+    group: &str,
+    steps: &[Step],
+    check: TableCheck,
+    keep_state: bool,
+) -> Vec<StepResult> {
+    let cases: Vec<Case> = steps
+        .iter()
+        .map(|s| match s {
+            Step::Change(c) => c.clone(),
+            Step::Listing(form) => Case::line(form),
+        })
+        .collect();
     let mut cases_script = String::new();
     let mut script = String::from("source /testbed/lib.sh\nmkns ref\nmkns rs\n");
     script.push_str("mkdir -p /tmp/ref-bin /tmp/rs-bin\n");
@@ -116,8 +165,16 @@ pub fn compare_in_vm(group: &str, cases: &[Case], check: TableCheck) -> Vec<Comp
         for setup in &case.setup {
             let _ = writeln!(cases_script, "/sbin/ipvsadm {setup} >/dev/null 2>&1");
         }
-        let _ = writeln!(cases_script, "one {n} {}", case.line);
+        match &steps[n] {
+            Step::Change(_) => {
+                let _ = writeln!(cases_script, "one {n} {}", case.line);
+            }
+            Step::Listing(form) => {
+                let _ = writeln!(cases_script, "listing {n} {form}");
+            }
+        }
     }
+    let keep = if keep_state { "1" } else { "" };
     let table_check = match check {
         TableCheck::EveryCase => "full",
         TableCheck::ProcEveryCase => "proc",
@@ -131,7 +188,7 @@ cat > /tmp/cases.sh <<'CASES'
 {cases_script}
 CASES
 side() {{
-    ip netns exec "$1" env SIDE=$1 BIN_DIR=/tmp/$1-bin TABLE_CHECK={table_check} RESULTS=$RESULTS bash -c '
+    ip netns exec "$1" env SIDE=$1 BIN_DIR=/tmp/$1-bin TABLE_CHECK={table_check} KEEP_STATE={keep} RESULTS=$RESULTS bash -c '
         source /tmp/side-lib.sh
         run -v > $RESULTS/version.$SIDE 2>&1
         snapshot > $RESULTS/empty.$SIDE
@@ -168,13 +225,28 @@ exit 0
         run.read("final.rs"),
         "the tables left at the end differ (reference first)"
     );
-    cases
+    steps
         .iter()
         .enumerate()
-        .map(|(n, case)| Compared {
-            case: case.clone(),
-            reference: outcome(&run, n, "ref"),
-            candidate: outcome(&run, n, "rs"),
+        .map(|(n, step)| match step {
+            Step::Change(case) => StepResult::Change(Compared {
+                case: case.clone(),
+                reference: outcome(&run, n, "ref"),
+                candidate: outcome(&run, n, "rs"),
+            }),
+            Step::Listing(form) => StepResult::Listing {
+                form: form.clone(),
+                outputs: ["ref", "rs"]
+                    .iter()
+                    .map(|side| {
+                        (
+                            side.to_string(),
+                            run.read(format!("{n}/{side}.lref")),
+                            run.read(format!("{n}/{side}.lrs")),
+                        )
+                    })
+                    .collect(),
+            },
         })
         .collect()
 }
