@@ -111,7 +111,7 @@ pub fn compare_in_vm(group: &str, cases: &[Case], check: TableCheck) -> Vec<Comp
     compare_steps(group, &steps, check, false)
         .into_iter()
         .filter_map(|r| match r {
-            StepResult::Change(c) => Some(c),
+            StepResult::Change(c) => Some(*c),
             StepResult::Listing { .. } => None,
         })
         .collect()
@@ -127,7 +127,7 @@ pub enum Step {
 
 #[derive(Debug)]
 pub enum StepResult {
-    Change(Compared),
+    Change(Box<Compared>),
     /// (side, reference output + status, ipvsadm-rs output + status)
     Listing {
         form: String,
@@ -229,11 +229,11 @@ exit 0
         .iter()
         .enumerate()
         .map(|(n, step)| match step {
-            Step::Change(case) => StepResult::Change(Compared {
+            Step::Change(case) => StepResult::Change(Box::new(Compared {
                 case: case.clone(),
                 reference: outcome(&run, n, "ref"),
                 candidate: outcome(&run, n, "rs"),
-            }),
+            })),
             Step::Listing(form) => StepResult::Listing {
                 form: form.clone(),
                 outputs: ["ref", "rs"]
