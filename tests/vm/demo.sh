@@ -12,20 +12,33 @@ trap 'rm -rf "$script" "$out"' EXIT
 cat > "$script" <<'PAYLOAD'
 source /testbed/lib.sh
 mkns demo
-run() { echo "# ipvsadm-rs $*"; ip netns exec demo ipvsadm-rs "$@"; echo; }
-# Three ClusterIP services, two endpoints each ...
-for svc in 10.96.0.10:53 10.96.0.1:443 10.96.14.7:80; do
-    ip netns exec demo ipvsadm-rs -A -t $svc -s rr
-done
-ip netns exec demo ipvsadm-rs -a -t 10.96.0.10:53 -r 10.244.1.5:53 -m
-ip netns exec demo ipvsadm-rs -a -t 10.96.0.10:53 -r 10.244.2.9:53 -m
-ip netns exec demo ipvsadm-rs -a -t 10.96.0.1:443 -r 192.168.0.10:6443 -m
-ip netns exec demo ipvsadm-rs -a -t 10.96.0.1:443 -r 192.168.0.11:6443 -m
-ip netns exec demo ipvsadm-rs -a -t 10.96.14.7:80 -r 10.244.1.20:8080 -m
-ip netns exec demo ipvsadm-rs -a -t 10.96.14.7:80 -r 10.244.2.21:8080 -m -w 0
-run -Ln
-run -Sn
-run -Ln --stats
+rs() { ip netns exec demo ipvsadm-rs "$@"; }
+show() { echo "# ipvsadm-rs $*"; ip netns exec demo ipvsadm-rs "$@"; echo "# (exit status $?)"; echo; }
+# A kube-proxy-like table: ClusterIP services with their endpoints ...
+rs -R <<'RULES'
+-A -t 10.96.0.1:443 -s rr
+-a -t 10.96.0.1:443 -r 192.168.0.10:6443 -m
+-a -t 10.96.0.1:443 -r 192.168.0.11:6443 -m
+-A -t 10.96.0.10:53 -s rr
+-a -t 10.96.0.10:53 -r 10.244.1.5:53 -m
+-a -t 10.96.0.10:53 -r 10.244.2.9:53 -m
+-A -u 10.96.0.10:53 -s rr
+-a -u 10.96.0.10:53 -r 10.244.1.5:53 -m
+-a -u 10.96.0.10:53 -r 10.244.2.9:53 -m
+-A -t 10.96.14.7:80 -s rr
+-a -t 10.96.14.7:80 -r 10.244.1.20:8080 -m
+-a -t 10.96.14.7:80 -r 10.244.2.21:8080 -m
+-A -t 10.96.77.3:8443 -s rr
+-a -t 10.96.77.3:8443 -r 10.244.3.30:8443 -m
+RULES
+# ... then the endpoints of one service vanish and another one's pods are
+# all terminating (graceful termination leaves them at weight 0).
+rs -d -t 10.96.14.7:80 -r 10.244.1.20:8080
+rs -d -t 10.96.14.7:80 -r 10.244.2.21:8080
+rs -e -t 10.96.77.3:8443 -r 10.244.3.30:8443 -m -w 0
+show -Ln
+show -Ln --orphans
+show -Ln --orphans --json
 echo "# the reference: ipvsadm -Ln (same table)"
 ip netns exec demo ipvsadm -Ln
 PAYLOAD
