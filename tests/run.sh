@@ -13,6 +13,11 @@ if [ ! -f /etc/services ]; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq netbase
 fi
+# groff lints the man page.
+if ! command -v groff >/dev/null; then
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq groff-base
+fi
 source tests/ensure-toolchain.sh
 bash tests/vm/testbed.sh prepare >/dev/null
 cargo test --release --all-targets "$@"
