@@ -1,45 +1,50 @@
 //! `-R`: read the whole input, check it (syntax, then a simulation against
-//! the current table), and only then change the kernel; if the kernel still
-//! refuses a step, undo the steps already taken, newest first, so the table
-//! ends as it was. ipvsadm runs the input line by line and leaves whatever
-//! was applied before a failure.
+//! the current table), and only then change the kernel, in batches of many
+//! requests per `sendmsg`. If the kernel still refuses a step, or a
+//! termination signal arrives, the steps it accepted are undone, newest
+//! first, so the table ends as it was. (ipvsadm runs the input line by line
+//! and leaves whatever was applied before a failure.)
 
 use crate::cli::restore::read_restore_input;
 use crate::cli::{Command, RestoreMode};
 use crate::error::{Error, KernelOp};
 use crate::exec::{failed, fetch_table, run_listing};
 use crate::model::{Info, Table};
-use crate::netlink::{Ipvs, NetlinkError};
+use crate::netlink::socket::BATCH_MESSAGES;
+use crate::netlink::{Change, Ipvs, NetlinkError};
 use crate::plan::{plan, Op, State, Step};
+use crate::sys;
 use std::io::Write;
 
-/// Carry out one operation.
-fn run_op(ipvs: &mut Ipvs, op: &Op) -> Result<(), (KernelOp, NetlinkError)> {
-    let tag = |op: KernelOp| move |e| (op, e);
-    match op {
-        Op::AddService(s) => ipvs.add_service(s).map_err(tag(KernelOp::AddService)),
-        Op::EditService { new, .. } => ipvs.edit_service(new).map_err(tag(KernelOp::EditService)),
-        Op::DeleteService { old } => ipvs
-            .delete_service(&old.service.key)
-            .map_err(tag(KernelOp::DeleteService)),
-        Op::AddServer { service, server } => ipvs
-            .add_server(service, server)
-            .map_err(tag(KernelOp::AddServer)),
-        Op::EditServer { service, new, .. } => ipvs
-            .edit_server(service, new)
-            .map_err(tag(KernelOp::EditServer)),
-        Op::DeleteServer { service, old } => ipvs
-            .delete_server(service, old)
-            .map_err(tag(KernelOp::DeleteServer)),
-        Op::Flush { .. } => ipvs.flush().map_err(tag(KernelOp::Flush)),
-        Op::Zero(key) => ipvs.zero(key.as_ref()).map_err(tag(KernelOp::Zero)),
-        Op::SetTimeouts { new, .. } => ipvs.set_timeouts(new).map_err(tag(KernelOp::SetTimeouts)),
-        Op::StartDaemon(d) => ipvs.start_daemon(d).map_err(tag(KernelOp::StartDaemon)),
-        Op::StopDaemon { old } => ipvs
-            .stop_daemon(old.state, old.syncid)
-            .map_err(tag(KernelOp::StopDaemon)),
-        Op::List(_) => Ok(()),
-    }
+/// The request an operation sends, and the operation ipvsadm's messages
+/// name; None for a listing.
+fn change_of(op: &Op) -> Option<(KernelOp, Change<'_>)> {
+    Some(match op {
+        Op::AddService(s) => (KernelOp::AddService, Change::AddService(s)),
+        Op::EditService { new, .. } => (KernelOp::EditService, Change::EditService(new)),
+        Op::DeleteService { old } => (
+            KernelOp::DeleteService,
+            Change::DeleteService(&old.service.key),
+        ),
+        Op::AddServer { service, server } => {
+            (KernelOp::AddServer, Change::AddServer(service, server))
+        }
+        Op::EditServer { service, new, .. } => {
+            (KernelOp::EditServer, Change::EditServer(service, new))
+        }
+        Op::DeleteServer { service, old } => {
+            (KernelOp::DeleteServer, Change::DeleteServer(service, old))
+        }
+        Op::Flush { .. } => (KernelOp::Flush, Change::Flush),
+        Op::Zero(key) => (KernelOp::Zero, Change::Zero(key.as_ref())),
+        Op::SetTimeouts { new, .. } => (KernelOp::SetTimeouts, Change::SetTimeouts(new)),
+        Op::StartDaemon(d) => (KernelOp::StartDaemon, Change::StartDaemon(d)),
+        Op::StopDaemon { old } => (
+            KernelOp::StopDaemon,
+            Change::StopDaemon(old.state, old.syncid),
+        ),
+        Op::List(_) => return None,
+    })
 }
 
 /// The current state a restore is checked against.
@@ -53,13 +58,15 @@ fn current_state(ipvs: &mut Ipvs) -> Result<State, Error> {
     })
 }
 
-/// Undo `done` (newest first). Failures are reported but do not stop the
-/// undo of the rest.
-fn roll_back(ipvs: &mut Ipvs, done: &[Step]) {
-    for step in done.iter().rev() {
+/// Undo `accepted` (newest first), one request at a time: this path is rare,
+/// and each failure is reported without stopping the rest of the undo.
+fn roll_back(ipvs: &mut Ipvs, accepted: &[&Step]) {
+    for step in accepted.iter().rev() {
         for inverse in step.op.inverse() {
-            if let Err((op, e)) = run_op(ipvs, &inverse) {
-                eprintln!("ipvsadm-rs: undoing line {}: {}", step.line, failed(op)(e));
+            if let Some((op, change)) = change_of(&inverse) {
+                if let Err(e) = ipvs.apply(&change) {
+                    eprintln!("ipvsadm-rs: undoing line {}: {}", step.line, failed(op)(e));
+                }
             }
         }
     }
@@ -73,6 +80,53 @@ fn refuse(problems: Vec<Error>) -> Error {
         eprintln!("{problem}");
     }
     Error::Silent { status }
+}
+
+/// Send the changes of `steps` (no listings among them) in batches; on a
+/// refusal or a termination signal, undo everything accepted so far.
+fn apply_changes<'a>(
+    ipvs: &mut Ipvs,
+    steps: &'a [Step],
+    accepted: &mut Vec<&'a Step>,
+) -> Result<(), Error> {
+    for chunk in steps.chunks(BATCH_MESSAGES) {
+        let changes: Vec<(KernelOp, Change<'_>)> =
+            chunk.iter().filter_map(|s| change_of(&s.op)).collect();
+        let requests: Vec<Change<'_>> = changes.iter().map(|(_, c)| *c).collect();
+        let batch = match ipvs.apply_many(&requests) {
+            Ok(batch) => batch,
+            Err(e) => {
+                // The replies of the chunk in flight were lost: what it did
+                // is unknown. Undo what is known, and say so.
+                roll_back(ipvs, accepted);
+                return Err(Error::Netlink {
+                    op: KernelOp::List,
+                    detail: format!("lost the kernel's answers while restoring ({e:?}); lines {} to {} may be partly applied", chunk[0].line, chunk[chunk.len() - 1].line),
+                });
+            }
+        };
+        let mut first_failure = None;
+        for (i, step) in chunk.iter().enumerate().take(batch.sent) {
+            match batch.failures.iter().find(|(index, _)| *index == i) {
+                Some(&(_, errno)) => {
+                    first_failure.get_or_insert((step.line, changes[i].0, errno));
+                }
+                None => accepted.push(step),
+            }
+        }
+        if let Some((line, op, errno)) = first_failure {
+            roll_back(ipvs, accepted);
+            return Err(Error::AtLine {
+                line,
+                error: Box::new(failed(op)(NetlinkError::Kernel(errno))),
+            });
+        }
+        if let Some(signal) = sys::termination_requested() {
+            roll_back(ipvs, accepted);
+            return Err(Error::Interrupted { signal });
+        }
+    }
+    Ok(())
 }
 
 pub fn restore(
@@ -117,18 +171,22 @@ pub fn restore(
     if mode.check {
         return Ok(0);
     }
-    for (i, step) in steps.iter().enumerate() {
-        if let Op::List(command) = &step.op {
+    sys::defer_termination_signals();
+    let mut accepted = Vec::new();
+    // Listings inside the input run where they stand, between batches.
+    for segment in steps.split_inclusive(|s| matches!(s.op, Op::List(_))) {
+        let (changes, listing) = match segment.split_last() {
+            Some((last, rest)) if matches!(last.op, Op::List(_)) => (rest, Some(last)),
+            _ => (segment, None),
+        };
+        apply_changes(ipvs, changes, &mut accepted)?;
+        if let Some(Step {
+            op: Op::List(command),
+            ..
+        }) = listing
+        {
             let _ = out.flush();
             run_listing(ipvs, info, command, out)?;
-            continue;
-        }
-        if let Err((op, e)) = run_op(ipvs, &step.op) {
-            roll_back(ipvs, &steps[..i]);
-            return Err(Error::AtLine {
-                line: step.line,
-                error: Box::new(failed(op)(e)),
-            });
         }
     }
     Ok(0)

@@ -44,6 +44,9 @@ pub enum Error {
     /// A listing-side failure ipvsadm reports with a message and exit 1
     /// (`cannot open file /proc/net/ip_vs_conn`).
     Listing(String),
+    /// A termination signal arrived while changing the table; what was
+    /// applied has been undone. Exit 128 + the signal, as a shell reports it.
+    Interrupted { signal: i32 },
     /// An error on one line of a restore input.
     AtLine { line: usize, error: Box<Error> },
     /// A failure ipvsadm reports with its status only (`-L --timeout`,
@@ -128,6 +131,7 @@ impl Error {
             Error::Kernel { op, .. } | Error::Netlink { op, .. } => op.exit_status(),
             Error::Silent { status } => *status,
             Error::AtLine { error, .. } => error.exit_status(),
+            Error::Interrupted { signal } => (128 + signal).clamp(0, 255) as u8,
         }
     }
 }
@@ -151,6 +155,9 @@ impl fmt::Display for Error {
             Error::Netlink { detail, .. } => write!(f, "ipvsadm-rs: {detail}"),
             Error::Silent { .. } => Ok(()),
             Error::AtLine { line, error } => write!(f, "line {line}: {error}"),
+            Error::Interrupted { signal } => {
+                write!(f, "ipvsadm-rs: interrupted by signal {signal}; the changes made so far were undone")
+            }
         }
     }
 }

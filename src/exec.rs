@@ -5,7 +5,7 @@
 use crate::cli::{Command, ListFormat, ListTarget};
 use crate::error::{Error, KernelOp};
 use crate::model::{Info, ServiceEntry, ServiceKey};
-use crate::netlink::{ConnectError, Ipvs, NetlinkError};
+use crate::netlink::{Change, ConnectError, Ipvs, NetlinkError};
 use crate::print::json::{write_document, Document};
 use crate::print::names::{NoNames, Resolver, SystemResolver};
 use crate::print::sort::sort_table;
@@ -275,6 +275,22 @@ pub fn run_listing(
     }
 }
 
+/// Where writers serialise: two restores never interleave.
+const LOCK_FILE: &str = "/run/ipvsadm-rs.lock";
+
+/// An exclusive lock held while the table is changed (listings do not
+/// take it). Without a writable /run it is skipped: ipvsadm has none.
+fn writer_lock() -> Option<std::fs::File> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(LOCK_FILE)
+        .ok()?;
+    file.lock().ok()?;
+    Some(file)
+}
+
 /// Run one command; listings write to `out`. `program` is argv[0] (restore
 /// lines quote it), `input` gives `-R` its standard input. Returns the exit
 /// status.
@@ -286,28 +302,33 @@ pub fn execute(
 ) -> Result<u8, Error> {
     let (mut ipvs, info) = connect()?;
     let ipvs = &mut ipvs;
-    let applied = match command {
-        Command::AddService(s) => ipvs.add_service(s).map_err(failed(KernelOp::AddService)),
-        Command::EditService(s) => ipvs.edit_service(s).map_err(failed(KernelOp::EditService)),
-        Command::DeleteService(key) => ipvs
-            .delete_service(key)
-            .map_err(failed(KernelOp::DeleteService)),
-        Command::Flush => ipvs.flush().map_err(failed(KernelOp::Flush)),
-        Command::Zero(key) => ipvs.zero(key.as_ref()).map_err(failed(KernelOp::Zero)),
-        Command::AddServer { service, server } => ipvs
-            .add_server(service, server)
-            .map_err(failed(KernelOp::AddServer)),
-        Command::EditServer { service, server } => ipvs
-            .edit_server(service, server)
-            .map_err(failed(KernelOp::EditServer)),
-        Command::DeleteServer { service, server } => ipvs
-            .delete_server(service, server)
-            .map_err(failed(KernelOp::DeleteServer)),
-        Command::SetTimeouts(t) => ipvs.set_timeouts(t).map_err(failed(KernelOp::SetTimeouts)),
-        Command::StartDaemon(d) => ipvs.start_daemon(d).map_err(failed(KernelOp::StartDaemon)),
-        Command::StopDaemon { state, syncid } => ipvs
-            .stop_daemon(*state, *syncid)
-            .map_err(failed(KernelOp::StopDaemon)),
+    let changes_table = match command {
+        Command::List { .. } | Command::Save { .. } => false,
+        Command::Restore(mode) => !mode.check,
+        _ => true,
+    };
+    let _lock = if changes_table { writer_lock() } else { None };
+    let (op, change) = match command {
+        Command::AddService(s) => (KernelOp::AddService, Change::AddService(s)),
+        Command::EditService(s) => (KernelOp::EditService, Change::EditService(s)),
+        Command::DeleteService(key) => (KernelOp::DeleteService, Change::DeleteService(key)),
+        Command::Flush => (KernelOp::Flush, Change::Flush),
+        Command::Zero(key) => (KernelOp::Zero, Change::Zero(key.as_ref())),
+        Command::AddServer { service, server } => {
+            (KernelOp::AddServer, Change::AddServer(service, server))
+        }
+        Command::EditServer { service, server } => {
+            (KernelOp::EditServer, Change::EditServer(service, server))
+        }
+        Command::DeleteServer { service, server } => (
+            KernelOp::DeleteServer,
+            Change::DeleteServer(service, server),
+        ),
+        Command::SetTimeouts(t) => (KernelOp::SetTimeouts, Change::SetTimeouts(t)),
+        Command::StartDaemon(d) => (KernelOp::StartDaemon, Change::StartDaemon(d)),
+        Command::StopDaemon { state, syncid } => {
+            (KernelOp::StopDaemon, Change::StopDaemon(*state, *syncid))
+        }
         Command::List { .. } | Command::Save { .. } => {
             return run_listing(ipvs, &info, command, out)
         }
@@ -319,5 +340,6 @@ pub fn execute(
             return crate::apply::restore(ipvs, &info, program, *mode, &text, out);
         }
     };
-    applied.map(|()| 0)
+    ipvs.apply(&change).map_err(failed(op))?;
+    Ok(0)
 }

@@ -278,6 +278,56 @@ pub fn format_inet_ntop6(addr: &Ipv6Addr) -> String {
         .into_owned()
 }
 
+/// `setsockopt(fd, level, name, &int)`; used for SOL_NETLINK options and
+/// SO_RCVBUFFORCE, which neli does not wrap.
+pub fn set_int_option(
+    fd: std::os::unix::io::RawFd,
+    level: c_int,
+    name: c_int,
+    value: c_int,
+) -> std::io::Result<()> {
+    // SAFETY: a valid int and its size.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd,
+            level,
+            name,
+            (&value as *const c_int).cast(),
+            std::mem::size_of::<c_int>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+static TERMINATION: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+extern "C" fn remember_signal(signal: c_int) {
+    TERMINATION.store(signal, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// From now on, SIGTERM, SIGINT and SIGHUP are remembered instead of ending
+/// the process, so a restore can undo what it applied before exiting.
+pub fn defer_termination_signals() {
+    for signal in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+        // SAFETY: the handler only stores to an atomic (async-signal-safe).
+        unsafe {
+            libc::signal(signal, remember_signal as *const () as libc::sighandler_t);
+        }
+    }
+}
+
+/// The termination signal received since `defer_termination_signals`, if any.
+pub fn termination_requested() -> Option<i32> {
+    match TERMINATION.load(std::sync::atomic::Ordering::SeqCst) {
+        0 => None,
+        signal => Some(signal),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

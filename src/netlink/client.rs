@@ -7,7 +7,7 @@ use super::convert::{
     daemon_attrs, daemon_from, daemon_stop_attrs, dest_from, dest_full, dest_identity,
     service_from, service_full, service_identity,
 };
-use super::socket::{Kind, NetlinkError, Socket};
+use super::socket::{Batch, Kind, NetlinkError, Socket};
 use super::wire::{self, DecodeError};
 use crate::model::{
     DaemonState, Info, RealServer, RealServerEntry, Service, ServiceKey, Stats, SyncDaemon,
@@ -18,6 +18,64 @@ use std::collections::HashSet;
 pub struct Ipvs {
     socket: Socket,
     family: u16,
+}
+
+/// A request that changes the kernel's table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change<'a> {
+    AddService(&'a Service),
+    EditService(&'a Service),
+    DeleteService(&'a ServiceKey),
+    Flush,
+    /// one service, or all
+    Zero(Option<&'a ServiceKey>),
+    AddServer(&'a ServiceKey, &'a RealServer),
+    EditServer(&'a ServiceKey, &'a RealServer),
+    DeleteServer(&'a ServiceKey, &'a RealServer),
+    SetTimeouts(&'a Timeouts),
+    StartDaemon(&'a SyncDaemon),
+    StopDaemon(DaemonState, u32),
+}
+
+impl Change<'_> {
+    /// The command and attributes of the request (what ipvsadm sends,
+    /// identity only where the kernel reads nothing else).
+    pub fn encode(&self) -> (Cmd, Vec<CmdAttr>) {
+        let svc = |key: &ServiceKey| CmdAttr::Service(service_identity(key));
+        match *self {
+            Change::AddService(s) => (Cmd::NewService, vec![CmdAttr::Service(service_full(s))]),
+            Change::EditService(s) => (Cmd::SetService, vec![CmdAttr::Service(service_full(s))]),
+            Change::DeleteService(key) => (Cmd::DelService, vec![svc(key)]),
+            Change::Flush => (Cmd::Flush, vec![]),
+            Change::Zero(Some(key)) => (Cmd::Zero, vec![svc(key)]),
+            Change::Zero(None) => (Cmd::Zero, vec![]),
+            Change::AddServer(key, server) => (
+                Cmd::NewDest,
+                vec![svc(key), CmdAttr::Dest(dest_full(server))],
+            ),
+            Change::EditServer(key, server) => (
+                Cmd::SetDest,
+                vec![svc(key), CmdAttr::Dest(dest_full(server))],
+            ),
+            Change::DeleteServer(key, server) => (
+                Cmd::DelDest,
+                vec![svc(key), CmdAttr::Dest(dest_identity(server))],
+            ),
+            Change::SetTimeouts(t) => (
+                Cmd::SetConfig,
+                vec![
+                    CmdAttr::TimeoutTcp(t.tcp),
+                    CmdAttr::TimeoutTcpFin(t.tcp_fin),
+                    CmdAttr::TimeoutUdp(t.udp),
+                ],
+            ),
+            Change::StartDaemon(d) => (Cmd::NewDaemon, vec![CmdAttr::Daemon(daemon_attrs(d))]),
+            Change::StopDaemon(state, syncid) => (
+                Cmd::DelDaemon,
+                vec![CmdAttr::Daemon(daemon_stop_attrs(state, syncid))],
+            ),
+        }
+    }
 }
 
 /// Why the connection could not be set up.
@@ -61,10 +119,6 @@ impl Ipvs {
             .exchange(self.family, cmd as u8, GENL_VERSION, &emit_all(attrs), kind)
     }
 
-    fn apply(&mut self, cmd: Cmd, attrs: &[CmdAttr]) -> Result<(), NetlinkError> {
-        self.call(cmd, attrs, Kind::Do).map(drop)
-    }
-
     pub fn info(&mut self) -> Result<Info, NetlinkError> {
         let replies = self.call(Cmd::GetInfo, &[], Kind::Do)?;
         let (mut version, mut size) = (None, None);
@@ -88,80 +142,24 @@ impl Ipvs {
         }
     }
 
-    pub fn add_service(&mut self, s: &Service) -> Result<(), NetlinkError> {
-        self.apply(Cmd::NewService, &[CmdAttr::Service(service_full(s))])
+    /// Carry out one change (one request, one acknowledgement).
+    pub fn apply(&mut self, change: &Change<'_>) -> Result<(), NetlinkError> {
+        let (cmd, attrs) = change.encode();
+        self.call(cmd, &attrs, Kind::Do).map(drop)
     }
 
-    pub fn edit_service(&mut self, s: &Service) -> Result<(), NetlinkError> {
-        self.apply(Cmd::SetService, &[CmdAttr::Service(service_full(s))])
-    }
-
-    pub fn delete_service(&mut self, key: &ServiceKey) -> Result<(), NetlinkError> {
-        self.apply(Cmd::DelService, &[CmdAttr::Service(service_identity(key))])
-    }
-
-    pub fn flush(&mut self) -> Result<(), NetlinkError> {
-        self.apply(Cmd::Flush, &[])
-    }
-
-    pub fn zero(&mut self, key: Option<&ServiceKey>) -> Result<(), NetlinkError> {
-        match key {
-            Some(key) => self.apply(Cmd::Zero, &[CmdAttr::Service(service_identity(key))]),
-            None => self.apply(Cmd::Zero, &[]),
-        }
-    }
-
-    pub fn add_server(
-        &mut self,
-        key: &ServiceKey,
-        server: &RealServer,
-    ) -> Result<(), NetlinkError> {
-        self.apply(
-            Cmd::NewDest,
-            &[
-                CmdAttr::Service(service_identity(key)),
-                CmdAttr::Dest(dest_full(server)),
-            ],
-        )
-    }
-
-    pub fn edit_server(
-        &mut self,
-        key: &ServiceKey,
-        server: &RealServer,
-    ) -> Result<(), NetlinkError> {
-        self.apply(
-            Cmd::SetDest,
-            &[
-                CmdAttr::Service(service_identity(key)),
-                CmdAttr::Dest(dest_full(server)),
-            ],
-        )
-    }
-
-    pub fn delete_server(
-        &mut self,
-        key: &ServiceKey,
-        server: &RealServer,
-    ) -> Result<(), NetlinkError> {
-        self.apply(
-            Cmd::DelDest,
-            &[
-                CmdAttr::Service(service_identity(key)),
-                CmdAttr::Dest(dest_identity(server)),
-            ],
-        )
-    }
-
-    pub fn set_timeouts(&mut self, t: &Timeouts) -> Result<(), NetlinkError> {
-        self.apply(
-            Cmd::SetConfig,
-            &[
-                CmdAttr::TimeoutTcp(t.tcp),
-                CmdAttr::TimeoutTcpFin(t.tcp_fin),
-                CmdAttr::TimeoutUdp(t.udp),
-            ],
-        )
+    /// Carry out many changes with few round trips (see
+    /// `Socket::exchange_many`): which were sent, and which failed.
+    pub fn apply_many(&mut self, changes: &[Change<'_>]) -> Result<Batch, NetlinkError> {
+        let requests: Vec<(u8, Vec<u8>)> = changes
+            .iter()
+            .map(|c| {
+                let (cmd, attrs) = c.encode();
+                (cmd as u8, emit_all(&attrs))
+            })
+            .collect();
+        self.socket
+            .exchange_many(self.family, GENL_VERSION, &requests)
     }
 
     /// Missing attributes read as 0 (kernels built without TCP or UDP support).
@@ -178,17 +176,6 @@ impl Ipvs {
             }
         }
         Ok(t)
-    }
-
-    pub fn start_daemon(&mut self, d: &SyncDaemon) -> Result<(), NetlinkError> {
-        self.apply(Cmd::NewDaemon, &[CmdAttr::Daemon(daemon_attrs(d))])
-    }
-
-    pub fn stop_daemon(&mut self, state: DaemonState, syncid: u32) -> Result<(), NetlinkError> {
-        self.apply(
-            Cmd::DelDaemon,
-            &[CmdAttr::Daemon(daemon_stop_attrs(state, syncid))],
-        )
     }
 
     pub fn daemons(&mut self) -> Result<Vec<SyncDaemon>, NetlinkError> {

@@ -9,5 +9,5 @@ pub mod convert;
 pub mod socket;
 pub mod wire;
 
-pub use client::{ConnectError, Ipvs};
-pub use socket::NetlinkError;
+pub use client::{Change, ConnectError, Ipvs};
+pub use socket::{Batch, NetlinkError};

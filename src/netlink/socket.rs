@@ -15,6 +15,14 @@ use std::io;
 use std::os::unix::io::AsRawFd;
 use std::time::Duration;
 
+const SOL_NETLINK: i32 = 270;
+const NETLINK_CAP_ACK: i32 = 10;
+
+/// Requests per `sendmsg` in a batch, and bytes: small enough that the
+/// replies of a whole chunk (failures and one ACK) fit the receive buffer.
+pub const BATCH_MESSAGES: usize = 256;
+pub const BATCH_BYTES: usize = 64 * 1024;
+
 /// How long to wait for the kernel's next message before giving up.
 pub const REPLY_DEADLINE: Duration = Duration::from_secs(30);
 
@@ -57,6 +65,14 @@ pub enum Kind {
     Dump,
 }
 
+/// What a batch did: how many requests were sent, and which failed (index
+/// into the requests, errno), in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Batch {
+    pub sent: usize,
+    pub failures: Vec<(usize, i32)>,
+}
+
 pub struct Socket {
     sock: NlSocket,
     port_id: u32,
@@ -79,6 +95,15 @@ impl Socket {
         // Dump parts are up to 32 KiB; a larger receive buffer keeps bursts of
         // replies from overrunning it.
         let _ = sock.set_recv_buffer_size(1 << 20);
+        // As root the limit can be passed (rmem_max is often 208 KiB).
+        let _ = sys::set_int_option(
+            sock.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUFFORCE,
+            4 << 20,
+        );
+        // Error replies carry only the failed request's header, not all of it.
+        let _ = sys::set_int_option(sock.as_raw_fd(), SOL_NETLINK, NETLINK_CAP_ACK, 1);
         let port_id = sock.pid()?;
         let trace = match std::env::var_os("IPVSADM_RS_NETLINK_TRACE") {
             Some(path) => Some(
@@ -191,6 +216,77 @@ impl Socket {
                 }
             }
         }
+    }
+
+    /// Send many requests with few round trips: up to `BATCH_MESSAGES`
+    /// requests per `sendmsg`. Only the last request of a chunk asks for an
+    /// acknowledgement; the kernel answers every failing request anyway and
+    /// goes on with the next one. Returns, for the requests sent, the errno
+    /// of each that failed (by index); stops after the first chunk with a
+    /// failure, so `sent` may be less than `requests.len()`.
+    pub fn exchange_many(
+        &mut self,
+        family: u16,
+        version: u8,
+        requests: &[(u8, Vec<u8>)],
+    ) -> Result<Batch, NetlinkError> {
+        let mut batch = Batch {
+            sent: 0,
+            failures: Vec::new(),
+        };
+        while batch.sent < requests.len() && batch.failures.is_empty() {
+            let first = batch.sent;
+            let mut end = first;
+            let mut bytes = 0;
+            while end < requests.len() && end - first < BATCH_MESSAGES && bytes < BATCH_BYTES {
+                bytes += requests[end].1.len() + 20;
+                end += 1;
+            }
+            let base = self.seq.wrapping_add(1);
+            let mut datagram = Vec::with_capacity(bytes);
+            for (i, (cmd, attrs)) in requests[first..end].iter().enumerate() {
+                let last = first + i + 1 == end;
+                let flags = if last {
+                    NLM_F_REQUEST | NLM_F_ACK
+                } else {
+                    NLM_F_REQUEST
+                };
+                datagram.extend(wire::request(
+                    family,
+                    flags,
+                    base.wrapping_add(i as u32),
+                    *cmd,
+                    version,
+                    attrs,
+                ));
+            }
+            self.seq = base.wrapping_add((end - first - 1) as u32);
+            let last_seq = self.seq;
+            self.record('>', &datagram);
+            self.sock.send(&datagram, Msg::empty())?;
+            batch.sent = end;
+            'chunk: loop {
+                let len = self.receive()?;
+                if self.trace.is_some() {
+                    let datagram = self.buf[..len].to_vec();
+                    self.record('<', &datagram);
+                }
+                for msg in messages(&self.buf[..len])? {
+                    let index = msg.seq.wrapping_sub(base) as usize;
+                    if msg.pid != self.port_id || index >= end - first || msg.kind != NLMSG_ERROR {
+                        continue;
+                    }
+                    let code = error_code(msg.payload)?;
+                    if code != 0 {
+                        batch.failures.push((first + index, -code));
+                    }
+                    if msg.seq == last_seq {
+                        break 'chunk;
+                    }
+                }
+            }
+        }
+        Ok(batch)
     }
 
     /// One datagram into `self.buf`, waiting at most the deadline.

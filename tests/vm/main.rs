@@ -462,3 +462,143 @@ fn random_sequences_match_the_reference() {
     assert!(changes >= 300);
     eprintln!("seed {seed}: {changes} changes ({succeeded} accepted by the kernel), {listings} listings, 0 mismatches");
 }
+
+/// Restore is all or nothing: 50 inputs with one refused line at a random
+/// place leave the table exactly as before (naming the line); two
+/// concurrent restores both land; SIGTERM mid-apply leaves the table as
+/// before.
+#[test]
+fn restores_are_all_or_nothing() {
+    let seed = random::seed_from_env_or_clock();
+    eprintln!("restore atomicity seed: {seed} (replay with IPVSADM_RS_SEED={seed})");
+    let mut rng = random::Rng::new(seed);
+    let mut script = String::from(
+        r#"
+source /testbed/lib.sh
+mkns r
+A="ip netns exec r /sbin/ipvsadm"
+snapshot() { $A -Sn; $A -Ln --thresholds; $A -L --timeout; $A -L --daemon; }
+base() {
+    $A -C; $A --set 900 120 300
+    for i in 1 2 3 4 5; do
+        $A -A -t 10.50.0.$i:80 -s rr
+        $A -a -t 10.50.0.$i:80 -r 10.51.0.$i -m -x 100 -y 10
+        $A -a -t 10.50.0.$i:80 -r 10.52.0.$i -m -w 3
+    done
+}
+"#,
+    );
+    let mut expected_lines = Vec::new();
+    for n in 0..50 {
+        let mut lines: Vec<String> = Vec::new();
+        let mut deleted = std::collections::HashSet::new();
+        for i in 0..5 + rng.below(25) {
+            let existing = 1 + rng.below(5);
+            let mut kind = rng.below(7);
+            // Each real server is deleted at most once, so that only the
+            // planted line is refused.
+            if kind == 4 && !deleted.insert(existing) {
+                kind = 0;
+            }
+            lines.push(match kind {
+                0 => format!("-A -t 10.53.{n}.{i}:80 -s wlc"),
+                1 => format!("-E -t 10.50.0.{existing}:80 -s wrr -p 30"),
+                2 => format!(
+                    "-a -t 10.50.0.{existing}:80 -r 10.54.{n}.{i} -m -w {}",
+                    rng.below(9)
+                ),
+                3 => format!("-e -t 10.50.0.{existing}:80 -r 10.52.0.{existing} -m -w 7"),
+                4 => format!("-d -t 10.50.0.{existing}:80 -r 10.51.0.{existing}"),
+                5 => format!("--set {} 0 {}", 1 + rng.below(900), 1 + rng.below(300)),
+                _ => format!("ipvsadm -A -u 10.55.{n}.{i}:53 -s sh -b sh-port"),
+            });
+        }
+        // A line only the kernel refuses, or one the check refuses.
+        let bad = match rng.below(4) {
+            0 => format!("-A -t 10.60.{n}.1:80 -s nosuchsched"),
+            1 => format!("-A -u 10.61.{n}.1:5060 -p --pe nosuchpe"),
+            2 => format!(
+                "-a -t 10.50.0.{}:80 -r 224.0.0.{} -m",
+                1 + rng.below(5),
+                1 + n
+            ),
+            _ => format!(
+                "-a -t 10.50.0.{}:80 -r 10.62.{n}.1 -x 5 -y 10",
+                1 + rng.below(5)
+            ),
+        };
+        let at = rng.below(lines.len() + 1);
+        lines.insert(at, bad);
+        expected_lines.push(at + 1);
+        script.push_str(&format!(
+            "base\nsnapshot > $RESULTS/{n}.before\ncat > /tmp/in.{n} <<'INPUT'\n{}\nINPUT\n\
+             ip netns exec r ipvsadm-rs -R < /tmp/in.{n} > $RESULTS/{n}.out 2> $RESULTS/{n}.err; echo $? > $RESULTS/{n}.rc\n\
+             snapshot > $RESULTS/{n}.after\n",
+            lines.join("\n")
+        ));
+    }
+    script.push_str(
+        r#"
+# Two restores of disjoint inputs at the same time.
+$A -C
+busybox awk 'BEGIN { for (i = 0; i < 1500; i++) printf "-A -t 10.80.%d.%d:80\n-a -t 10.80.%d.%d:80 -r 10.1.1.1 -m\n", int(i/250), i%250, int(i/250), i%250 }' > /tmp/one
+busybox awk 'BEGIN { for (i = 0; i < 1500; i++) printf "-A -t 10.81.%d.%d:80\n-a -t 10.81.%d.%d:80 -r 10.1.1.2 -m\n", int(i/250), i%250, int(i/250), i%250 }' > /tmp/two
+ip netns exec r ipvsadm-rs -R < /tmp/one & one=$!
+ip netns exec r ipvsadm-rs -R < /tmp/two & two=$!
+wait $one; echo $? > $RESULTS/concurrent.one
+wait $two; echo $? > $RESULTS/concurrent.two
+$A -Sn | grep -c '^-A' > $RESULTS/concurrent.services
+$A -Sn | grep -c '^-a' > $RESULTS/concurrent.servers
+# SIGTERM while the restore applies.
+base
+snapshot > $RESULTS/term.before
+busybox awk 'BEGIN { for (i = 0; i < 20000; i++) printf "-A -t 10.90.%d.%d:80\n-a -t 10.90.%d.%d:80 -r 10.1.1.3 -m\n", int(i/250), i%250, int(i/250), i%250 }' > /tmp/big
+ip netns exec r ipvsadm-rs -R < /tmp/big 2> $RESULTS/term.err & big=$!
+# Wait until part of it is in the kernel, then stop it.
+while [ "$(ip netns exec r cat /proc/net/ip_vs | wc -l)" -lt 200 ] && kill -0 $big 2>/dev/null; do :; done
+ip netns exec r cat /proc/net/ip_vs | wc -l > $RESULTS/term.seen
+kill -TERM $big
+wait $big; echo $? > $RESULTS/term.rc
+snapshot > $RESULTS/term.after
+"#,
+    );
+    let run = testbed::run_in_vm("restore-atomicity", &script);
+    assert_eq!(run.status, 0, "{}\n{}", run.stdout, run.stderr);
+    for (n, line) in expected_lines.iter().enumerate() {
+        let err = run.read(format!("{n}.err"));
+        assert_ne!(
+            run.read(format!("{n}.rc")).trim(),
+            "0",
+            "input {n} (seed {seed})"
+        );
+        assert!(
+            err.starts_with(&format!("line {line}: ")),
+            "input {n} (seed {seed}): {err:?} should name line {line}"
+        );
+        assert_eq!(
+            run.read(format!("{n}.after")),
+            run.read(format!("{n}.before")),
+            "input {n} (seed {seed}) changed the table"
+        );
+    }
+    assert_eq!(run.read("concurrent.one").trim(), "0");
+    assert_eq!(run.read("concurrent.two").trim(), "0");
+    assert_eq!(run.read("concurrent.services").trim(), "3000");
+    assert_eq!(run.read("concurrent.servers").trim(), "3000");
+    let seen: usize = run.read("term.seen").trim().parse().unwrap();
+    assert!(
+        seen >= 200,
+        "the restore ended before it could be interrupted ({seen} lines seen)"
+    );
+    assert_eq!(
+        run.read("term.rc").trim(),
+        "143",
+        "{}",
+        run.read("term.err")
+    );
+    assert_eq!(
+        run.read("term.after"),
+        run.read("term.before"),
+        "SIGTERM left a changed table"
+    );
+}
