@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sourced by the demo and the test runner: make sure a Rust toolchain (1.85
+# Sourced by the demo and the test runner: make sure a Rust toolchain (1.89
 # or newer) and the C linker are there, installing them on a fresh Debian or
 # Ubuntu machine (apt for the compiler, rustup for Rust).
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
