@@ -49,13 +49,13 @@ fn change_of(op: &Op) -> Option<(KernelOp, Change<'_>)> {
 
 /// The current state a restore is checked against.
 fn current_state(ipvs: &mut Ipvs) -> Result<State, Error> {
-    Ok(State {
-        table: Table {
+    Ok(State::new(
+        Table {
             services: fetch_table(ipvs)?,
         },
-        timeouts: ipvs.timeouts().map_err(failed(KernelOp::List))?,
-        daemons: ipvs.daemons().map_err(failed(KernelOp::List))?,
-    })
+        ipvs.timeouts().map_err(failed(KernelOp::List))?,
+        ipvs.daemons().map_err(failed(KernelOp::List))?,
+    ))
 }
 
 /// Undo `accepted` (newest first), one request at a time: this path is rare,

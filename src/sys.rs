@@ -68,6 +68,11 @@ fn with_buffer<T>(mut call: impl FnMut(&mut [c_char]) -> Result<Option<T>, c_int
 /// glibc `inet_aton`: accepts `10.1`, `167772161`, `0x0a000001`, octal parts,
 /// and ignores anything after a whitespace character.
 pub fn parse_inet_aton(s: &str) -> Option<Ipv4Addr> {
+    // A plain dotted quad (what Rust's strict parser accepts) means the
+    // same to inet_aton; skip the C call and its allocation for it.
+    if let Ok(addr) = s.parse::<Ipv4Addr>() {
+        return Some(addr);
+    }
     let c = c_string(s);
     let mut out: u32 = 0;
     // SAFETY: `c` is a valid NUL-terminated string and `out` a valid in_addr.
@@ -86,6 +91,13 @@ pub fn parse_inet_pton4(s: &str) -> Option<Ipv4Addr> {
 
 /// glibc `inet_pton(AF_INET6, ...)`.
 pub fn parse_inet_pton6(s: &str) -> Option<Ipv6Addr> {
+    // Every IPv6 text has a colon, and a dot only in an embedded IPv4 tail
+    // after one: `10.0.0.1:80` is not worth a C call (and its allocation).
+    match (s.find(':'), s.find('.')) {
+        (None, _) => return None,
+        (Some(colon), Some(dot)) if dot < colon => return None,
+        _ => {}
+    }
     let c = c_string(s);
     let mut out = [0u8; 16];
     // SAFETY: valid string, 16-byte destination as AF_INET6 requires.
@@ -355,6 +367,11 @@ mod tests {
         assert_eq!(parse_inet_pton4("10.1"), None);
         assert_eq!(parse_inet_pton6("::1"), Some(Ipv6Addr::LOCALHOST));
         assert_eq!(parse_inet_pton6("1.2.3.4"), None);
+        assert_eq!(parse_inet_pton6("1.2.3.4:80"), None);
+        assert_eq!(
+            parse_inet_pton6("::ffff:1.2.3.4"),
+            Some("::ffff:1.2.3.4".parse().unwrap())
+        );
     }
 
     #[test]

@@ -289,12 +289,16 @@ impl Socket {
         Ok(batch)
     }
 
-    /// One datagram into `self.buf`, waiting at most the deadline.
+    /// One datagram into `self.buf`, waiting at most the deadline. The
+    /// socket is non-blocking: read first, and wait only when nothing is
+    /// queued (a dump's parts are usually already there).
     fn receive(&mut self) -> Result<usize, NetlinkError> {
+        let mut waited = false;
         loop {
-            if !sys::wait_readable(self.sock.as_raw_fd(), self.deadline)? {
+            if waited && !sys::wait_readable(self.sock.as_raw_fd(), self.deadline)? {
                 return Err(NetlinkError::Timeout(self.deadline));
             }
+            waited = true;
             match self.sock.recv(&mut self.buf[..], Msg::TRUNC) {
                 Ok((len, _)) if len > self.buf.len() => {
                     // MSG_TRUNC reports the real size: the datagram is lost,

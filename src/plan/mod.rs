@@ -11,6 +11,7 @@ use crate::model::{
     RealServer, RealServerEntry, Service, ServiceEntry, ServiceKey, Stats, SyncDaemon, Table,
     Timeouts,
 };
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 /// One kernel operation, with the state it replaces.
@@ -132,9 +133,12 @@ fn restore_entries(entries: &[ServiceEntry]) -> Vec<Op> {
 /// The kernel state a plan is checked against.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct State {
-    pub table: Table,
+    table: Table,
     pub timeouts: Timeouts,
     pub daemons: Vec<SyncDaemon>,
+    /// where each service is in `table.services`: restores of tens of
+    /// thousands of lines must not search the table for every line
+    index: HashMap<ServiceKey, usize>,
 }
 
 /// A planned operation and the input line it comes from.
@@ -160,11 +164,29 @@ fn same_server(a: &RealServer, addr: &IpAddr, port: u16) -> bool {
 }
 
 impl State {
-    fn service_index(&self, key: &ServiceKey) -> Option<usize> {
-        self.table
+    pub fn new(table: Table, timeouts: Timeouts, daemons: Vec<SyncDaemon>) -> State {
+        let mut state = State {
+            table,
+            timeouts,
+            daemons,
+            index: HashMap::new(),
+        };
+        state.reindex();
+        state
+    }
+
+    fn reindex(&mut self) {
+        self.index = self
+            .table
             .services
             .iter()
-            .position(|e| e.service.key == *key)
+            .enumerate()
+            .map(|(i, e)| (e.service.key, i))
+            .collect();
+    }
+
+    fn service_index(&self, key: &ServiceKey) -> Option<usize> {
+        self.index.get(key).copied()
     }
 
     /// Apply one command to the simulated state, as the kernel would, and
@@ -176,6 +198,8 @@ impl State {
                 if self.service_index(&s.key).is_some() {
                     return Err(kernel(KernelOp::AddService, libc::EEXIST));
                 }
+                self.index.insert(s.key, self.table.services.len());
+                self.index.insert(s.key, self.table.services.len());
                 self.table.services.push(entry(s.clone(), vec![]));
                 Op::AddService(s.clone())
             }
@@ -193,13 +217,16 @@ impl State {
                 let i = self
                     .service_index(key)
                     .ok_or(kernel(KernelOp::DeleteService, libc::ESRCH))?;
-                Op::DeleteService {
-                    old: self.table.services.remove(i),
+                let old = self.table.services.remove(i);
+                self.reindex();
+                Op::DeleteService { old }
+            }
+            Command::Flush => {
+                self.index.clear();
+                Op::Flush {
+                    old: std::mem::take(services),
                 }
             }
-            Command::Flush => Op::Flush {
-                old: std::mem::take(services),
-            },
             Command::Zero(key) => {
                 if let Some(key) = key {
                     self.service_index(key)

@@ -1,0 +1,39 @@
+# Runs inside the test VM (tests/bench/run.sh): times ipvsadm and
+# ipvsadm-rs on the same kernel in the same boot, each in its own network
+# namespace for changes, and on the same namespace for listings.
+source /testbed/lib.sh
+rules() {  # rules SERVICES SERVERS_PER_SERVICE
+    busybox awk -v n="$1" -v r="$2" 'BEGIN { for (i = 0; i < n; i++) {
+        s = sprintf("10.%d.%d.%d:80", int(i / 65536), int(i / 256) % 256, i % 256)
+        printf "-A -t %s -s wlc\n", s
+        for (j = 1; j <= r; j++) printf "-a -t %s -r 192.168.%d.%d:8080 -m -w %d\n", s, j, i % 250 + 1, j } }'
+}
+seconds() {  # seconds COMMAND...: wall time of COMMAND, stdin and stdout passed through
+    local start=$EPOCHREALTIME
+    "$@"
+    local end=$EPOCHREALTIME
+    echo "$start $end" | busybox awk '{ printf "%.3f", $2 - $1 }' > /tmp/elapsed
+}
+row() {  # row WHAT REF RS
+    busybox awk -v w="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%-44s %9.3f s %9.3f s %8.1fx\n", w, a, b, (b > 0 ? a / b : 0) }'
+}
+printf '%-44s %11s %11s %9s\n' "measurement" "ipvsadm" "ipvsadm-rs" "speed-up"
+for size in 2000 10000; do
+    rules $size 10 > /tmp/rules.$size
+    lines=$(wc -l < /tmp/rules.$size)
+    # Fresh namespaces: the kernel keeps removed real servers in a
+    # per-namespace trash list that every later add searches.
+    for ns in ref rs; do ip netns del $ns 2>/dev/null; mkns $ns; done
+    seconds ip netns exec ref /sbin/ipvsadm -R < /tmp/rules.$size; a=$(cat /tmp/elapsed)
+    seconds ip netns exec rs ipvsadm-rs -R < /tmp/rules.$size; b=$(cat /tmp/elapsed)
+    row "restore $size x 10 into an empty table ($lines lines)" $a $b
+    ip netns exec ref /sbin/ipvsadm -Sn | sort > /tmp/ref.table
+    ip netns exec rs /sbin/ipvsadm -Sn | sort > /tmp/rs.table
+    cmp -s /tmp/ref.table /tmp/rs.table || echo "  !! the two tables differ"
+done
+for form in -Ln -Sn; do
+    seconds ip netns exec rs /sbin/ipvsadm $form > /tmp/ref.out; a=$(cat /tmp/elapsed)
+    seconds ip netns exec rs ipvsadm-rs $form > /tmp/rs.out; b=$(cat /tmp/elapsed)
+    row "$form of 10000 x 10 (same namespace)" $a $b
+    cmp -s /tmp/ref.out /tmp/rs.out || echo "  !! the outputs differ"
+done

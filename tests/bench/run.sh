@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Benchmark on demand (not part of the test suite): boots the test VM once
+# and prints ipvsadm's and ipvsadm-rs's wall times and the ratios, measured
+# in the same VM run. Under QEMU/TCG everything is slower than on hardware;
+# the ratio is what to read.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source tests/ensure-toolchain.sh
+cargo build --release --quiet
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+bash tests/vm/testbed.sh run --timeout 1800 --memory 2048 --ipvsadm-rs target/release/ipvsadm-rs tests/bench/payload.sh "$out" >&2
+cat "$out/stdout"
+cat "$out/stderr" >&2
