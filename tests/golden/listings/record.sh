@@ -15,3 +15,12 @@ while IFS= read -r form; do
     ip netns exec g ipvsadm-rs $form > $RESULTS/rs.$n 2>&1; echo $? >> $RESULTS/rs.$n.rc
 done <<< "$LISTING_FORMS"
 ip netns exec g ipvsadm-rs -Ln --json --nosort > $RESULTS/table.json
+# JSON of the other listings, checked by the VM test against the text.
+ip netns exec g ipvsadm --set 901 121 301
+ip netns exec g ipvsadm -L --timeout > $RESULTS/timeout.ref
+ip netns exec g ipvsadm-rs -L --timeout --json > $RESULTS/timeout.json
+# (a daemon cannot start next to the table's mixed-family tunnel server)
+mkns d
+ip netns exec d ipvsadm --start-daemon master --mcast-interface dummy0 --syncid 5
+ip netns exec d ipvsadm -L --daemon > $RESULTS/daemon.ref
+ip netns exec d ipvsadm-rs -L --daemon --json > $RESULTS/daemon.json
