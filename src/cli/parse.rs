@@ -52,22 +52,12 @@ struct DestDraft {
     tunnel: Tunnel,
 }
 
-struct DaemonDraft {
-    state: DaemonState,
-    mcast_ifn: String,
-    syncid: u32,
-    sync_maxlen: Option<u16>,
-    mcast_group: Option<IpAddr>,
-    mcast_port: Option<u16>,
-    mcast_ttl: Option<u8>,
-}
-
 struct Draft {
     command: CommandKind,
     options: u64,
     svc: ServiceDraft,
     dest: DestDraft,
-    daemon: DaemonDraft,
+    daemon: SyncDaemon,
     timeouts: Timeouts,
     format: ListFormat,
     sched_flags_arg: Option<String>,
@@ -99,15 +89,7 @@ impl Draft {
                 l_threshold: 0,
                 tunnel: Tunnel::default(),
             },
-            daemon: DaemonDraft {
-                state: DaemonState::Master,
-                mcast_ifn: String::new(),
-                syncid: 0,
-                sync_maxlen: None,
-                mcast_group: None,
-                mcast_port: None,
-                mcast_ttl: None,
-            },
+            daemon: SyncDaemon::new(DaemonState::Master, ""),
             timeouts: Timeouts::default(),
             format: ListFormat::default(),
             sched_flags_arg: None,
@@ -750,15 +732,7 @@ fn finish(mut draft: Draft) -> Result<Command, Error> {
             server: real_server(&draft.dest),
         },
         CommandKind::SetTimeouts => Command::SetTimeouts(draft.timeouts),
-        CommandKind::StartDaemon => Command::StartDaemon(SyncDaemon {
-            state: draft.daemon.state,
-            mcast_ifn: draft.daemon.mcast_ifn,
-            syncid: draft.daemon.syncid,
-            sync_maxlen: draft.daemon.sync_maxlen,
-            mcast_group: draft.daemon.mcast_group,
-            mcast_port: draft.daemon.mcast_port,
-            mcast_ttl: draft.daemon.mcast_ttl,
-        }),
+        CommandKind::StartDaemon => Command::StartDaemon(draft.daemon),
         CommandKind::StopDaemon => Command::StopDaemon {
             state: draft.daemon.state,
             syncid: draft.daemon.syncid,

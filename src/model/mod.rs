@@ -334,6 +334,22 @@ pub struct Connection {
     pub pe_data: Option<String>,
 }
 
+impl SyncDaemon {
+    /// A daemon with the kernel's defaults for everything but its role and
+    /// interface.
+    pub fn new(state: DaemonState, mcast_ifn: &str) -> SyncDaemon {
+        SyncDaemon {
+            state,
+            mcast_ifn: mcast_ifn.to_string(),
+            syncid: 0,
+            sync_maxlen: None,
+            mcast_group: None,
+            mcast_port: None,
+            mcast_ttl: None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

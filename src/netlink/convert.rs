@@ -290,15 +290,7 @@ pub fn daemon_stop_attrs(state: DaemonState, syncid: u32) -> Vec<DaemonAttr> {
 /// master nor backup (ipvsadm skips those).
 pub fn daemon_from(attrs: &[DaemonAttr]) -> Result<Option<SyncDaemon>, DecodeError> {
     let (mut state, mut ifn, mut syncid) = (None, None, None);
-    let mut d = SyncDaemon {
-        state: DaemonState::Master,
-        mcast_ifn: String::new(),
-        syncid: 0,
-        sync_maxlen: None,
-        mcast_group: None,
-        mcast_port: None,
-        mcast_ttl: None,
-    };
+    let mut d = SyncDaemon::new(DaemonState::Master, "");
     let (mut group4, mut group6) = (None, None);
     for a in attrs {
         match a {

@@ -217,11 +217,13 @@ fn listings_match_the_reference_and_json_agrees() {
     }
     assert!(rendered >= 19);
     // --timeout and --daemon as JSON say what the reference's text says.
-    let timeouts: ipvsadm_rs::print::json::Document = serde_json::from_str(&run.read("timeout.json")).unwrap();
+    let timeouts: ipvsadm_rs::print::json::Document =
+        serde_json::from_str(&run.read("timeout.json")).unwrap();
     let mut text = Vec::new();
     ipvsadm_rs::print::compat::write_timeouts(&mut text, &timeouts.timeouts.unwrap()).unwrap();
     assert_eq!(String::from_utf8(text).unwrap(), run.read("timeout.ref"));
-    let daemons: ipvsadm_rs::print::json::Document = serde_json::from_str(&run.read("daemon.json")).unwrap();
+    let daemons: ipvsadm_rs::print::json::Document =
+        serde_json::from_str(&run.read("daemon.json")).unwrap();
     let daemons = daemons.daemons.unwrap();
     assert_eq!(daemons.len(), 1);
     let mut text = Vec::new();
