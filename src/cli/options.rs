@@ -1,7 +1,11 @@
 //! The one declarative option table: every spelling ipvsadm-rs accepts, what
 //! it does, its help line, and the command × option legality matrix. The
 //! popt-style scanner, `--help`, and the man-page and completion checks all
-//! read these tables, so they cannot drift apart.
+//! read these tables, so they cannot drift apart. (clap's parser cannot
+//! express popt's rules, such as the command-first check, optional values
+//! that skip words starting with `-`, or the argv word blamed in errors, so
+//! parsing is ours; clap comes in for generating shell completions from
+//! this table.)
 
 /// The commands, in ipvsadm's `CMD_*` order (the legality matrix columns).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

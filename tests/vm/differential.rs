@@ -293,13 +293,17 @@ pub fn mismatch_report(compared: &[Compared]) -> String {
 }
 
 /// Read a corpus file: one case per line (bash words), `#` comments; setup
-/// lines come first, each followed by ` ;; `.
+/// lines come first, each followed by ` ;; ` (a line ending in ` ;; ` tests
+/// ipvsadm without arguments).
 pub fn read_corpus(text: &str) -> Vec<Case> {
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .map(|l| {
-            let mut parts: Vec<String> = l.split(" ;; ").map(|p| p.trim().to_string()).collect();
+            let mut parts: Vec<String> = format!("{l} ")
+                .split(" ;; ")
+                .map(|p| p.trim().to_string())
+                .collect();
             let line = parts.pop().unwrap_or_default();
             Case {
                 line,
