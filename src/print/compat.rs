@@ -5,7 +5,7 @@
 //! of the model: the caller fetches, this writes.
 
 use super::names::{addr_port, truncate, Resolver};
-use super::sort::sort_table;
+use super::sort::{compare_servers, compare_services, glibc_merge_sort};
 use crate::cli::ListFormat;
 use crate::model::{
     DaemonState, ForwardMethod, Info, Netmask, Protocol, RealServerEntry, Service, ServiceEntry,
@@ -419,15 +419,26 @@ impl Printer<'_> {
     }
 
     fn entries(&self, out: &mut String, entries: &[ServiceEntry], nosort: bool) {
-        let mut entries = entries.to_vec();
+        // Sort positions, not the entries themselves (they hold their real
+        // servers): the table is not copied.
+        let mut order: Vec<usize> = (0..entries.len()).collect();
         if !nosort {
-            sort_table(&mut entries);
+            glibc_merge_sort(&mut order, &|a: &usize, b: &usize| {
+                compare_services(&entries[*a], &entries[*b])
+            });
         }
         out.push_str(&self.title());
-        for entry in &entries {
+        for entry in order.into_iter().map(|i| &entries[i]) {
             let name = self.service_name(&entry.service.key);
             self.service_line(out, entry, &name);
-            for rs in &entry.real_servers {
+            let mut servers: Vec<&RealServerEntry> = entry.real_servers.iter().collect();
+            if !nosort {
+                glibc_merge_sort(
+                    &mut servers,
+                    &|a: &&RealServerEntry, b: &&RealServerEntry| compare_servers(a, b),
+                );
+            }
+            for rs in servers {
                 self.server_line(out, &entry.service, &name, rs);
             }
         }

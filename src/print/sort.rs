@@ -8,29 +8,46 @@ use crate::model::{RealServerEntry, ServiceEntry, ServiceKey};
 use std::net::IpAddr;
 
 /// glibc `msort_with_tmp`: split at n/2, sort both halves, merge taking from
-/// the left run while `cmp(left, right) <= 0`.
-pub fn glibc_merge_sort<T: Clone>(items: &mut [T], cmp: &impl Fn(&T, &T) -> i32) {
-    let n = items.len();
+/// the left run while `cmp(left, right) <= 0`. Works on positions, so the
+/// items themselves are moved once, at the end.
+pub fn glibc_merge_sort<T>(items: &mut Vec<T>, cmp: &impl Fn(&T, &T) -> i32) {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    let mut scratch = Vec::with_capacity(items.len());
+    merge_sort_positions(&mut order, &mut scratch, &|a, b| cmp(&items[a], &items[b]));
+    let mut slots: Vec<Option<T>> = items.drain(..).map(Some).collect();
+    items.extend(
+        order
+            .into_iter()
+            .map(|i| slots[i].take().expect("each position once")),
+    );
+}
+
+fn merge_sort_positions(
+    order: &mut [usize],
+    scratch: &mut Vec<usize>,
+    cmp: &impl Fn(usize, usize) -> i32,
+) {
+    let n = order.len();
     if n <= 1 {
         return;
     }
     let n1 = n / 2;
-    glibc_merge_sort(&mut items[..n1], cmp);
-    glibc_merge_sort(&mut items[n1..], cmp);
-    let mut merged = Vec::with_capacity(n);
+    merge_sort_positions(&mut order[..n1], scratch, cmp);
+    merge_sort_positions(&mut order[n1..], scratch, cmp);
+    scratch.clear();
     let (mut i, mut j) = (0, n1);
     while i < n1 && j < n {
-        if cmp(&items[i], &items[j]) <= 0 {
-            merged.push(items[i].clone());
+        if cmp(order[i], order[j]) <= 0 {
+            scratch.push(order[i]);
             i += 1;
         } else {
-            merged.push(items[j].clone());
+            scratch.push(order[j]);
             j += 1;
         }
     }
-    merged.extend_from_slice(&items[i..n1]);
-    merged.extend_from_slice(&items[j..n]);
-    items.clone_from_slice(&merged);
+    scratch.extend_from_slice(&order[i..n1]);
+    scratch.extend_from_slice(&order[j..n]);
+    order.copy_from_slice(scratch);
 }
 
 /// `(int)(a - b)` of two unsigned 32-bit values.
@@ -120,7 +137,7 @@ pub fn compare_servers(a: &RealServerEntry, b: &RealServerEntry) -> i32 {
 }
 
 /// Sort services and each service's real servers in ipvsadm's order.
-pub fn sort_table(services: &mut [ServiceEntry]) {
+pub fn sort_table(services: &mut Vec<ServiceEntry>) {
     glibc_merge_sort(services, &compare_services);
     for entry in services.iter_mut() {
         glibc_merge_sort(&mut entry.real_servers, &compare_servers);

@@ -54,7 +54,10 @@ fn kernel_commands_match_the_reference() {
         "{mismatches} of {} cases differ:\n{report}",
         compared.len()
     );
-    let accepted = compared.iter().filter(|c| c.reference.status == "0").count();
+    let accepted = compared
+        .iter()
+        .filter(|c| c.reference.status == "0")
+        .count();
     eprintln!(
         "{} kernel commands: identical status, output and table ({accepted} accepted, {} refused by both)",
         compared.len(),
