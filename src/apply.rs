@@ -12,7 +12,7 @@ use crate::exec::{failed, fetch_table, run_listing};
 use crate::model::{Info, Table};
 use crate::netlink::socket::BATCH_MESSAGES;
 use crate::netlink::{Change, Ipvs, NetlinkError};
-use crate::plan::{plan, Op, State, Step};
+use crate::plan::{plan, simulate, Op, State, Step};
 use crate::sys;
 use std::io::Write;
 
@@ -65,7 +65,11 @@ fn roll_back(ipvs: &mut Ipvs, accepted: &[&Step]) {
         for inverse in step.op.inverse() {
             if let Some((op, change)) = change_of(&inverse) {
                 if let Err(e) = ipvs.apply(&change) {
-                    eprintln!("ipvsadm-rs: undoing line {}: {}", step.line, failed(op)(e));
+                    eprintln!(
+                        "ipvsadm-rs: undoing a change of line {}: {}",
+                        step.line,
+                        failed(op)(e)
+                    );
                 }
             }
         }
@@ -80,6 +84,41 @@ fn refuse(problems: Vec<Error>) -> Error {
         eprintln!("{problem}");
     }
     Error::Silent { status }
+}
+
+fn refusals(refused: Vec<crate::plan::Refusal>) -> Error {
+    refuse(
+        refused
+            .into_iter()
+            .map(|r| Error::AtLine {
+                line: r.line,
+                error: Box::new(r.error),
+            })
+            .collect(),
+    )
+}
+
+/// `--replace`: the input read as the whole wanted table (timeouts as they
+/// are unless it sets them; daemons too, unless it starts or stops one),
+/// then the difference from the current state.
+fn replace_steps(current: &State, commands: &[(usize, Command)]) -> Result<Vec<Step>, Error> {
+    let manage_daemons = commands
+        .iter()
+        .any(|(_, c)| matches!(c, Command::StartDaemon(_) | Command::StopDaemon { .. }));
+    let daemons = if manage_daemons {
+        Vec::new()
+    } else {
+        current.daemons.clone()
+    };
+    let empty = State::new(Table::default(), current.timeouts, daemons);
+    let (desired, _) = simulate(&empty, commands).map_err(refusals)?;
+    // Replacement steps belong to no single input line (line 0).
+    Ok(
+        crate::plan::replace::diff(current, &desired, manage_daemons)
+            .into_iter()
+            .map(|op| Step { line: 0, op })
+            .collect(),
+    )
 }
 
 /// Send the changes of `steps` (no listings among them) in batches; on a
@@ -137,11 +176,6 @@ pub fn restore(
     input: &str,
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
-    if mode.replace {
-        return Err(Error::Unsupported(
-            "ipvsadm-rs: --replace is not implemented yet".into(),
-        ));
-    }
     let mut commands: Vec<(usize, Command)> = Vec::new();
     let mut problems = Vec::new();
     for line in read_restore_input(program, input) {
@@ -157,17 +191,11 @@ pub fn restore(
         return Err(refuse(problems));
     }
     let state = current_state(ipvs)?;
-    let steps = plan(&state, &commands).map_err(|refusals| {
-        refuse(
-            refusals
-                .into_iter()
-                .map(|r| Error::AtLine {
-                    line: r.line,
-                    error: Box::new(r.error),
-                })
-                .collect(),
-        )
-    })?;
+    let steps = if mode.replace {
+        replace_steps(&state, &commands)?
+    } else {
+        plan(&state, &commands).map_err(refusals)?
+    };
     if mode.check {
         return Ok(0);
     }

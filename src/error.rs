@@ -32,8 +32,6 @@ pub enum Error {
     /// ipvsadm's `fail(2, ...)`: a validation failure, exit 2. The text is
     /// printed as is, followed by a newline.
     Invalid(String),
-    /// An operation this build cannot carry out yet; exit 1.
-    Unsupported(String),
     /// ipvsadm's start-up failure (no IPVS, not root): exit 2.
     Init { errno: i32 },
     /// The kernel refused an operation: ipvsadm's text for the errno.
@@ -127,7 +125,7 @@ impl Error {
         match self {
             Error::TryHelp { .. } | Error::Popt { .. } => 255,
             Error::Invalid(_) | Error::Init { .. } => 2,
-            Error::Unsupported(_) | Error::Listing(_) => 1,
+            Error::Listing(_) => 1,
             Error::Kernel { op, .. } | Error::Netlink { op, .. } => op.exit_status(),
             Error::Silent { status } => *status,
             Error::AtLine { error, .. } => error.exit_status(),
@@ -145,7 +143,7 @@ impl fmt::Display for Error {
             ),
             Error::Popt { word, kind } => write!(f, "{word}: {}", kind.text()),
             Error::Invalid(message) => f.write_str(message),
-            Error::Unsupported(message) | Error::Listing(message) => f.write_str(message),
+            Error::Listing(message) => f.write_str(message),
             Error::Init { errno } => write!(
                 f,
                 "Can't initialize ipvs: {}\nAre you sure that IP Virtual Server is built in the kernel or as module?",

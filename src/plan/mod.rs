@@ -5,6 +5,8 @@
 //! first, with the line that causes them), and every operation carries what
 //! is needed to undo it.
 
+pub mod replace;
+
 use crate::cli::Command;
 use crate::error::{Error, KernelOp};
 use crate::model::{
@@ -329,10 +331,12 @@ fn check_thresholds(op: KernelOp, server: &RealServer) -> Result<(), Error> {
     Ok(())
 }
 
-/// Plan a whole input: every line that the kernel would refuse is reported
-/// (the simulation goes on without it), and the plan is returned only when
-/// there is none.
-pub fn plan(state: &State, lines: &[(usize, Command)]) -> Result<Vec<Step>, Vec<Refusal>> {
+/// Simulate a whole input: the final state and the steps, or every line the
+/// kernel would refuse (the simulation goes on without a refused line).
+pub fn simulate(
+    state: &State,
+    lines: &[(usize, Command)],
+) -> Result<(State, Vec<Step>), Vec<Refusal>> {
     let mut state = state.clone();
     let mut steps = Vec::new();
     let mut refusals = Vec::new();
@@ -344,10 +348,15 @@ pub fn plan(state: &State, lines: &[(usize, Command)]) -> Result<Vec<Step>, Vec<
         }
     }
     if refusals.is_empty() {
-        Ok(steps)
+        Ok((state, steps))
     } else {
         Err(refusals)
     }
+}
+
+/// Plan a whole input: its steps, or every line the kernel would refuse.
+pub fn plan(state: &State, lines: &[(usize, Command)]) -> Result<Vec<Step>, Vec<Refusal>> {
+    simulate(state, lines).map(|(_, steps)| steps)
 }
 
 #[cfg(test)]

@@ -619,3 +619,74 @@ snapshot > $RESULTS/term.after
         "SIGTERM left a changed table"
     );
 }
+
+/// Change requests (not GET/dump ones) sent to the IPVS family in a trace.
+fn change_requests(trace: &str) -> usize {
+    use ipvsadm_rs::netlink::wire;
+    let mut count = 0;
+    for line in trace.lines().filter_map(|l| l.strip_prefix("> ")) {
+        let bytes: Vec<u8> = (0..line.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&line[i..i + 2], 16).unwrap())
+            .collect();
+        for msg in wire::messages(&bytes).unwrap() {
+            let cmd = wire::genl(msg.payload).unwrap().cmd;
+            // 0x10 is the netlink controller (family look-up).
+            if msg.kind != 0x10 && ![4, 8, 11, 13, 15].contains(&cmd) {
+                count += 1;
+            }
+        }
+    }
+    count
+}
+
+/// `--replace`: the table's own `-Sn` sends no change at all; an input with
+/// 1% of its lines changed sends exactly the difference, and the table ends
+/// equal to a fresh load of that input.
+#[test]
+fn replace_sends_only_the_difference() {
+    let script = r#"
+source /testbed/lib.sh
+mkns a
+mkns b
+busybox awk 'BEGIN { for (i = 0; i < 200; i++) { s = sprintf("10.40.%d.%d:80", int(i / 250), i % 250 + 1)
+    printf "-A -t %s -s rr\n", s
+    for (j = 1; j <= 5; j++) printf "-a -t %s -r 10.41.%d.%d:8080 -m -w %d\n", s, j, i % 250 + 1, j } }' > /tmp/rules
+ip netns exec a /sbin/ipvsadm -R < /tmp/rules
+ip netns exec a ipvsadm-rs -Sn > /tmp/saved
+IPVSADM_RS_NETLINK_TRACE=$RESULTS/same.trace ip netns exec a ipvsadm-rs -R --replace < /tmp/saved; echo $? > $RESULTS/same.rc
+ip netns exec a /sbin/ipvsadm -Sn > $RESULTS/same.after
+cp /tmp/saved $RESULTS/same.before
+# 1% of 1200 lines: 5 weights, one scheduler, one service gone, one new with 2 servers
+sed -e 's/^\(-a -t 10.40.0.7:80 -r 10.41.1.7:8080 -m -w\) 1$/\1 9/' \
+    -e 's/^\(-a -t 10.40.0.8:80 -r 10.41.2.8:8080 -m -w\) 2$/\1 9/' \
+    -e 's/^\(-a -t 10.40.0.9:80 -r 10.41.3.9:8080 -m -w\) 3$/\1 9/' \
+    -e 's/^\(-a -t 10.40.0.10:80 -r 10.41.4.10:8080 -m -w\) 4$/\1 9/' \
+    -e 's/^\(-a -t 10.40.0.11:80 -r 10.41.5.11:8080 -m -w\) 5$/\1 9/' \
+    -e 's/^-A -t 10.40.0.12:80 -s rr$/-A -t 10.40.0.12:80 -s wrr/' \
+    -e '/10.40.0.13:80/d' /tmp/saved > /tmp/changed
+printf -- '-A -t 10.40.9.9:80 -s lc\n-a -t 10.40.9.9:80 -r 10.42.0.1:80 -m\n-a -t 10.40.9.9:80 -r 10.42.0.2:80 -m\n' >> /tmp/changed
+IPVSADM_RS_NETLINK_TRACE=$RESULTS/changed.trace ip netns exec a ipvsadm-rs -R --replace < /tmp/changed; echo $? > $RESULTS/changed.rc
+ip netns exec a /sbin/ipvsadm -Sn > $RESULTS/changed.after
+ip netns exec b /sbin/ipvsadm -R < /tmp/changed
+ip netns exec b /sbin/ipvsadm -Sn > $RESULTS/changed.expected
+"#;
+    let run = testbed::run_in_vm("replace", script);
+    assert_eq!(run.status, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.read("same.rc").trim(), "0");
+    assert_eq!(run.read("same.after"), run.read("same.before"));
+    assert_eq!(
+        change_requests(&run.read("same.trace")),
+        0,
+        "-Sn | --replace sent changes"
+    );
+    assert_eq!(run.read("changed.rc").trim(), "0");
+    assert_eq!(
+        run.read("changed.after"),
+        run.read("changed.expected"),
+        "--replace did not reach the input's table"
+    );
+    // 5 edited weights, 1 edited service, 1 deleted service (its servers go
+    // with it), 1 added service with 2 servers.
+    assert_eq!(change_requests(&run.read("changed.trace")), 5 + 1 + 1 + 3);
+}
