@@ -105,39 +105,66 @@ pub fn parse_inet_pton6(s: &str) -> Option<Ipv6Addr> {
     (ok > 0).then(|| Ipv6Addr::from(out))
 }
 
+/// A glibc `get*_r` look-up: a zeroed entry, a buffer that grows on ERANGE,
+/// and `read` taking the answer out of the entry (before the buffer, which
+/// the entry points into, is dropped).
+fn reentrant<E, T>(
+    mut call: impl FnMut(&mut E, &mut [c_char], &mut *mut E) -> c_int,
+    read: impl Fn(&E) -> Option<T>,
+) -> Option<T> {
+    with_buffer(|buf| {
+        // SAFETY: E is hostent or servent, plain C structs for which all
+        // zeroes is a valid value.
+        let mut ent: E = unsafe { std::mem::zeroed() };
+        let mut result: *mut E = std::ptr::null_mut();
+        match call(&mut ent, buf, &mut result) {
+            0 if result.is_null() => Ok(None),
+            0 => Ok(read(&ent)),
+            rc => Err(rc),
+        }
+    })
+}
+
+/// A C string from a look-up result, copied out.
+fn owned(p: *const c_char) -> Option<String> {
+    // SAFETY: glibc's entries hold NUL-terminated strings (or NULL).
+    (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
+}
+
 /// `gethostbyname()`: the first IPv4 address of a host name (ipvsadm's `host_to_addr`).
 pub fn resolve_host_v4(name: &str) -> Option<Ipv4Addr> {
     let c = c_string(name);
-    with_buffer(|buf| {
-        // SAFETY: all pointers refer to live, correctly sized storage; the
-        // result points into `buf`, which outlives its use below.
-        unsafe {
-            let mut ent: libc::hostent = std::mem::zeroed();
-            let mut result: *mut libc::hostent = std::ptr::null_mut();
+    reentrant(
+        |ent, buf, result| {
             let mut h_errno: c_int = 0;
-            let rc = gethostbyname_r(
-                c.as_ptr(),
-                &mut ent,
-                buf.as_mut_ptr(),
-                buf.len(),
-                &mut result,
-                &mut h_errno,
-            );
-            if rc != 0 {
-                return Err(rc);
+            // SAFETY: valid string, entry, buffer and out-pointers.
+            unsafe {
+                gethostbyname_r(
+                    c.as_ptr(),
+                    ent,
+                    buf.as_mut_ptr(),
+                    buf.len(),
+                    result,
+                    &mut h_errno,
+                )
             }
-            if result.is_null()
-                || ent.h_addrtype != libc::AF_INET
-                || ent.h_addr_list.is_null()
-                || (*ent.h_addr_list).is_null()
-            {
-                return Ok(None);
+        },
+        |ent: &libc::hostent| {
+            if ent.h_addrtype != libc::AF_INET || ent.h_addr_list.is_null() {
+                return None;
             }
-            let mut octets = [0u8; 4];
-            std::ptr::copy_nonoverlapping((*ent.h_addr_list).cast::<u8>(), octets.as_mut_ptr(), 4);
-            Ok(Some(Ipv4Addr::from(octets)))
-        }
-    })
+            // SAFETY: h_addr_list is a NULL-terminated array of 4-byte
+            // addresses for AF_INET, inside the live buffer.
+            unsafe {
+                let first = *ent.h_addr_list;
+                (!first.is_null()).then(|| {
+                    let mut octets = [0u8; 4];
+                    std::ptr::copy_nonoverlapping(first.cast::<u8>(), octets.as_mut_ptr(), 4);
+                    Ipv4Addr::from(octets)
+                })
+            }
+        },
+    )
 }
 
 /// `gethostbyaddr()`: the official name of an address, if the resolver knows one.
@@ -146,90 +173,63 @@ pub fn host_name(addr: IpAddr) -> Option<String> {
         IpAddr::V4(a) => (a.octets().to_vec(), libc::AF_INET),
         IpAddr::V6(a) => (a.octets().to_vec(), libc::AF_INET6),
     };
-    with_buffer(|buf| {
-        // SAFETY: as above; the name is copied out before `buf` is dropped.
-        unsafe {
-            let mut ent: libc::hostent = std::mem::zeroed();
-            let mut result: *mut libc::hostent = std::ptr::null_mut();
+    reentrant(
+        |ent, buf, result| {
             let mut h_errno: c_int = 0;
-            let rc = gethostbyaddr_r(
-                bytes.as_ptr().cast(),
-                bytes.len() as libc::socklen_t,
-                family,
-                &mut ent,
-                buf.as_mut_ptr(),
-                buf.len(),
-                &mut result,
-                &mut h_errno,
-            );
-            if rc != 0 {
-                return Err(rc);
+            // SAFETY: address bytes of the given family, valid out-pointers.
+            unsafe {
+                gethostbyaddr_r(
+                    bytes.as_ptr().cast(),
+                    bytes.len() as libc::socklen_t,
+                    family,
+                    ent,
+                    buf.as_mut_ptr(),
+                    buf.len(),
+                    result,
+                    &mut h_errno,
+                )
             }
-            if result.is_null() || ent.h_name.is_null() {
-                return Ok(None);
-            }
-            Ok(Some(
-                CStr::from_ptr(ent.h_name).to_string_lossy().into_owned(),
-            ))
-        }
-    })
+        },
+        |ent: &libc::hostent| owned(ent.h_name),
+    )
 }
 
 /// `getservbyname(name, proto)`: a port number from the services database.
 pub fn service_port(name: &str, proto: &str) -> Option<u16> {
-    let c = c_string(name);
-    let p = c_string(proto);
-    with_buffer(|buf| {
-        // SAFETY: valid strings and storage; s_port is read before `buf` is dropped.
-        unsafe {
-            let mut ent: libc::servent = std::mem::zeroed();
-            let mut result: *mut libc::servent = std::ptr::null_mut();
-            let rc = getservbyname_r(
+    let (c, p) = (c_string(name), c_string(proto));
+    reentrant(
+        // SAFETY: valid strings, entry, buffer and out-pointer.
+        |ent, buf, result| unsafe {
+            getservbyname_r(
                 c.as_ptr(),
                 p.as_ptr(),
-                &mut ent,
+                ent,
                 buf.as_mut_ptr(),
                 buf.len(),
-                &mut result,
-            );
-            if rc != 0 {
-                return Err(rc);
-            }
-            if result.is_null() {
-                return Ok(None);
-            }
-            Ok(Some(u16::from_be(ent.s_port as u16)))
-        }
-    })
+                result,
+            )
+        },
+        |ent: &libc::servent| Some(u16::from_be(ent.s_port as u16)),
+    )
 }
 
 /// `getservbyport(port, proto)`: the service name of a port.
 pub fn service_name(port: u16, proto: &str) -> Option<String> {
     let p = c_string(proto);
-    with_buffer(|buf| {
-        // SAFETY: valid strings and storage; the name is copied out before `buf` is dropped.
-        unsafe {
-            let mut ent: libc::servent = std::mem::zeroed();
-            let mut result: *mut libc::servent = std::ptr::null_mut();
-            let rc = getservbyport_r(
+    reentrant(
+        // SAFETY: valid string, entry, buffer and out-pointer.
+        |ent, buf, result| unsafe {
+            getservbyport_r(
                 c_int::from(port.to_be()),
                 p.as_ptr(),
-                &mut ent,
+                ent,
                 buf.as_mut_ptr(),
                 buf.len(),
-                &mut result,
-            );
-            if rc != 0 {
-                return Err(rc);
-            }
-            if result.is_null() || ent.s_name.is_null() {
-                return Ok(None);
-            }
-            Ok(Some(
-                CStr::from_ptr(ent.s_name).to_string_lossy().into_owned(),
-            ))
-        }
-    })
+                result,
+            )
+        },
+        |ent: &libc::servent| owned(ent.s_name),
+    )
 }
 
 /// Wait until `fd` is readable or `timeout` passes (`poll(2)`); Ok(false) on timeout.
@@ -383,5 +383,11 @@ mod tests {
         assert_eq!(service_port("no-such-service", "tcp"), None);
         assert_eq!(service_name(80, "tcp").as_deref(), Some("http"));
         assert_eq!(resolve_host_v4("1.2.3.4"), Some(Ipv4Addr::new(1, 2, 3, 4)));
+        // /etc/hosts always knows localhost
+        assert_eq!(resolve_host_v4("localhost"), Some(Ipv4Addr::LOCALHOST));
+        assert_eq!(
+            host_name(IpAddr::V4(Ipv4Addr::LOCALHOST)).as_deref(),
+            Some("localhost")
+        );
     }
 }

@@ -359,6 +359,36 @@ pub fn plan(state: &State, lines: &[(usize, Command)]) -> Result<Vec<Step>, Vec<
     simulate(state, lines).map(|(_, steps)| steps)
 }
 
+/// The command whose effect an operation has (tests replay plans with it).
+#[cfg(test)]
+pub(crate) fn command_of(op: &Op) -> Option<Command> {
+    Some(match op {
+        Op::AddService(s) => Command::AddService(s.clone()),
+        Op::EditService { new, .. } => Command::EditService(new.clone()),
+        Op::DeleteService { old } => Command::DeleteService(old.service.key),
+        Op::AddServer { service, server } => Command::AddServer {
+            service: *service,
+            server: server.clone(),
+        },
+        Op::EditServer { service, new, .. } => Command::EditServer {
+            service: *service,
+            server: new.clone(),
+        },
+        Op::DeleteServer { service, old } => Command::DeleteServer {
+            service: *service,
+            server: old.clone(),
+        },
+        Op::Flush { .. } => Command::Flush,
+        Op::SetTimeouts { new, .. } => Command::SetTimeouts(*new),
+        Op::StartDaemon(d) => Command::StartDaemon(d.clone()),
+        Op::StopDaemon { old } => Command::StopDaemon {
+            state: old.state,
+            syncid: old.syncid,
+        },
+        Op::Zero(_) | Op::List(_) => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -454,31 +484,8 @@ mod tests {
 
     /// Apply an operation to a simulated state (the kernel's effect).
     fn apply_op(state: &mut State, op: &Op) {
-        let command = match op {
-            Op::AddService(s) => Command::AddService(s.clone()),
-            Op::EditService { new, .. } => Command::EditService(new.clone()),
-            Op::DeleteService { old } => Command::DeleteService(old.service.key),
-            Op::AddServer { service, server } => Command::AddServer {
-                service: *service,
-                server: server.clone(),
-            },
-            Op::EditServer { service, new, .. } => Command::EditServer {
-                service: *service,
-                server: new.clone(),
-            },
-            Op::DeleteServer { service, old } => Command::DeleteServer {
-                service: *service,
-                server: old.clone(),
-            },
-            Op::Flush { .. } => Command::Flush,
-            Op::SetTimeouts { new, .. } => Command::SetTimeouts(*new),
-            Op::StartDaemon(d) => Command::StartDaemon(d.clone()),
-            Op::StopDaemon { old } => Command::StopDaemon {
-                state: old.state,
-                syncid: old.syncid,
-            },
-            Op::Zero(_) | Op::List(_) => return,
-        };
-        state.apply(&command).unwrap();
+        if let Some(command) = command_of(op) {
+            state.apply(&command).unwrap();
+        }
     }
 }

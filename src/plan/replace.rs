@@ -107,7 +107,7 @@ pub fn diff(current: &State, desired: &State, manage_daemons: bool) -> Vec<Op> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::{parse_command_line, Command, Parsed};
+    use crate::cli::{parse_command_line, Parsed};
     use crate::model::{Table, Timeouts};
 
     fn state(lines: &[&str]) -> State {
@@ -182,25 +182,7 @@ mod tests {
         );
         // Applying the diff to the current state gives the desired one.
         let mut sim = current.clone();
-        for op in &ops {
-            let command = match op {
-                Op::DeleteService { old } => Command::DeleteService(old.service.key),
-                Op::AddService(s) => Command::AddService(s.clone()),
-                Op::EditService { new, .. } => Command::EditService(new.clone()),
-                Op::DeleteServer { service, old } => Command::DeleteServer {
-                    service: *service,
-                    server: old.clone(),
-                },
-                Op::AddServer { service, server } => Command::AddServer {
-                    service: *service,
-                    server: server.clone(),
-                },
-                Op::EditServer { service, new, .. } => Command::EditServer {
-                    service: *service,
-                    server: new.clone(),
-                },
-                _ => continue,
-            };
+        for command in ops.iter().filter_map(crate::plan::command_of) {
             sim.apply(&command).unwrap();
         }
         let keys = |s: &State| {
