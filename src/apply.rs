@@ -8,7 +8,8 @@
 use crate::cli::restore::read_restore_input;
 use crate::cli::{Command, RestoreMode};
 use crate::error::{Error, KernelOp};
-use crate::exec::{failed, fetch_table, run_listing};
+use crate::exec::{failed, run_listing};
+use crate::fetch::netlink_table;
 use crate::model::{Info, Table};
 use crate::netlink::socket::BATCH_MESSAGES;
 use crate::netlink::{Change, Ipvs, NetlinkError};
@@ -51,7 +52,7 @@ fn change_of(op: &Op) -> Option<(KernelOp, Change<'_>)> {
 fn current_state(ipvs: &mut Ipvs) -> Result<State, Error> {
     Ok(State::new(
         Table {
-            services: fetch_table(ipvs)?,
+            services: netlink_table(ipvs)?,
         },
         ipvs.timeouts().map_err(failed(KernelOp::List))?,
         ipvs.daemons().map_err(failed(KernelOp::List))?,

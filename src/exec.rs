@@ -4,7 +4,8 @@
 
 use crate::cli::{Command, ListFormat, ListTarget};
 use crate::error::{Error, KernelOp};
-use crate::model::{Info, ServiceEntry, ServiceKey};
+use crate::fetch::{self, Detail};
+use crate::model::{Info, ServiceEntry};
 use crate::netlink::{Change, ConnectError, Ipvs, NetlinkError};
 use crate::print::json::{write_document, Document};
 use crate::print::names::{NoNames, Resolver, SystemResolver};
@@ -71,31 +72,6 @@ pub fn connect() -> Result<(Ipvs, Info), Error> {
         },
     })?;
     Ok((ipvs, info))
-}
-
-/// Every service with its real servers, in kernel order.
-pub fn fetch_table(ipvs: &mut Ipvs) -> Result<Vec<ServiceEntry>, Error> {
-    let services = ipvs.services().map_err(failed(KernelOp::List))?;
-    let mut entries = Vec::with_capacity(services.len());
-    for (service, stats) in services {
-        let real_servers = ipvs.servers(&service.key).map_err(failed(KernelOp::List))?;
-        entries.push(ServiceEntry {
-            service,
-            stats,
-            real_servers,
-        });
-    }
-    Ok(entries)
-}
-
-fn fetch_service(ipvs: &mut Ipvs, key: &ServiceKey) -> Result<ServiceEntry, Error> {
-    let (service, stats) = ipvs.service(key).map_err(failed(KernelOp::List))?;
-    let real_servers = ipvs.servers(&service.key).map_err(failed(KernelOp::List))?;
-    Ok(ServiceEntry {
-        service,
-        stats,
-        real_servers,
-    })
 }
 
 fn resolver(numeric: bool) -> &'static dyn Resolver {
@@ -176,6 +152,17 @@ fn list_connections(format: ListFormat, out: &mut dyn Write) -> Result<u8, Error
     }
 }
 
+/// What of each real server a listing form prints.
+fn detail_shown(format: &ListFormat) -> Detail {
+    if format.json || format.stats || format.rate || format.thresholds || format.persistent_conn {
+        Detail::Full
+    } else if format.tun_info {
+        Detail::Tunnels
+    } else {
+        Detail::Basic
+    }
+}
+
 /// The exit status of `--orphans`: 3 when it listed any, 0 when none.
 fn orphans_status(format: &ListFormat, listed: usize) -> u8 {
     if format.orphans && listed > 0 {
@@ -196,8 +183,8 @@ fn list(
     match target {
         ListTarget::Table | ListTarget::Service(_) => {
             let (mut entries, info) = match target {
-                ListTarget::Service(key) => (vec![fetch_service(ipvs, &key)?], None),
-                _ => (fetch_table(ipvs)?, Some(info)),
+                ListTarget::Service(key) => (vec![fetch::service(ipvs, &key)?], None),
+                _ => (fetch::table(ipvs, detail_shown(&format))?, Some(info)),
             };
             if format.orphans {
                 entries = keep_orphans(ipvs, entries)?;
@@ -262,7 +249,7 @@ pub fn run_listing(
     match command {
         Command::List { target, format } => list(ipvs, info, *target, *format, out),
         Command::Save { numeric } => {
-            let entries = fetch_table(ipvs)?;
+            let entries = fetch::table(ipvs, Detail::Tunnels)?;
             written(compat::write_save(
                 out,
                 &entries,

@@ -6,6 +6,7 @@ pub mod apply;
 pub mod cli;
 pub mod error;
 pub mod exec;
+pub mod fetch;
 pub mod model;
 pub mod netlink;
 pub mod plan;

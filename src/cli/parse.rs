@@ -138,7 +138,9 @@ fn timeout_value(arg: Option<&str>, min: i64) -> Result<u32, Error> {
 
 /// Read one command line (argv without argv[0]). `program` is argv[0], which
 /// ipvsadm's `Try ...` message repeats.
-pub fn parse_command_line(program: &str, words: &[String]) -> Result<Parsed, Error> {
+pub fn parse_command_line<W: AsRef<str>>(program: &str, words: &[W]) -> Result<Parsed, Error> {
+    let words: Vec<&str> = words.iter().map(AsRef::as_ref).collect();
+    let words = words.as_slice();
     if words.is_empty() {
         // No arguments at all: ipvsadm lists the table, names resolved.
         return Ok(Parsed::Run(Command::List {

@@ -23,7 +23,7 @@ pub struct PoptFailure {
 
 pub struct Scanner<'a> {
     /// argv without argv[0]
-    words: &'a [String],
+    words: &'a [&'a str],
     next: usize,
     /// the rest of a short-option cluster still to be read (index into
     /// `words[next - 1]`)
@@ -34,7 +34,7 @@ pub struct Scanner<'a> {
 }
 
 impl<'a> Scanner<'a> {
-    pub fn new(words: &'a [String]) -> Scanner<'a> {
+    pub fn new(words: &'a [&'a str]) -> Scanner<'a> {
         Scanner {
             words,
             next: 0,
@@ -48,7 +48,7 @@ impl<'a> Scanner<'a> {
     /// `poptBadOption(con, POPT_BADOPTION_NOALIAS)`: the last argv word consumed.
     pub fn last_word(&self) -> &'a str {
         match self.next.checked_sub(1) {
-            Some(i) => &self.words[i],
+            Some(i) => self.words[i],
             None => "",
         }
     }
@@ -74,7 +74,7 @@ impl<'a> Scanner<'a> {
         loop {
             let (spec, long_arg): (&'static OptionSpec, Option<&'a str>) = match self.cluster {
                 Some(pos) => {
-                    let word: &'a str = &self.words[self.next - 1];
+                    let word: &'a str = self.words[self.next - 1];
                     self.cluster = None;
                     let letter = word[pos..].chars().next().expect("cluster is never empty");
                     let spec = find_short(letter)
@@ -161,7 +161,7 @@ impl<'a> Scanner<'a> {
                 self.next += 1;
                 Ok(Occurrence {
                     spec,
-                    arg: Some(word.as_str()),
+                    arg: Some(*word),
                 })
             }
         }
@@ -179,11 +179,7 @@ mod tests {
     );
 
     fn scan(line: &str) -> Scanned {
-        let words: Vec<String> = line
-            .split(' ')
-            .filter(|w| !w.is_empty())
-            .map(String::from)
-            .collect();
+        let words: Vec<&str> = line.split(' ').filter(|w| !w.is_empty()).collect();
         let mut s = Scanner::new(&words);
         let mut got = Vec::new();
         let failure = loop {

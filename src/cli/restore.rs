@@ -11,24 +11,21 @@ use crate::error::Error;
 
 /// One non-blank, non-comment line of a restore input and what it means.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RestoreLine {
+pub struct RestoreLine<'a> {
     /// 1-based line number in the input
     pub number: usize,
-    pub words: Vec<String>,
+    pub words: Vec<&'a str>,
     pub parsed: Result<Command, Error>,
 }
 
 /// Read every line of a restore input. `program` is argv[0].
-pub fn read_restore_input(program: &str, input: &str) -> Vec<RestoreLine> {
+pub fn read_restore_input<'a>(program: &str, input: &'a str) -> Vec<RestoreLine<'a>> {
     input
         .split('\n')
         .enumerate()
         .filter_map(|(i, line)| {
-            let words: Vec<String> = restore_tokens(line)
-                .into_iter()
-                .filter(|w| *w != "ipvsadm")
-                .map(String::from)
-                .collect();
+            let mut words = restore_tokens(line);
+            words.retain(|w| *w != "ipvsadm");
             if words.is_empty() || words[0].starts_with('#') {
                 return None;
             }
@@ -43,7 +40,7 @@ pub fn read_restore_input(program: &str, input: &str) -> Vec<RestoreLine> {
 
 /// A restore line cannot ask for help, the version, or another restore:
 /// ipvsadm answers those with `Try ...` (it would loop on `-R`).
-fn parse_restore_words(program: &str, words: &[String]) -> Result<Command, Error> {
+fn parse_restore_words(program: &str, words: &[&str]) -> Result<Command, Error> {
     match parse_command_line(program, words)? {
         Parsed::Run(Command::Restore(_)) | Parsed::Help | Parsed::Version => Err(Error::TryHelp {
             program: program.to_string(),

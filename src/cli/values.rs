@@ -88,18 +88,23 @@ pub fn comma_items(s: &str) -> impl Iterator<Item = &str> {
 /// One line of a restore input split into tokens: maximal runs of characters
 /// other than space, TAB, CR and LF (ipvsadm's config_stream).
 pub fn restore_tokens(line: &str) -> Vec<&str> {
-    fn separator(c: char) -> bool {
-        matches!(c, ' ' | '\t' | '\r' | '\n')
+    // A byte loop: restores of 100,000 lines spend real time here. The
+    // separators are ASCII, so every cut is on a character boundary.
+    let mut tokens = Vec::with_capacity(16);
+    let mut start = None;
+    for (i, byte) in line.bytes().enumerate() {
+        let separator = matches!(byte, b' ' | b'\t' | b'\r' | b'\n');
+        match (separator, start) {
+            (false, None) => start = Some(i),
+            (true, Some(from)) => {
+                tokens.push(&line[from..i]);
+                start = None;
+            }
+            _ => {}
+        }
     }
-    fn token(input: &str) -> IResult<&str, &str> {
-        let (input, _) = take_while(separator)(input)?;
-        take_while1(|c| !separator(c))(input)
-    }
-    let mut tokens = Vec::new();
-    let mut input = line;
-    while let Ok((rest, t)) = token(input) {
-        tokens.push(t);
-        input = rest;
+    if let Some(from) = start {
+        tokens.push(&line[from..]);
     }
     tokens
 }

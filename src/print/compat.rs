@@ -6,6 +6,7 @@
 
 use super::names::{addr_port, truncate, Resolver};
 use super::sort::{compare_servers, compare_services, glibc_merge_sort};
+use super::text;
 use crate::cli::ListFormat;
 use crate::model::{
     DaemonState, ForwardMethod, Info, Netmask, Protocol, RealServerEntry, Service, ServiceEntry,
@@ -305,12 +306,14 @@ impl Printer<'_> {
         let tunnel = &server.tunnel;
         let _ = match self.layout {
             Layout::Rule => {
-                let _ = write!(
-                    out,
-                    "-a {service_name} -r {name} {} -w {}",
-                    forward_switch(server.forward),
-                    server.weight
-                );
+                out.push_str("-a ");
+                out.push_str(service_name);
+                out.push_str(" -r ");
+                out.push_str(&name);
+                out.push(' ');
+                out.push_str(forward_switch(server.forward));
+                out.push_str(" -w ");
+                text::push_signed(out, i64::from(server.weight));
                 if server.forward == ForwardMethod::Tunnel {
                     let _ = match tunnel.kind {
                         TunnelType::Ipip => write!(out, " --tun-type ipip"),
@@ -378,14 +381,21 @@ impl Printer<'_> {
                     rs.inactive_conns
                 )
             }
-            Layout::Default => writeln!(
-                out,
-                "  -> {name:<28} {:<7} {:<6} {:<10} {:<10}",
-                forward_name(server.forward),
-                server.weight,
-                rs.active_conns,
-                rs.inactive_conns
-            ),
+            Layout::Default => {
+                // the layout of big listings: written without fmt (see text.rs)
+                out.push_str("  -> ");
+                text::push_left(out, &name, 28);
+                out.push(' ');
+                text::push_left(out, forward_name(server.forward), 7);
+                out.push(' ');
+                text::push_signed_left(out, i64::from(server.weight), 6);
+                out.push(' ');
+                text::push_unsigned_left(out, u64::from(rs.active_conns), 10);
+                out.push(' ');
+                text::push_unsigned_left(out, u64::from(rs.inactive_conns), 10);
+                out.push('\n');
+                Ok(())
+            }
         };
     }
 

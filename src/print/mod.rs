@@ -6,3 +6,4 @@ pub mod conn;
 pub mod json;
 pub mod names;
 pub mod sort;
+pub mod text;

@@ -3,6 +3,7 @@
 //! name for the service's protocol. Resolution sits behind a trait so the
 //! printer stays a pure function in tests.
 
+use super::text;
 use crate::model::Protocol;
 use crate::sys;
 use std::net::IpAddr;
@@ -55,6 +56,14 @@ pub fn addr_port(
     numeric: bool,
     names: &dyn Resolver,
 ) -> String {
+    let mut text = String::with_capacity(24);
+    if let (true, IpAddr::V4(a)) = (numeric, addr) {
+        // the common case of big listings, without allocations or fmt
+        text::push_ipv4(&mut text, *a);
+        text.push(':');
+        text::push_unsigned(&mut text, u64::from(port));
+        return text;
+    }
     let (host, port_text) = if numeric {
         (numeric_host(addr), port.to_string())
     } else {
@@ -64,10 +73,16 @@ pub fn addr_port(
             .unwrap_or_else(|| port.to_string());
         (host, port_text)
     };
-    let mut text = match addr {
-        IpAddr::V4(_) => format!("{host}:{port_text}"),
-        IpAddr::V6(_) => format!("[{host}]:{port_text}"),
-    };
+    let v6 = addr.is_ipv6();
+    if v6 {
+        text.push('[');
+    }
+    text.push_str(&host);
+    if v6 {
+        text.push(']');
+    }
+    text.push(':');
+    text.push_str(&port_text);
     truncate(&mut text, 59);
     text
 }

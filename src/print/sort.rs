@@ -77,6 +77,14 @@ fn words(addr: &IpAddr) -> [u32; 4] {
 
 /// Compare as ipvsadm does: all four words when the left side is IPv6, else the first.
 fn compare_addr(left: &IpAddr, right: &IpAddr) -> i32 {
+    if let IpAddr::V4(l) = left {
+        // the common case, without building both unions
+        let r = match right {
+            IpAddr::V4(r) => u32::from(*r),
+            IpAddr::V6(r) => words(&IpAddr::V6(*r))[0],
+        };
+        return wrapping_diff(u32::from(*l), r);
+    }
     let (l, r) = (words(left), words(right));
     let count = if left.is_ipv6() { 4 } else { 1 };
     (0..count)

@@ -37,3 +37,35 @@ for form in -Ln -Sn; do
     row "$form of 10000 x 10 (same namespace)" $a $b
     cmp -s /tmp/ref.out /tmp/rs.out || echo "  !! the outputs differ"
 done
+# The same listings with the /proc/net/ip_vs path turned off.
+for form in -Ln -Sn; do
+    seconds ip netns exec rs /sbin/ipvsadm $form > /tmp/ref.out; a=$(cat /tmp/elapsed)
+    seconds env IPVSADM_RS_LIST_SOURCE=netlink /sbin/ip netns exec rs ipvsadm-rs $form > /tmp/rs.out; b=$(cat /tmp/elapsed)
+    row "$form of 10000 x 10, ipvsadm-rs pure netlink" $a $b
+    cmp -s /tmp/ref.out /tmp/rs.out || echo "  !! the outputs differ"
+done
+# --replace with 1% of the lines changed (every 100th line: a real server's
+# weight, or a service's scheduler) against ipvsadm-restore (flush + -R).
+busybox awk 'NR % 100 == 0 { if ($1 == "-a") $NF = $NF + 50; else $NF = "rr" } { print }' \
+    /tmp/rules.10000 > /tmp/changed
+changed=$(busybox diff /tmp/rules.10000 /tmp/changed | grep -c '^+[^+]')
+seconds ip netns exec ref /sbin/ipvsadm-restore < /tmp/changed; a=$(cat /tmp/elapsed)
+mkns traced; ip netns exec traced ipvsadm-rs -R < /tmp/rules.10000
+seconds ip netns exec rs ipvsadm-rs --restore --replace < /tmp/changed; b=$(cat /tmp/elapsed)
+row "--replace 10000 x 10, $changed lines changed (vs ipvsadm-restore)" $a $b
+ip netns exec ref /sbin/ipvsadm -Sn | sort > /tmp/ref.table
+ip netns exec rs /sbin/ipvsadm -Sn | sort > /tmp/rs.table
+cmp -s /tmp/ref.table /tmp/rs.table || echo "  !! the two tables differ"
+# Untimed: the same replace, traced, to count the change requests it sends.
+IPVSADM_RS_NETLINK_TRACE=/tmp/replace.trace ip netns exec traced ipvsadm-rs --restore --replace < /tmp/changed
+sent=$(busybox awk '
+function byte(i) { return (index("0123456789abcdef", substr(h, 2 * i + 1, 1)) - 1) * 16 + index("0123456789abcdef", substr(h, 2 * i + 2, 1)) - 1 }
+/^> / { h = substr($0, 3); off = 0; n = length(h) / 2
+    while (off < n) {
+        len = byte(off) + byte(off + 1) * 256 + byte(off + 2) * 65536
+        cmd = byte(off + 16)
+        # 0x10 is the netlink controller; 4, 8, 11, 13, 15 are GET commands
+        if (byte(off + 4) != 16 && cmd != 4 && cmd != 8 && cmd != 11 && cmd != 13 && cmd != 15) count++
+        off += int((len + 3) / 4) * 4 } }
+END { print count + 0 }' /tmp/replace.trace)
+echo "  change requests sent by --replace: $sent (lines changed: $changed)"

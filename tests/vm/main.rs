@@ -82,6 +82,11 @@ check() {
     local name=$1
     ip netns exec big ipvsadm -Ln > ref.$name.out
     ip netns exec big ipvsadm-rs -Ln > rs.$name.out; echo $? > $RESULTS/$name.rc
+    IPVSADM_RS_LIST_SOURCE=netlink ip netns exec big ipvsadm-rs -Ln > rs-netlink.$name.out
+    cmp -s ref.$name.out rs-netlink.$name.out && echo same > $RESULTS/$name.netlink.cmp || echo differ > $RESULTS/$name.netlink.cmp
+    ip netns exec big ipvsadm -Sn > ref.$name.save
+    ip netns exec big ipvsadm-rs -Sn > rs.$name.save
+    cmp -s ref.$name.save rs.$name.save && echo same > $RESULTS/$name.save.cmp || echo differ > $RESULTS/$name.save.cmp
     grep -c '^TCP' rs.$name.out > $RESULTS/$name.services
     grep -c '^  -> [0-9]' rs.$name.out > $RESULTS/$name.servers
     cmp -s ref.$name.out rs.$name.out && echo same > $RESULTS/$name.cmp || echo differ > $RESULTS/$name.cmp
@@ -104,6 +109,14 @@ check 10k
         "ipvsadm-rs -Ln differs from ipvsadm -Ln at 50,000 services"
     );
     assert_eq!(read("50k.save-lines"), "50000");
+    for size in ["50k", "10k"] {
+        assert_eq!(
+            read(&format!("{size}.netlink.cmp")),
+            "same",
+            "-Ln at {size}, pure netlink"
+        );
+        assert_eq!(read(&format!("{size}.save.cmp")), "same", "-Sn at {size}");
+    }
     assert_eq!(read("10k.rc"), "0");
     assert_eq!(read("10k.services"), "10000");
     assert_eq!(read("10k.servers"), "100000");
@@ -209,6 +222,11 @@ fn listings_match_the_reference_and_json_agrees() {
         let n = i + 1;
         let reference = run.read(format!("ref.{n}"));
         assert_eq!(run.read(format!("rs.{n}")), reference, "ipvsadm-rs {form}");
+        assert_eq!(
+            run.read(format!("rs-netlink.{n}")),
+            reference,
+            "ipvsadm-rs {form}, pure netlink"
+        );
         assert_eq!(
             run.read(format!("rs.{n}.rc")),
             run.read(format!("ref.{n}.rc")),

@@ -125,7 +125,7 @@ module_closure() {
 build_base() {
     local version base stamp
     version=$(cat "$CACHE/kernel/version")
-    stamp=$( (cat "$0"; sha256sum /sbin/ipvsadm /bin/busybox; echo "$version") | sha256sum | cut -c1-16)
+    stamp=$( (cat "$0"; sha256sum /sbin/ipvsadm /sbin/ipvsadm-save /sbin/ipvsadm-restore /bin/busybox; echo "$version") | sha256sum | cut -c1-16)
     base=$CACHE/base-$stamp.cpio.gz
     if [ -f "$base" ]; then echo "$base"; return; fi
     local root
@@ -135,6 +135,11 @@ build_base() {
     ln -s ../run "$root/var/run"
     cp /bin/busybox "$root/bbin/busybox"
     copy_program "$root" "$(readlink -f /sbin/ipvsadm)" /sbin/ipvsadm
+    # the reference's wrapper scripts (bash; they set PATH to /bin and /sbin,
+    # where they find busybox's grep and basename)
+    cp /sbin/ipvsadm-save /sbin/ipvsadm-restore "$root/sbin/"
+    ln -s /bbin/busybox "$root/bin/grep"
+    ln -s /bbin/busybox "$root/bin/basename"
     copy_program "$root" "$(command -v bash)" /bin/bash
     copy_program "$root" "$(command -v ip || echo /sbin/ip)" /sbin/ip
     # /sbin/modprobe: the kernel runs it to load schedulers and the SIP engine on demand.
