@@ -1,6 +1,7 @@
 //! The `ipvsadm-rs` binary: read argv, run the command, exit with ipvsadm's
 //! status. anyhow stops here; everything user-visible is a typed `Error`.
 
+use ipvsadm_rs::cli::personality::{admin_program, wrapped_words, Personality};
 use ipvsadm_rs::cli::{help, parse_command_line, Parsed};
 use ipvsadm_rs::error::Error;
 use ipvsadm_rs::exec::execute;
@@ -32,8 +33,22 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args_os()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
-    let program = args.first().map_or("ipvsadm-rs", String::as_str);
-    match run(program, args.get(1..).unwrap_or(&[])) {
+    let argv0 = args.first().map_or("ipvsadm-rs", String::as_str);
+    let personality = Personality::of(argv0);
+    let words = match wrapped_words(personality, argv0, args.get(1..).unwrap_or(&[])) {
+        Ok(words) => words,
+        Err(usage) => {
+            eprint!("{usage}");
+            return ExitCode::from(1);
+        }
+    };
+    // Messages name argv[0] as given, as ipvsadm's do; a wrapper's name
+    // the admin tool it runs.
+    let program = match personality {
+        Personality::Admin => argv0,
+        _ => admin_program(argv0),
+    };
+    match run(program, &words) {
         Ok(code) => code,
         Err(err) => match err.downcast_ref::<Error>() {
             Some(Error::Silent { status }) => ExitCode::from(*status),

@@ -5,9 +5,11 @@
 
 pub mod address;
 pub mod command;
+pub mod completion;
 pub mod help;
 pub mod options;
 pub mod parse;
+pub mod personality;
 pub mod popt;
 pub mod restore;
 pub mod values;
