@@ -51,15 +51,94 @@ fn every_option_is_documented_and_every_documented_option_exists() {
     );
 }
 
+const PAGES: [&str; 3] = ["ipvsadm-rs.8", "ipvsadm-rs-save.8", "ipvsadm-rs-restore.8"];
+
+fn page_path(name: &str) -> String {
+    format!("{}/man/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
 #[test]
-fn page_renders_without_warnings() {
-    let out = std::process::Command::new("groff")
-        .args(["-man", "-ww", "-z"])
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/man/ipvsadm-rs.8"))
-        .output()
-        .expect("groff (Debian package groff-base) runs");
-    assert!(out.status.success());
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+fn pages_render_without_warnings() {
+    for name in PAGES {
+        let out = std::process::Command::new("groff")
+            .args(["-man", "-ww", "-z"])
+            .arg(page_path(name))
+            .output()
+            .expect("groff (Debian package groff-base) runs");
+        assert!(out.status.success(), "{name}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{name}");
+        // and as an admin reads it: `man -l`, formatted to text
+        let out = std::process::Command::new("man")
+            .args(["-l", "--warnings=w", "-Tutf8"])
+            .arg(page_path(name))
+            .env("MANWIDTH", "80")
+            .output()
+            .expect("man (Debian package man-db) runs");
+        assert!(out.status.success(), "man -l {name}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "man -l {name}");
+        assert!(
+            out.stdout.len() > 500,
+            "man -l {name} printed almost nothing"
+        );
+    }
+}
+
+/// The section of a page under each `.SH`.
+fn sections(page: &str) -> Vec<String> {
+    page.lines()
+        .filter_map(|l| l.strip_prefix(".SH "))
+        .map(|s| s.trim_matches('"').to_string())
+        .collect()
+}
+
+#[test]
+fn pages_follow_ipvsadms_structure() {
+    let main = sections(PAGE);
+    for wanted in [
+        "NAME",
+        "SYNOPSIS",
+        "DESCRIPTION",
+        "COMMANDS",
+        "PARAMETERS",
+        "ORPHANS",
+        "JSON",
+        "RESTORE",
+        "EXIT STATUS",
+        "EXAMPLES",
+        "FILES",
+        "SEE ALSO",
+    ] {
+        assert!(
+            main.iter().any(|s| s == wanted),
+            "ipvsadm-rs.8 lacks {wanted}"
+        );
+    }
+    // the examples the issue asks for: the boot-time restore and an orphan check
+    let examples = &PAGE[PAGE.find(".SH EXAMPLES").unwrap()..];
+    assert!(examples.contains("< /etc/ipvsadm.rules"));
+    assert!(examples.contains("\\-\\-orphans"));
+    for wrapper in ["ipvsadm-rs-save.8", "ipvsadm-rs-restore.8"] {
+        let text = std::fs::read_to_string(page_path(wrapper)).unwrap();
+        let found = sections(&text);
+        for wanted in [
+            "NAME",
+            "SYNOPSIS",
+            "DESCRIPTION",
+            "OPTIONS",
+            "EXIT STATUS",
+            "SEE ALSO",
+        ] {
+            assert!(
+                found.iter().any(|s| s == wanted),
+                "{wrapper} lacks {wanted}"
+            );
+        }
+        // each page names the others
+        assert!(PAGE.contains(&format!(
+            ".BR {} (8)",
+            wrapper.trim_end_matches(".8").replace('-', "\\-")
+        )));
+    }
 }
 
 #[test]
