@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: unit tests (no kernel, seconds) and the differential
 # tests against the reference ipvsadm on a real IPVS kernel in the QEMU test
-# bed (installs its own prerequisites and caches the kernel on first use).
+# bed (installs its own prerequisites and caches the kernel on first use),
+# then the Debian packages (tests/package.sh).
 # Extra arguments go to `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,11 +14,19 @@ if [ ! -f /etc/services ]; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq netbase
 fi
-# groff lints the man page.
-if ! command -v groff >/dev/null; then
+# groff and man lint the man pages; bash, zsh and fish check the completions.
+need=()
+command -v groff >/dev/null || need+=(groff-base)
+command -v man >/dev/null || need+=(man-db)
+command -v zsh >/dev/null || need+=(zsh)
+command -v fish >/dev/null || need+=(fish)
+command -v file >/dev/null || need+=(file)
+if [ "${#need[@]}" -gt 0 ]; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq groff-base
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
 fi
 source tests/ensure-toolchain.sh
 bash tests/vm/testbed.sh prepare >/dev/null
 cargo test --release --all-targets "$@"
+# The .deb packages, built and installed into a scratch Debian root.
+bash tests/package.sh
