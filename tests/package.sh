@@ -23,13 +23,14 @@ if ! command -v debootstrap >/dev/null; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap
 fi
-if ! cargo deb --version >/dev/null 2>&1; then
-    cargo install --locked --quiet cargo-deb --version 3.8.0
-fi
+command -v rpm >/dev/null || {
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rpm
+}
 
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
-cargo deb --quiet >/dev/null
-cargo deb --quiet --no-build --variant compat >/dev/null
+bash packaging/build-deb.sh >/dev/null
+bash packaging/build-rpm.sh >/dev/null
 main=target/debian/ipvsadm-rs_${version}-1_amd64.deb
 compat=target/debian/ipvsadm-rs-compat_${version}-1_amd64.deb
 
@@ -150,3 +151,34 @@ for gone in /usr/sbin/ipvsadm-rs /sbin/ipvsadm /usr/lib/systemd/system/ipvsadm-r
     [ ! -e "$root$gone" ] && [ ! -L "$root$gone" ] || fail "$gone left after purge"
 done
 echo "package: $(basename "$main") and $(basename "$compat"): contents, fields, install, verify, purge: ok"
+
+# The RPM: the same files in Fedora's folders; its scriptlets make the
+# wrapper links and remove them again (rpm --root runs them in the root).
+rpm_file=target/generate-rpm/ipvsadm-rs-${version}-1.x86_64.rpm
+expected_rpm=$(sort <<'EOF'
+/usr/sbin/ipvsadm-rs
+/usr/lib/systemd/system/ipvsadm-rs.service
+/usr/share/man/man8/ipvsadm-rs.8.gz
+/usr/share/man/man8/ipvsadm-rs-save.8.gz
+/usr/share/man/man8/ipvsadm-rs-restore.8.gz
+/usr/share/bash-completion/completions/ipvsadm-rs
+/usr/share/zsh/site-functions/_ipvsadm-rs
+/usr/share/fish/vendor_completions.d/ipvsadm-rs.fish
+/usr/share/doc/ipvsadm-rs/README.md
+/usr/share/doc/ipvsadm-rs/examples/save-on-stop.conf
+/usr/share/licenses/ipvsadm-rs/copyright
+EOF
+)
+diff -u <(echo "$expected_rpm") <(rpm -qlp "$rpm_file" 2>/dev/null | sort) || fail "$rpm_file: unexpected contents"
+rpm -qp --suggests "$rpm_file" 2>/dev/null | grep -qx keepalived || fail "the RPM does not suggest keepalived"
+rpm_root() { as_root rpm --root="$root" "$@" 2>/dev/null; }
+rpm_root --initdb
+rpm_root -i --nodeps "$rpm_file" || fail "rpm -i failed"
+[ "$(readlink "$root/usr/sbin/ipvsadm-rs-save")" = ipvsadm-rs ] || fail "rpm: no ipvsadm-rs-save link"
+in_root ipvsadm-rs-save -n -x 2> "$work/save.err" && fail "rpm: ipvsadm-rs-save -x succeeded"
+grep -q '^ipvsadm-rs-save: Script to save' "$work/save.err" || fail "rpm: ipvsadm-rs-save usage text"
+rpm_root -e ipvsadm-rs || fail "rpm -e failed"
+for gone in /usr/sbin/ipvsadm-rs /usr/sbin/ipvsadm-rs-save /usr/sbin/ipvsadm-rs-restore; do
+    [ ! -e "$root$gone" ] && [ ! -L "$root$gone" ] || fail "rpm: $gone left after removal"
+done
+echo "package: $(basename "$rpm_file"): contents, install, removal: ok"

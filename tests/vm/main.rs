@@ -708,3 +708,97 @@ ip netns exec b /sbin/ipvsadm -Sn > $RESULTS/changed.expected
     // with it), 1 added service with 2 servers.
     assert_eq!(change_requests(&run.read("changed.trace")), 5 + 1 + 1 + 3);
 }
+
+/// `Key=value` of the `[Service]` section of packaging/ipvsadm-rs.service.
+fn unit_setting(key: &str) -> String {
+    let unit = include_str!("../../packaging/ipvsadm-rs.service");
+    unit.lines()
+        .find_map(|l| l.strip_prefix(&format!("{key}=")))
+        .unwrap_or_else(|| panic!("the unit has no {key}="))
+        .to_string()
+}
+
+/// The boot unit's own command, run as systemd runs it (its StandardInput
+/// file on stdin), restores a rules file; a broken file changes nothing and
+/// fails; running it again on an unchanged file changes nothing. The
+/// wrapper names match ipvsadm's wrapper scripts.
+#[test]
+fn boot_unit_restores_all_or_nothing_and_wrappers_match_ipvsadms() {
+    let exec_start = unit_setting("ExecStart");
+    let rules = unit_setting("StandardInput")
+        .strip_prefix("file:")
+        .expect("StandardInput=file:...")
+        .to_string();
+    let script = format!(
+        r#"
+source /testbed/lib.sh
+mkns a
+mkns b
+A="ip netns exec a"
+snapshot() {{ $A /sbin/ipvsadm -Sn; $A /sbin/ipvsadm -Ln --thresholds; $A /sbin/ipvsadm -L --timeout; }}
+cat > {rules} <<'RULES'
+# ipvsadm.rules, as ipvsadm-save -n writes it, with a comment
+-A -t 10.50.0.1:80 -s wrr -p 300
+-a -t 10.50.0.1:80 -r 10.51.0.1:8080 -m -w 3
+-a -t 10.50.0.1:80 -r 10.51.0.2:8080 -m -w 1
+-A -u [2001:db8::5]:53 -s sh -b sh-port
+-a -u [2001:db8::5]:53 -r [2001:db8::6]:53 -m
+-A -f 7 -s rr
+-a -f 7 -r 10.51.0.9:0 -g
+RULES
+grep -v '^#' {rules} > /tmp/expected.rules
+$A {exec_start} < {rules}; echo $? > $RESULTS/good.rc
+$A /sbin/ipvsadm -Sn > $RESULTS/good.table
+ip netns exec b /sbin/ipvsadm -R < /tmp/expected.rules
+ip netns exec b /sbin/ipvsadm -Sn > $RESULTS/expected.table
+snapshot > /tmp/before
+$A {exec_start} < {rules}; echo $? > $RESULTS/again.rc
+snapshot > /tmp/after-again
+cmp -s /tmp/before /tmp/after-again && echo same > $RESULTS/again.cmp
+# a rules file with one bad line among good ones: a new service and a real
+# server of a service that does not exist
+cp {rules} /tmp/good.rules
+printf -- '-A -t 10.50.0.2:80 -s rr\n-a -t 10.50.0.3:80 -r 10.51.0.3:80 -m\n' >> {rules}
+$A {exec_start} < {rules} 2> $RESULTS/broken.err; echo $? > $RESULTS/broken.rc
+snapshot > /tmp/after-broken
+cmp -s /tmp/before /tmp/after-broken && echo same > $RESULTS/broken.cmp
+cp /tmp/good.rules {rules}
+# the wrapper names against ipvsadm's scripts, on the same table
+ln -s /usr/sbin/ipvsadm-rs /tmp/ipvsadm-rs-save
+ln -s /usr/sbin/ipvsadm-rs /tmp/ipvsadm-rs-restore
+for args in "" "-n"; do
+    $A /sbin/ipvsadm-save $args > /tmp/ref.save; echo $? >> /tmp/ref.save
+    $A /tmp/ipvsadm-rs-save $args > /tmp/rs.save; echo $? >> /tmp/rs.save
+    cmp -s /tmp/ref.save /tmp/rs.save && echo same >> $RESULTS/save.cmp || echo "differ: $args" >> $RESULTS/save.cmp
+done
+$A /tmp/ipvsadm-rs-save -x 2> $RESULTS/save-usage.err; echo $? > $RESULTS/save-usage.rc
+printf -- '-A -t 10.50.9.9:80 -s lc\n-a -t 10.50.9.9:80 -r 10.51.9.9:80 -m\n' >> /tmp/good.rules
+sed -i 's/-w 3$/-w 5/' /tmp/good.rules
+mkns c
+ip netns exec c /sbin/ipvsadm-restore < /tmp/good.rules
+ip netns exec c /sbin/ipvsadm -Sn > $RESULTS/restore.expected
+$A /tmp/ipvsadm-rs-restore < /tmp/good.rules; echo $? > $RESULTS/restore.rc
+$A /sbin/ipvsadm -Sn > $RESULTS/restore.table
+"#
+    );
+    let run = testbed::run_in_vm("boot-unit", &script);
+    assert_eq!(run.status, 0, "{}\n{}", run.stdout, run.stderr);
+    let read = |name: &str| run.read(name).trim().to_string();
+    assert_eq!(read("good.rc"), "0", "{exec_start} < {rules} failed");
+    assert_eq!(run.read("good.table"), run.read("expected.table"));
+    assert!(run.read("good.table").lines().count() >= 7);
+    assert_eq!(read("again.rc"), "0");
+    assert_eq!(read("again.cmp"), "same", "a second start changed the table");
+    assert_ne!(read("broken.rc"), "0", "a broken rules file did not fail");
+    assert_eq!(read("broken.cmp"), "same", "a broken rules file changed the table");
+    assert!(
+        read("broken.err").starts_with("line 10: "),
+        "{}",
+        read("broken.err")
+    );
+    assert_eq!(read("save.cmp"), "same\nsame", "ipvsadm-rs-save differs from ipvsadm-save");
+    assert_eq!(read("save-usage.rc"), "1");
+    assert!(read("save-usage.err").starts_with("ipvsadm-rs-save: Script to save the IPVS table"));
+    assert_eq!(read("restore.rc"), "0");
+    assert_eq!(run.read("restore.table"), run.read("restore.expected"));
+}

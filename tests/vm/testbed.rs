@@ -39,7 +39,10 @@ pub fn run_in_vm_with_files(group: &str, script: &str, files: &[&str]) -> VmRun 
     std::fs::create_dir_all(&out).expect("create the run folder");
     let script_path = out.join("payload.sh");
     std::fs::write(&script_path, script).expect("write the payload");
-    let binary = env!("CARGO_BIN_EXE_ipvsadm-rs");
+    // IPVSADM_RS_TEST_BINARY runs the VM tests against another build of
+    // the same source (the static musl one, say).
+    let binary = std::env::var("IPVSADM_RS_TEST_BINARY")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_ipvsadm-rs").to_string());
     let mut command = Command::new("bash");
     command
         .arg(manifest_dir().join("tests/vm/testbed.sh"))
