@@ -122,10 +122,25 @@ fn replace_steps(current: &State, commands: &[(usize, Command)]) -> Result<Vec<S
     )
 }
 
+/// The replies of a batch were lost (the socket failed, or the kernel did
+/// not answer in time), so what the kernel did with the requests in flight
+/// is unknown: read the table back and make it equal to `before` with the
+/// fewest operations, as `--replace` would.
+fn recover(ipvs: &mut Ipvs, before: &State) -> Result<(), Error> {
+    let now = current_state(ipvs)?;
+    for op in crate::plan::replace::diff(&now, before, true) {
+        if let Some((op, change)) = change_of(&op) {
+            ipvs.apply(&change).map_err(failed(op))?;
+        }
+    }
+    Ok(())
+}
+
 /// Send the changes of `steps` (no listings among them) in batches; on a
 /// refusal or a termination signal, undo everything accepted so far.
 fn apply_changes<'a>(
     ipvs: &mut Ipvs,
+    before: &State,
     steps: &'a [Step],
     accepted: &mut Vec<&'a Step>,
 ) -> Result<(), Error> {
@@ -136,12 +151,14 @@ fn apply_changes<'a>(
         let batch = match ipvs.apply_many(&requests) {
             Ok(batch) => batch,
             Err(e) => {
-                // The replies of the chunk in flight were lost: what it did
-                // is unknown. Undo what is known, and say so.
-                roll_back(ipvs, accepted);
+                let (first, last) = (chunk[0].line, chunk[chunk.len() - 1].line);
+                let outcome = match recover(ipvs, before) {
+                    Ok(()) => "the table was read back and returned to its state before the restore".to_string(),
+                    Err(undo) => format!("returning the table to its state before the restore failed too ({undo}); lines {first} to {last} may be partly applied"),
+                };
                 return Err(Error::Netlink {
                     op: KernelOp::List,
-                    detail: format!("lost the kernel's answers while restoring ({e:?}); lines {} to {} may be partly applied", chunk[0].line, chunk[chunk.len() - 1].line),
+                    detail: format!("lost the kernel's answers while restoring ({e:?}); {outcome}"),
                 });
             }
         };
@@ -208,7 +225,7 @@ pub fn restore(
             Some((last, rest)) if matches!(last.op, Op::List(_)) => (rest, Some(last)),
             _ => (segment, None),
         };
-        apply_changes(ipvs, changes, &mut accepted)?;
+        apply_changes(ipvs, &state, changes, &mut accepted)?;
         if let Some(Step {
             op: Op::List(command),
             ..

@@ -179,9 +179,7 @@ impl ServiceAttr {
             ServiceAttr::Port(v) => w.be16(4, *v),
             ServiceAttr::Fwmark(v) => w.u32(5, *v),
             ServiceAttr::SchedName(v) => w.string(6, v),
-            ServiceAttr::Flags { flags, mask } => {
-                w.bytes(7, &[flags.to_ne_bytes(), mask.to_ne_bytes()].concat())
-            }
+            ServiceAttr::Flags { flags, mask } => w.u32_pair(7, *flags, *mask),
             ServiceAttr::Timeout(v) => w.u32(8, *v),
             ServiceAttr::Netmask(v) => w.u32(9, *v),
             ServiceAttr::Stats(s) => {

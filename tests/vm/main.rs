@@ -788,15 +788,27 @@ $A /sbin/ipvsadm -Sn > $RESULTS/restore.table
     assert_eq!(run.read("good.table"), run.read("expected.table"));
     assert!(run.read("good.table").lines().count() >= 7);
     assert_eq!(read("again.rc"), "0");
-    assert_eq!(read("again.cmp"), "same", "a second start changed the table");
+    assert_eq!(
+        read("again.cmp"),
+        "same",
+        "a second start changed the table"
+    );
     assert_ne!(read("broken.rc"), "0", "a broken rules file did not fail");
-    assert_eq!(read("broken.cmp"), "same", "a broken rules file changed the table");
+    assert_eq!(
+        read("broken.cmp"),
+        "same",
+        "a broken rules file changed the table"
+    );
     assert!(
         read("broken.err").starts_with("line 10: "),
         "{}",
         read("broken.err")
     );
-    assert_eq!(read("save.cmp"), "same\nsame", "ipvsadm-rs-save differs from ipvsadm-save");
+    assert_eq!(
+        read("save.cmp"),
+        "same\nsame",
+        "ipvsadm-rs-save differs from ipvsadm-save"
+    );
     assert_eq!(read("save-usage.rc"), "1");
     assert!(read("save-usage.err").starts_with("ipvsadm-rs-save: Script to save the IPVS table"));
     assert_eq!(read("restore.rc"), "0");
