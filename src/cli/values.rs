@@ -60,6 +60,12 @@ fn strtol(s: &str) -> Option<CLong<'_>> {
 /// ipvsadm's `string_to_number(s, min, max)`: a whole-string decimal number
 /// in range, else None.
 pub fn string_to_number(s: &str, min: i64, max: i64) -> Option<i64> {
+    // Plain digits (every port and weight of a saved table) need no strtol:
+    // restores read hundreds of thousands of them.
+    if (1..=18).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) {
+        let value = s.bytes().fold(0i64, |v, b| v * 10 + i64::from(b - b'0'));
+        return (min..=max).contains(&value).then_some(value);
+    }
     let n = strtol(s)?;
     (n.rest.is_empty() && !n.overflow && (min..=max).contains(&n.value)).then_some(n.value)
 }
