@@ -112,6 +112,7 @@ pub fn ipvs_strerror(op: Option<KernelOp>, errno: i32) -> String {
     };
     specific
         .or(generic)
+        .or_else(|| crate::errno_text::glibc_strerror(errno))
         .map_or_else(|| crate::sys::strerror(errno), str::to_string)
 }
 

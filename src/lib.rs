@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod cli;
+pub mod errno_text;
 pub mod error;
 pub mod exec;
 pub mod fetch;
