@@ -138,50 +138,83 @@ fn recover(ipvs: &mut Ipvs, before: &State) -> Result<(), Error> {
 
 /// Send the changes of `steps` (no listings among them) in batches; on a
 /// refusal or a termination signal, undo everything accepted so far.
+/// A second thread encodes the next batches while the kernel works through
+/// the current one.
 fn apply_changes<'a>(
     ipvs: &mut Ipvs,
     before: &State,
     steps: &'a [Step],
     accepted: &mut Vec<&'a Step>,
 ) -> Result<(), Error> {
-    for chunk in steps.chunks(BATCH_MESSAGES) {
-        let changes: Vec<(KernelOp, Change<'_>)> =
-            chunk.iter().filter_map(|s| change_of(&s.op)).collect();
-        let requests: Vec<Change<'_>> = changes.iter().map(|(_, c)| *c).collect();
-        let batch = match ipvs.apply_many(&requests) {
-            Ok(batch) => batch,
-            Err(e) => {
-                let (first, last) = (chunk[0].line, chunk[chunk.len() - 1].line);
-                let outcome = match recover(ipvs, before) {
-                    Ok(()) => "the table was read back and returned to its state before the restore".to_string(),
-                    Err(undo) => format!("returning the table to its state before the restore failed too ({undo}); lines {first} to {last} may be partly applied"),
-                };
-                return Err(Error::Netlink {
-                    op: KernelOp::List,
-                    detail: format!("lost the kernel's answers while restoring ({e:?}); {outcome}"),
-                });
-            }
-        };
-        let mut first_failure = None;
-        for (i, step) in chunk.iter().enumerate().take(batch.sent) {
-            match batch.failures.iter().find(|(index, _)| *index == i) {
-                Some(&(_, errno)) => {
-                    first_failure.get_or_insert((step.line, changes[i].0, errno));
+    std::thread::scope(|scope| {
+        let (sender, encoded) = std::sync::mpsc::sync_channel(2);
+        scope.spawn(move || {
+            for chunk in steps.chunks(BATCH_MESSAGES) {
+                let requests: Vec<(u8, Vec<u8>)> = chunk
+                    .iter()
+                    .filter_map(|s| change_of(&s.op))
+                    .map(|(_, change)| change.encoded())
+                    .collect();
+                // The receiver is gone when the sending side stopped early.
+                if sender.send(requests).is_err() {
+                    break;
                 }
-                None => accepted.push(step),
             }
+        });
+        // Dropping `encoded` on an early return lets the encoder stop.
+        for (chunk, requests) in steps.chunks(BATCH_MESSAGES).zip(encoded.iter()) {
+            send_batch(ipvs, before, chunk, &requests, accepted)?;
         }
-        if let Some((line, op, errno)) = first_failure {
-            roll_back(ipvs, accepted);
-            return Err(Error::AtLine {
-                line,
-                error: Box::new(failed(op)(NetlinkError::Kernel(errno))),
+        Ok(())
+    })
+}
+
+/// One batch: send it, then undo everything on a refusal or a signal.
+fn send_batch<'a>(
+    ipvs: &mut Ipvs,
+    before: &State,
+    chunk: &'a [Step],
+    requests: &[(u8, Vec<u8>)],
+    accepted: &mut Vec<&'a Step>,
+) -> Result<(), Error> {
+    let ops: Vec<KernelOp> = chunk
+        .iter()
+        .filter_map(|s| change_of(&s.op))
+        .map(|(op, _)| op)
+        .collect();
+    let batch = match ipvs.apply_encoded(requests) {
+        Ok(batch) => batch,
+        Err(e) => {
+            let (first, last) = (chunk[0].line, chunk[chunk.len() - 1].line);
+            let outcome = match recover(ipvs, before) {
+                Ok(()) => "the table was read back and returned to its state before the restore".to_string(),
+                Err(undo) => format!("returning the table to its state before the restore failed too ({undo}); lines {first} to {last} may be partly applied"),
+            };
+            return Err(Error::Netlink {
+                op: KernelOp::List,
+                detail: format!("lost the kernel's answers while restoring ({e:?}); {outcome}"),
             });
         }
-        if let Some(signal) = sys::termination_requested() {
-            roll_back(ipvs, accepted);
-            return Err(Error::Interrupted { signal });
+    };
+    let mut first_failure = None;
+    for (i, step) in chunk.iter().enumerate().take(batch.sent) {
+        match batch.failures.iter().find(|(index, _)| *index == i) {
+            Some(&(_, errno)) => {
+                first_failure.get_or_insert((step.line, ops[i], errno));
+            }
+            None => accepted.push(step),
         }
+    }
+    if let Some((line, op, errno)) = first_failure {
+        roll_back(ipvs, accepted);
+        return Err(Error::AtLine {
+            line,
+            error: Box::new(failed(op)(NetlinkError::Kernel(errno))),
+        });
+    }
+    if let Some(signal) = sys::termination_requested() {
+        roll_back(ipvs, accepted);
+        return Err(Error::Interrupted { signal });
     }
     Ok(())
 }

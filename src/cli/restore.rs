@@ -18,8 +18,39 @@ pub struct RestoreLine<'a> {
     pub parsed: Result<Command, Error>,
 }
 
+/// Inputs at least this large are read by two threads: lines are
+/// independent, and restores of tens of thousands of lines spend a good
+/// part of their time here.
+const TWO_THREADS_FROM_BYTES: usize = 256 * 1024;
+
 /// Read every line of a restore input. `program` is argv[0].
 pub fn read_restore_input<'a>(program: &str, input: &'a str) -> Vec<RestoreLine<'a>> {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if input.len() < TWO_THREADS_FROM_BYTES || cpus < 2 {
+        return read_lines(program, input, 0);
+    }
+    // Cut just after a newline near the middle (a byte boundary that is
+    // always a character boundary).
+    let middle = input.len() / 2;
+    let cut = input.as_bytes()[middle..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(input.len(), |i| middle + i + 1);
+    let (head, tail) = input.split_at(cut);
+    let lines_before_tail = head.bytes().filter(|&b| b == b'\n').count();
+    std::thread::scope(|scope| {
+        let tail_lines = scope.spawn(|| read_lines(program, tail, lines_before_tail));
+        let mut lines = read_lines(program, head, 0);
+        match tail_lines.join() {
+            Ok(more) => lines.extend(more),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+        lines
+    })
+}
+
+/// The lines of `input`, numbered from `lines_before + 1`.
+fn read_lines<'a>(program: &str, input: &'a str, lines_before: usize) -> Vec<RestoreLine<'a>> {
     input
         .split('\n')
         .enumerate()
@@ -30,7 +61,7 @@ pub fn read_restore_input<'a>(program: &str, input: &'a str) -> Vec<RestoreLine<
                 return None;
             }
             Some(RestoreLine {
-                number: i + 1,
+                number: lines_before + i + 1,
                 parsed: parse_restore_words(program, &words),
                 words,
             })
@@ -52,6 +83,37 @@ fn parse_restore_words(program: &str, words: &[&str]) -> Result<Command, Error> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn big_inputs_read_in_two_halves_keep_their_line_numbers() {
+        let mut input = String::new();
+        let mut expected = Vec::new();
+        let mut number = 0;
+        while input.len() < 2 * TWO_THREADS_FROM_BYTES {
+            number += 1;
+            if number % 7 == 0 {
+                input.push_str("# a comment\n");
+                continue;
+            }
+            if number % 11 == 0 {
+                input.push('\n');
+                continue;
+            }
+            input.push_str(&format!(
+                "-A -t 10.0.{}.{}:80 -s rr\n",
+                number / 250,
+                number % 250
+            ));
+            expected.push(number);
+        }
+        input.push_str("-A -t 10.0.0.1:80 -s\n"); // the last line, in the second half: refused
+        let lines = read_restore_input("ipvsadm", &input);
+        let numbers: Vec<usize> = lines.iter().map(|l| l.number).collect();
+        expected.push(number + 1);
+        assert_eq!(numbers, expected);
+        assert_eq!(read_lines("ipvsadm", &input, 0), lines);
+        assert!(lines.last().unwrap().parsed.is_err());
+    }
 
     #[test]
     fn same_grammar_as_argv() {

@@ -9,9 +9,9 @@ pub mod proc_table;
 
 use crate::error::{Error, KernelOp};
 use crate::exec::failed;
-use crate::model::ForwardMethod;
 use crate::model::{
-    Protocol, RealServer, RealServerEntry, Service, ServiceEntry, ServiceKey, Stats, Tunnel,
+    ForwardMethod, Protocol, RealServer, RealServerEntry, Service, ServiceEntry, ServiceFlags,
+    ServiceKey, Stats, Tunnel,
 };
 use crate::netlink::Ipvs;
 use proc_table::{ProcKey, ProcService};
@@ -123,7 +123,7 @@ fn same_service(service: &Service, line: &ProcService) -> bool {
     };
     same_key
         && service.scheduler == line.scheduler
-        && service.flags.has(crate::model::ServiceFlags::PERSISTENT) == line.persistent
+        && service.flags.has(ServiceFlags::PERSISTENT) == line.persistent
 }
 
 /// Whether a service lists some real server twice: the file is read in
@@ -195,7 +195,7 @@ fn fill_tunnels(ipvs: &mut Ipvs, entries: &mut [ServiceEntry]) -> Result<(), Err
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Family, Netmask, ServiceFlags};
+    use crate::model::{Family, Netmask};
 
     fn service(key: ServiceKey, scheduler: &str, flags: u32) -> (Service, Stats) {
         let service = Service {

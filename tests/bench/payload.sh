@@ -44,8 +44,15 @@ for size in 2000 10000; do
     # per-namespace trash list that every later add searches.
     fresh ref rs
     seconds ip netns exec ref /sbin/ipvsadm -R < /tmp/rules.$size; a=$(cat /tmp/elapsed)
+    # The floor: the same requests, encoded before the clock starts, sent in
+    # the same batches on one socket (examples/raw_load.rs), under the same
+    # conditions as ipvsadm-rs (the reference's table present, nothing else).
+    mkns raw
+    raw=$(ip netns exec raw /work/raw_load < /tmp/rules.$size)
+    ip netns del raw; sleep 3
     seconds ip netns exec rs ipvsadm-rs -R < /tmp/rules.$size; b=$(cat /tmp/elapsed)
     row "restore $size x 10 into an empty table ($lines lines)" $a $b
+    busybox awk -v r="$raw" -v b="$b" 'BEGIN { printf "  raw batched load of the same requests: %.3f s (ipvsadm-rs takes %.2fx that)\n", r, b / r }'
     ip netns exec ref /sbin/ipvsadm -Sn | sort > /tmp/ref.table
     ip netns exec rs /sbin/ipvsadm -Sn | sort > /tmp/rs.table
     cmp -s /tmp/ref.table /tmp/rs.table || echo "  !! the two tables differ"
