@@ -150,38 +150,35 @@ fn apply_changes<'a>(
         let (sender, encoded) = std::sync::mpsc::sync_channel(2);
         scope.spawn(move || {
             for chunk in steps.chunks(BATCH_MESSAGES) {
-                let requests: Vec<(u8, Vec<u8>)> = chunk
+                let (ops, requests): (Vec<KernelOp>, Vec<(u8, Vec<u8>)>) = chunk
                     .iter()
                     .filter_map(|s| change_of(&s.op))
-                    .map(|(_, change)| change.encoded())
-                    .collect();
+                    .map(|(op, change)| (op, change.encoded()))
+                    .unzip();
                 // The receiver is gone when the sending side stopped early.
-                if sender.send(requests).is_err() {
+                if sender.send((ops, requests)).is_err() {
                     break;
                 }
             }
         });
         // Dropping `encoded` on an early return lets the encoder stop.
-        for (chunk, requests) in steps.chunks(BATCH_MESSAGES).zip(encoded.iter()) {
-            send_batch(ipvs, before, chunk, &requests, accepted)?;
+        for (chunk, (ops, requests)) in steps.chunks(BATCH_MESSAGES).zip(encoded.iter()) {
+            send_batch(ipvs, before, chunk, &ops, &requests, accepted)?;
         }
         Ok(())
     })
 }
 
-/// One batch: send it, then undo everything on a refusal or a signal.
+/// One batch (`ops[i]` names what `requests[i]` does in messages): send
+/// it, then undo everything on a refusal or a signal.
 fn send_batch<'a>(
     ipvs: &mut Ipvs,
     before: &State,
     chunk: &'a [Step],
+    ops: &[KernelOp],
     requests: &[(u8, Vec<u8>)],
     accepted: &mut Vec<&'a Step>,
 ) -> Result<(), Error> {
-    let ops: Vec<KernelOp> = chunk
-        .iter()
-        .filter_map(|s| change_of(&s.op))
-        .map(|(op, _)| op)
-        .collect();
     let batch = match ipvs.apply_encoded(requests) {
         Ok(batch) => batch,
         Err(e) => {

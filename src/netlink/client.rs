@@ -154,15 +154,9 @@ impl Ipvs {
         self.call(cmd, &attrs, Kind::Do).map(drop)
     }
 
-    /// Carry out many changes with few round trips (see
-    /// `Socket::exchange_many`): which were sent, and which failed.
-    pub fn apply_many(&mut self, changes: &[Change<'_>]) -> Result<Batch, NetlinkError> {
-        let requests: Vec<(u8, Vec<u8>)> = changes.iter().map(Change::encoded).collect();
-        self.apply_encoded(&requests)
-    }
-
-    /// `apply_many` for requests already encoded (`Change::encoded`): the
-    /// benchmark's raw load times the kernel's part alone with it.
+    /// Carry out many changes, already encoded (`Change::encoded`), with few
+    /// round trips (see `Socket::exchange_many`): which were sent, and which
+    /// failed.
     pub fn apply_encoded(&mut self, requests: &[(u8, Vec<u8>)]) -> Result<Batch, NetlinkError> {
         self.socket
             .exchange_many(self.family, GENL_VERSION, requests)

@@ -191,6 +191,11 @@ impl State {
         self.index.get(key).copied()
     }
 
+    /// The service with this key and its real servers, if there is one.
+    fn service(&self, key: &ServiceKey) -> Option<&ServiceEntry> {
+        self.service_index(key).map(|i| &self.table.services[i])
+    }
+
     /// Apply one command to the simulated state, as the kernel would, and
     /// return the operation with its undo information.
     pub fn apply(&mut self, command: &Command) -> Result<Option<Op>, Error> {
@@ -200,7 +205,6 @@ impl State {
                 if self.service_index(&s.key).is_some() {
                     return Err(kernel(KernelOp::AddService, libc::EEXIST));
                 }
-                self.index.insert(s.key, self.table.services.len());
                 self.index.insert(s.key, self.table.services.len());
                 self.table.services.push(entry(s.clone(), vec![]));
                 Op::AddService(s.clone())

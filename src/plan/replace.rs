@@ -3,38 +3,26 @@
 //! edit what differs; unchanged services are not touched (they never stop
 //! serving), and an input equal to the table sends nothing.
 
-use super::{Op, State};
-use crate::model::{RealServer, ServiceEntry, SyncDaemon};
-use std::collections::HashMap;
+use super::{same_server, Op, State};
+use crate::model::{RealServer, SyncDaemon};
 
-fn same_server(a: &RealServer, b: &RealServer) -> bool {
-    a.addr == b.addr && a.port == b.port
+/// Whether two real-server definitions name the same server.
+fn same_target(a: &RealServer, b: &RealServer) -> bool {
+    same_server(a, &b.addr, b.port)
 }
 
 /// Operations from `current` to `desired`. Daemons are compared only when
 /// `manage_daemons` (the input started or stopped one).
 pub fn diff(current: &State, desired: &State, manage_daemons: bool) -> Vec<Op> {
     let mut ops = Vec::new();
-    let wanted: HashMap<_, &ServiceEntry> = desired
-        .table
-        .services
-        .iter()
-        .map(|e| (e.service.key, e))
-        .collect();
-    let present: HashMap<_, &ServiceEntry> = current
-        .table
-        .services
-        .iter()
-        .map(|e| (e.service.key, e))
-        .collect();
     for entry in &current.table.services {
-        if !wanted.contains_key(&entry.service.key) {
+        if desired.service(&entry.service.key).is_none() {
             ops.push(Op::DeleteService { old: entry.clone() });
         }
     }
     for want in &desired.table.services {
         let key = want.service.key;
-        let Some(have) = present.get(&key) else {
+        let Some(have) = current.service(&key) else {
             ops.push(Op::AddService(want.service.clone()));
             // The kernel lists the newest real server first: add oldest first.
             for rs in want.real_servers.iter().rev() {
@@ -55,7 +43,7 @@ pub fn diff(current: &State, desired: &State, manage_daemons: bool) -> Vec<Op> {
             if !want
                 .real_servers
                 .iter()
-                .any(|w| same_server(&w.server, &old.server))
+                .any(|w| same_target(&w.server, &old.server))
             {
                 ops.push(Op::DeleteServer {
                     service: key,
@@ -67,7 +55,7 @@ pub fn diff(current: &State, desired: &State, manage_daemons: bool) -> Vec<Op> {
             match have
                 .real_servers
                 .iter()
-                .find(|h| same_server(&h.server, &new.server))
+                .find(|h| same_target(&h.server, &new.server))
             {
                 None => ops.push(Op::AddServer {
                     service: key,
