@@ -224,9 +224,10 @@ pub fn restore(
     input: &str,
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
-    let mut commands: Vec<(usize, Command)> = Vec::new();
+    let lines = read_restore_input(program, input);
+    let mut commands: Vec<(usize, Command)> = Vec::with_capacity(lines.len());
     let mut problems = Vec::new();
-    for line in read_restore_input(program, input) {
+    for line in lines {
         match line.parsed {
             Ok(command) => commands.push((line.number, command)),
             Err(error) => problems.push(Error::AtLine {

@@ -6,15 +6,14 @@
 
 use super::command::{Command, Parsed};
 use super::parse::parse_command_line;
-use super::values::restore_tokens;
+use super::values::restore_tokens_into;
 use crate::error::Error;
 
 /// One non-blank, non-comment line of a restore input and what it means.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RestoreLine<'a> {
+pub struct RestoreLine {
     /// 1-based line number in the input
     pub number: usize,
-    pub words: Vec<&'a str>,
     pub parsed: Result<Command, Error>,
 }
 
@@ -24,7 +23,7 @@ pub struct RestoreLine<'a> {
 const TWO_THREADS_FROM_BYTES: usize = 256 * 1024;
 
 /// Read every line of a restore input. `program` is argv[0].
-pub fn read_restore_input<'a>(program: &str, input: &'a str) -> Vec<RestoreLine<'a>> {
+pub fn read_restore_input(program: &str, input: &str) -> Vec<RestoreLine> {
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     if input.len() < TWO_THREADS_FROM_BYTES || cpus < 2 {
         return read_lines(program, input, 0);
@@ -50,23 +49,23 @@ pub fn read_restore_input<'a>(program: &str, input: &'a str) -> Vec<RestoreLine<
 }
 
 /// The lines of `input`, numbered from `lines_before + 1`.
-fn read_lines<'a>(program: &str, input: &'a str, lines_before: usize) -> Vec<RestoreLine<'a>> {
-    input
-        .split('\n')
-        .enumerate()
-        .filter_map(|(i, line)| {
-            let mut words = restore_tokens(line);
-            words.retain(|w| *w != "ipvsadm");
-            if words.is_empty() || words[0].starts_with('#') {
-                return None;
-            }
-            Some(RestoreLine {
-                number: lines_before + i + 1,
-                parsed: parse_restore_words(program, &words),
-                words,
-            })
-        })
-        .collect()
+fn read_lines(program: &str, input: &str, lines_before: usize) -> Vec<RestoreLine> {
+    // Sized for the usual input, one command per line, so the vector is
+    // not copied as it grows.
+    let mut lines = Vec::with_capacity(input.bytes().filter(|&b| b == b'\n').count() + 1);
+    let mut words = Vec::with_capacity(16);
+    for (i, line) in input.split('\n').enumerate() {
+        restore_tokens_into(line, &mut words);
+        words.retain(|w| *w != "ipvsadm");
+        if words.is_empty() || words[0].starts_with('#') {
+            continue;
+        }
+        lines.push(RestoreLine {
+            number: lines_before + i + 1,
+            parsed: parse_restore_words(program, &words),
+        });
+    }
+    lines
 }
 
 /// A restore line cannot ask for help, the version, or another restore:
@@ -145,7 +144,12 @@ mod tests {
     #[test]
     fn ipvsadm_words_are_dropped_anywhere() {
         let lines = read_restore_input("ipvsadm", "-A -t 1.2.3.4:80 -s ipvsadm\n");
-        assert_eq!(lines[0].words, ["-A", "-t", "1.2.3.4:80", "-s"]);
+        // Read as `-A -t 1.2.3.4:80 -s`: the scheduler is missing.
+        let without = ["-A", "-t", "1.2.3.4:80", "-s"];
         assert!(matches!(lines[0].parsed, Err(Error::Popt { .. })));
+        assert_eq!(
+            lines[0].parsed.clone().err(),
+            parse_command_line("ipvsadm", &without).err()
+        );
     }
 }

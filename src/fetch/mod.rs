@@ -45,8 +45,15 @@ pub fn table(ipvs: &mut Ipvs, detail: Detail) -> Result<Vec<ServiceEntry>, Error
     let forced = std::env::var(SOURCE_VARIABLE).is_ok_and(|v| v == "netlink");
     if detail != Detail::Full && !forced {
         for _ in 0..ATTEMPTS {
-            let services = ipvs.services().map_err(failed(KernelOp::List))?;
-            let Some(proc) = read_proc_table() else {
+            // The two reads are independent kernel walks of similar cost:
+            // side by side they take the time of the longer one.
+            let (services, proc) = std::thread::scope(|scope| {
+                let proc = scope.spawn(read_proc_table);
+                let services = ipvs.services();
+                (services, proc.join().ok().flatten())
+            });
+            let services = services.map_err(failed(KernelOp::List))?;
+            let Some(proc) = proc else {
                 break;
             };
             if let Some(mut entries) = join(services, proc) {

@@ -5,6 +5,7 @@
 //! first, with the line that causes them), and every operation carries what
 //! is needed to undo it.
 
+mod key_hash;
 pub mod replace;
 
 use crate::cli::Command;
@@ -13,6 +14,7 @@ use crate::model::{
     RealServer, RealServerEntry, Service, ServiceEntry, ServiceKey, Stats, SyncDaemon, Table,
     Timeouts,
 };
+use key_hash::KeyHashing;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -140,7 +142,7 @@ pub struct State {
     pub daemons: Vec<SyncDaemon>,
     /// where each service is in `table.services`: restores of tens of
     /// thousands of lines must not search the table for every line
-    index: HashMap<ServiceKey, usize>,
+    index: HashMap<ServiceKey, usize, KeyHashing>,
 }
 
 /// A planned operation and the input line it comes from.
@@ -171,7 +173,7 @@ impl State {
             table,
             timeouts,
             daemons,
-            index: HashMap::new(),
+            index: HashMap::default(),
         };
         state.reindex();
         state
@@ -342,7 +344,7 @@ pub fn simulate(
     lines: &[(usize, Command)],
 ) -> Result<(State, Vec<Step>), Vec<Refusal>> {
     let mut state = state.clone();
-    let mut steps = Vec::new();
+    let mut steps = Vec::with_capacity(lines.len());
     let mut refusals = Vec::new();
     for (line, command) in lines {
         match state.apply(command) {
