@@ -31,9 +31,18 @@ best_of_3() {  # best_of_3 OUT COMMAND...: the shortest of three runs, output in
 row() {  # row WHAT REF RS
     busybox awk -v w="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%-52s %9.3f s %9.3f s %7.1fx\n", w, a, b, (b > 0 ? a / b : 0) }'
 }
-fresh() {  # fresh NS...: empty namespaces (deleting one frees its table)
-    for ns in "$@"; do ip netns del "$ns" 2>/dev/null; done
+drop() {  # drop NS...: free the namespaces' tables, then the namespaces
+    # Flushing is synchronous; deleting a namespace that still holds a big
+    # table leaves the kernel freeing it in the background for seconds,
+    # on one of the two CPUs, while the next measurement runs.
+    for ns in "$@"; do
+        ip netns exec "$ns" /sbin/ipvsadm -C 2>/dev/null
+        ip netns del "$ns" 2>/dev/null
+    done
     sleep 3  # namespace clean-up runs asynchronously in the kernel
+}
+fresh() {  # fresh NS...: empty namespaces (deleting one frees its table)
+    drop "$@"
     for ns in "$@"; do mkns "$ns"; done
 }
 printf '%-52s %11s %11s %8s\n' "measurement" "ipvsadm" "ipvsadm-rs" "speed-up"
@@ -43,29 +52,32 @@ for size in 2000 10000; do
     # Fresh namespaces: the kernel keeps removed real servers in a
     # per-namespace trash list that every later add searches.
     fresh ref rs
+    # Each restore runs with no other table in the kernel: every table
+    # costs the kernel's rate estimators time on a shared CPU.
     seconds ip netns exec ref /sbin/ipvsadm -R < /tmp/rules.$size; a=$(cat /tmp/elapsed)
+    ip netns exec ref /sbin/ipvsadm -Sn | sort > /tmp/ref.table
+    drop ref
     # The floor: the same requests, encoded before the clock starts, sent in
-    # the same batches on one socket (examples/raw_load.rs), under the same
-    # conditions as ipvsadm-rs (the reference's table present, nothing else).
+    # the same batches on one socket (examples/raw_load.rs).
     mkns raw
     raw=$(ip netns exec raw /work/raw_load < /tmp/rules.$size)
-    ip netns del raw; sleep 3
+    drop raw
     seconds ip netns exec rs ipvsadm-rs -R < /tmp/rules.$size; b=$(cat /tmp/elapsed)
     row "restore $size x 10 into an empty table ($lines lines)" $a $b
     busybox awk -v r="$raw" -v b="$b" 'BEGIN { printf "  raw batched load of the same requests: %.3f s (ipvsadm-rs takes %.2fx that)\n", r, b / r }'
-    ip netns exec ref /sbin/ipvsadm -Sn | sort > /tmp/ref.table
     ip netns exec rs /sbin/ipvsadm -Sn | sort > /tmp/rs.table
     cmp -s /tmp/ref.table /tmp/rs.table || echo "  !! the two tables differ"
 done
 # Listings of the one 10000 x 10 table (in namespace rs), best of three runs.
-ip netns del ref; sleep 3
 # What the fast path cannot go below: the kernel writing /proc/net/ip_vs.
 best_of_3 /tmp/proc.out ip netns exec rs busybox cat /proc/net/ip_vs
-echo "  (reading /proc/net/ip_vs alone: $(cat /tmp/elapsed) s, $(wc -c < /tmp/proc.out) bytes)"
+floor=$(cat /tmp/elapsed)
+echo "  (reading /proc/net/ip_vs alone: $floor s, $(wc -c < /tmp/proc.out) bytes)"
 for form in -Ln -Sn; do
     best_of_3 /tmp/ref.out ip netns exec rs /sbin/ipvsadm $form; a=$(cat /tmp/elapsed)
     best_of_3 /tmp/rs.out ip netns exec rs ipvsadm-rs $form; b=$(cat /tmp/elapsed)
     row "$form of 10000 x 10" $a $b
+    busybox awk -v a="$a" -v f="$floor" 'BEGIN { printf "  ipvsadm over the /proc read alone: %.1fx (the most any lister reading that file can reach)\n", a / f }'
     cmp -s /tmp/ref.out /tmp/rs.out || echo "  !! the outputs differ"
     best_of_3 /tmp/rs.out env IPVSADM_RS_LIST_SOURCE=netlink /sbin/ip netns exec rs ipvsadm-rs $form; b=$(cat /tmp/elapsed)
     row "$form of 10000 x 10, ipvsadm-rs pure netlink" $a $b
@@ -87,7 +99,7 @@ ip netns exec rs /sbin/ipvsadm -Sn | sort > /tmp/rs.table
 cmp -s /tmp/ref.table /tmp/rs.table || echo "  !! the two tables differ"
 # Untimed: the same replace, traced, to count the change requests it sends.
 fresh traced
-ip netns del ref
+drop ref
 ip netns exec traced ipvsadm-rs -R < /tmp/rules.10000
 IPVSADM_RS_NETLINK_TRACE=/tmp/replace.trace ip netns exec traced ipvsadm-rs --restore --replace < /tmp/changed
 sent=$(busybox awk '
