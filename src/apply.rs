@@ -5,7 +5,7 @@
 //! first, so the table ends as it was. (ipvsadm runs the input line by line
 //! and leaves whatever was applied before a failure.)
 
-use crate::cli::restore::read_restore_input;
+use crate::cli::restore::{read_restore_input, restore_text};
 use crate::cli::{Command, RestoreMode};
 use crate::error::{Error, KernelOp};
 use crate::exec::{failed, run_listing};
@@ -221,9 +221,10 @@ pub fn restore(
     info: &Info,
     program: &str,
     mode: RestoreMode,
-    input: &str,
+    input: &[u8],
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
+    let input = restore_text(input).map_err(refuse)?;
     let lines = read_restore_input(program, input);
     let mut commands: Vec<(usize, Command)> = Vec::with_capacity(lines.len());
     let mut problems = Vec::new();

@@ -320,11 +320,11 @@ pub fn execute(
             return run_listing(ipvs, &info, command, out)
         }
         Command::Restore(mode) => {
-            let mut text = String::new();
-            input.read_to_string(&mut text).map_err(|e| {
+            let mut bytes = Vec::new();
+            input.read_to_end(&mut bytes).map_err(|e| {
                 Error::Listing(format!("ipvsadm-rs: cannot read the restore input: {e}"))
             })?;
-            return crate::apply::restore(ipvs, &info, program, *mode, &text, out);
+            return crate::apply::restore(ipvs, &info, program, *mode, &bytes, out);
         }
     };
     ipvs.apply(&change).map_err(failed(op))?;

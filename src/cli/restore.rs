@@ -17,6 +17,40 @@ pub struct RestoreLine {
     pub parsed: Result<Command, Error>,
 }
 
+/// The restore input as text. ipvsadm reads bytes; here every line must be
+/// UTF-8 without NUL bytes (C would cut a line at a NUL and run what came
+/// before it). Otherwise: one error per offending line, naming it, so that
+/// nothing is applied.
+pub fn restore_text(input: &[u8]) -> Result<&str, Vec<Error>> {
+    if let Ok(text) = std::str::from_utf8(input) {
+        if !text.as_bytes().contains(&0) {
+            return Ok(text);
+        }
+    }
+    let problems = input
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .filter_map(|(i, line)| {
+            let what = match std::str::from_utf8(line) {
+                Err(e) => format!(
+                    "byte 0x{:02x} at column {} is not UTF-8 text",
+                    line[e.valid_up_to()],
+                    e.valid_up_to() + 1
+                ),
+                Ok(text) => format!(
+                    "a NUL byte at column {}",
+                    text.bytes().position(|b| b == 0)? + 1
+                ),
+            };
+            Some(Error::AtLine {
+                line: i + 1,
+                error: Box::new(Error::Invalid(what)),
+            })
+        })
+        .collect();
+    Err(problems)
+}
+
 /// Inputs at least this large are read by two threads: lines are
 /// independent, and restores of tens of thousands of lines spend a good
 /// part of their time here.
@@ -139,6 +173,29 @@ mod tests {
                 program: "ipvsadm".into()
             })
         );
+    }
+
+    #[test]
+    fn lines_with_nul_bytes_or_bytes_that_are_not_utf8_are_named() {
+        let input = b"-A -t 1.2.3.4:80\n-A -t 1.2.3.5:80 \xff\xfe\n-C\n-A\0 -t 1.2.3.6:80\n";
+        let problems: Vec<String> = restore_text(input)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                "line 2: byte 0xff at column 18 is not UTF-8 text",
+                "line 4: a NUL byte at column 3",
+            ]
+        );
+        assert!(problems_exit(input) == 2);
+        assert_eq!(restore_text("-C\n\u{e9}\n".as_bytes()), Ok("-C\n\u{e9}\n"));
+    }
+
+    fn problems_exit(input: &[u8]) -> u8 {
+        restore_text(input).unwrap_err()[0].exit_status()
     }
 
     #[test]

@@ -92,7 +92,8 @@ pub enum ConnectError {
     Netlink(NetlinkError),
 }
 
-fn top_level(reply: &[u8]) -> Result<Vec<CmdAttr>, DecodeError> {
+/// The typed top-level attributes of one reply's attribute area.
+pub fn top_level(reply: &[u8]) -> Result<Vec<CmdAttr>, DecodeError> {
     wire::attrs(reply)?.iter().map(CmdAttr::parse).collect()
 }
 

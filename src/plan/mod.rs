@@ -189,6 +189,11 @@ impl State {
             .collect();
     }
 
+    /// The simulated table, in kernel order.
+    pub fn table(&self) -> &Table {
+        &self.table
+    }
+
     fn service_index(&self, key: &ServiceKey) -> Option<usize> {
         self.index.get(key).copied()
     }

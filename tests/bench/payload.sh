@@ -19,12 +19,15 @@ seconds() {  # seconds COMMAND...: wall time of COMMAND, stdin and stdout passed
     local end=$EPOCHREALTIME
     echo "$start $end" | busybox awk '{ printf "%.3f", $2 - $1 }' > /tmp/elapsed
 }
+least() {  # least A B: the smaller number (an empty A counts as none)
+    busybox awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b < a) ? b : a }'
+}
 best_of_3() {  # best_of_3 OUT COMMAND...: the shortest of three runs, output in OUT
     local out=$1 best=
     shift
     for _ in 1 2 3; do
         seconds "$@" > "$out"
-        best=$(busybox awk -v a="$best" -v b="$(cat /tmp/elapsed)" 'BEGIN { print (a == "" || b < a) ? b : a }')
+        best=$(least "$best" "$(cat /tmp/elapsed)")
     done
     echo "$best" > /tmp/elapsed
 }
@@ -49,20 +52,27 @@ printf '%-52s %11s %11s %8s\n' "measurement" "ipvsadm" "ipvsadm-rs" "speed-up"
 for size in 2000 10000; do
     rules $size 10 > /tmp/rules.$size
     lines=$(wc -l < /tmp/rules.$size)
-    # Fresh namespaces: the kernel keeps removed real servers in a
-    # per-namespace trash list that every later add searches.
-    fresh ref rs
-    # Each restore runs with no other table in the kernel: every table
-    # costs the kernel's rate estimators time on a shared CPU.
-    seconds ip netns exec ref /sbin/ipvsadm -R < /tmp/rules.$size; a=$(cat /tmp/elapsed)
-    ip netns exec ref /sbin/ipvsadm -Sn | sort > /tmp/ref.table
-    drop ref
-    # The floor: the same requests, encoded before the clock starts, sent in
-    # the same batches on one socket (examples/raw_load.rs).
-    mkns raw
-    raw=$(ip netns exec raw /work/raw_load < /tmp/rules.$size)
-    drop raw
-    seconds ip netns exec rs ipvsadm-rs -R < /tmp/rules.$size; b=$(cat /tmp/elapsed)
+    # Fresh namespaces each time: the kernel keeps removed real servers in
+    # a per-namespace trash list that every later add searches. Each
+    # restore runs with no other table in the kernel (every table costs the
+    # kernel's rate estimators time on a shared CPU); best of three, as
+    # TCG timings wander by half between runs.
+    a= b= raw=
+    for _ in 1 2 3; do
+        fresh ref
+        seconds ip netns exec ref /sbin/ipvsadm -R < /tmp/rules.$size
+        a=$(least "$a" "$(cat /tmp/elapsed)")
+        ip netns exec ref /sbin/ipvsadm -Sn | sort > /tmp/ref.table
+        drop ref
+        # The floor: the same requests, encoded before the clock starts,
+        # sent in the same batches on one socket (examples/raw_load.rs).
+        mkns raw
+        raw=$(least "$raw" "$(ip netns exec raw /work/raw_load < /tmp/rules.$size)")
+        drop raw
+        fresh rs
+        seconds ip netns exec rs ipvsadm-rs -R < /tmp/rules.$size
+        b=$(least "$b" "$(cat /tmp/elapsed)")
+    done
     row "restore $size x 10 into an empty table ($lines lines)" $a $b
     busybox awk -v r="$raw" -v b="$b" 'BEGIN { printf "  raw batched load of the same requests: %.3f s (ipvsadm-rs takes %.2fx that)\n", r, b / r }'
     ip netns exec rs /sbin/ipvsadm -Sn | sort > /tmp/rs.table

@@ -1,0 +1,7 @@
+//! libFuzzer entry point; the checks are in `bodies::netlink_reply`.
+#![no_main]
+
+#[path = "../bodies.rs"]
+mod bodies;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| bodies::netlink_reply(data));
