@@ -1,6 +1,8 @@
 //! libFuzzer entry point; the checks are in `bodies::argv`.
 #![no_main]
 
+// Each target uses one of the bodies.
+#[allow(dead_code)]
 #[path = "../bodies.rs"]
 mod bodies;
 
