@@ -264,7 +264,12 @@ pub fn restore(
         }) = listing
         {
             let _ = out.flush();
-            run_listing(ipvs, info, command, out)?;
+            // A listing that fails (the kernel, not the output: a closed
+            // output is not an error) undoes the restore like a refusal.
+            if let Err(e) = run_listing(ipvs, info, command, out) {
+                roll_back(ipvs, &accepted);
+                return Err(e);
+            }
         }
     }
     Ok(0)

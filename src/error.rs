@@ -50,6 +50,9 @@ pub enum Error {
     /// A failure ipvsadm reports with its status only (`-L --timeout`,
     /// `-L --daemon`).
     Silent { status: u8 },
+    /// The reader of the output went away (`ipvsadm -Ln | head -1`); ipvsadm
+    /// is killed by SIGPIPE then, and so the caller ends the process.
+    BrokenPipe,
 }
 
 /// The kernel operation an error belongs to: it selects ipvsadm's message
@@ -129,6 +132,7 @@ impl Error {
             Error::Listing(_) => 1,
             Error::Kernel { op, .. } | Error::Netlink { op, .. } => op.exit_status(),
             Error::Silent { status } => *status,
+            Error::BrokenPipe => 141,
             Error::AtLine { error, .. } => error.exit_status(),
             Error::Interrupted { signal } => (128 + signal).clamp(0, 255) as u8,
         }
@@ -152,7 +156,7 @@ impl fmt::Display for Error {
             ),
             Error::Kernel { op, errno } => f.write_str(&ipvs_strerror(Some(*op), *errno)),
             Error::Netlink { detail, .. } => write!(f, "ipvsadm-rs: {detail}"),
-            Error::Silent { .. } => Ok(()),
+            Error::Silent { .. } | Error::BrokenPipe => Ok(()),
             Error::AtLine { line, error } => write!(f, "line {line}: {error}"),
             Error::Interrupted { signal } => {
                 write!(f, "ipvsadm-rs: interrupted by signal {signal}; the changes made so far were undone")

@@ -86,11 +86,12 @@ fn resolver(numeric: bool) -> &'static dyn Resolver {
 /// (`ipvsadm-rs -Ln | head`) is not an error.
 fn written(result: std::io::Result<()>) -> Result<(), Error> {
     match result {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Netlink {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Error::BrokenPipe),
+        Err(e) => Err(Error::Netlink {
             op: KernelOp::List,
             detail: format!("cannot write the output: {e}"),
         }),
-        _ => Ok(()),
     }
 }
 
@@ -282,13 +283,12 @@ fn writer_lock() -> Option<std::fs::File> {
 /// lines quote it), `input` gives `-R` its standard input. Returns the exit
 /// status.
 pub fn execute(
+    (ipvs, info): (&mut Ipvs, Info),
     program: &str,
     command: &Command,
     input: &mut dyn std::io::Read,
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
-    let (mut ipvs, info) = connect()?;
-    let ipvs = &mut ipvs;
     let changes_table = match command {
         Command::List { .. } | Command::Save { .. } => false,
         Command::Restore(mode) => !mode.check,

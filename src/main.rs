@@ -4,11 +4,15 @@
 use ipvsadm_rs::cli::personality::{admin_program, wrapped_words, Personality};
 use ipvsadm_rs::cli::{help, parse_command_line, Parsed};
 use ipvsadm_rs::error::Error;
-use ipvsadm_rs::exec::execute;
+use ipvsadm_rs::exec::{connect, execute};
 use std::io::Write;
 use std::process::ExitCode;
 
 fn run(program: &str, words: &[String]) -> anyhow::Result<ExitCode> {
+    // ipvsadm initialises IPVS before it reads a single option: without
+    // IPVS, or without privilege, every command line (even -h, -v or a
+    // wrong one) gets the initialisation failure and status 2.
+    let (mut ipvs, info) = connect()?;
     match parse_command_line(program, words)? {
         Parsed::Help => {
             std::io::stdout().write_all(help::usage(program).as_bytes())?;
@@ -21,9 +25,20 @@ fn run(program: &str, words: &[String]) -> anyhow::Result<ExitCode> {
         Parsed::Run(command) => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            let result = execute(program, &command, &mut std::io::stdin().lock(), &mut out);
+            let connection = (&mut ipvs, info);
+            let result = execute(
+                connection,
+                program,
+                &command,
+                &mut std::io::stdin().lock(),
+                &mut out,
+            );
             // Whatever was listed before a failure still goes out first.
-            let _ = out.flush();
+            if let Err(e) = out.flush() {
+                if e.kind() == std::io::ErrorKind::BrokenPipe {
+                    ipvsadm_rs::sys::end_by_broken_pipe();
+                }
+            }
             Ok(ExitCode::from(result?))
         }
     }
@@ -51,6 +66,7 @@ fn main() -> ExitCode {
     match run(program, &words) {
         Ok(code) => code,
         Err(err) => match err.downcast_ref::<Error>() {
+            Some(Error::BrokenPipe) => ipvsadm_rs::sys::end_by_broken_pipe(),
             Some(Error::Silent { status }) => ExitCode::from(*status),
             Some(typed) => {
                 eprintln!("{typed}");

@@ -381,6 +381,19 @@ pub fn termination_requested() -> Option<i32> {
     }
 }
 
+/// End as ipvsadm ends when its reader went away (`ipvsadm -Ln | head -1`):
+/// killed by SIGPIPE, silently (a shell reports status 141). Rust ignores
+/// SIGPIPE, so the write failed with EPIPE instead; put the default action
+/// back and raise it.
+pub fn end_by_broken_pipe() -> ! {
+    // SAFETY: plain signal(2) and raise(3) calls with valid arguments.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        libc::raise(libc::SIGPIPE);
+    }
+    std::process::exit(128 + libc::SIGPIPE)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 //! function. They never skip: if the VM cannot run, they fail and say why.
 
 mod differential;
+mod hardening;
 #[path = "../common/listing.rs"]
 mod listing;
 mod random;
@@ -129,30 +130,60 @@ check 10k
 }
 
 /// Without CAP_NET_ADMIN: ipvsadm's message and exit status.
+/// Every command, run by an unprivileged user: ipvsadm's message and exit
+/// status, byte for byte (help needs no privilege, in both).
 #[test]
 fn unprivileged_users_get_ipvsadms_message() {
-    let script = r#"
-for cmd in "-Ln" "-A -t 10.0.0.1:80" "-C" "--set 1 2 3" "-L --timeout"; do
-    n=$((n + 1))
-    su nobody -c "ipvsadm $cmd" > $RESULTS/$n.ref.out 2> $RESULTS/$n.ref.err; echo $? > $RESULTS/$n.ref.rc
-    su nobody -c "ipvsadm-rs $cmd" > $RESULTS/$n.rs.out 2> $RESULTS/$n.rs.err; echo $? > $RESULTS/$n.rs.rc
-done
-"#;
-    let run = testbed::run_in_vm("unprivileged", script);
+    let commands = [
+        "-Ln",
+        "-A -t 10.0.0.1:80",
+        "-E -t 10.0.0.1:80 -s wrr",
+        "-D -t 10.0.0.1:80",
+        "-C",
+        "-R",
+        "-Sn",
+        "-a -t 10.0.0.1:80 -r 10.1.1.1",
+        "-e -t 10.0.0.1:80 -r 10.1.1.1 -w 2",
+        "-d -t 10.0.0.1:80 -r 10.1.1.1",
+        "-Z",
+        "--set 1 2 3",
+        "--start-daemon master",
+        "--stop-daemon master",
+        "-L --timeout",
+        "-L --daemon",
+        "-Lnc",
+        "-h",
+    ];
+    let mut script = String::new();
+    for (n, cmd) in commands.iter().enumerate() {
+        script.push_str(&format!(
+            "su nobody -c 'ipvsadm {cmd}' < /dev/null > $RESULTS/{n}.ref.out 2> $RESULTS/{n}.ref.err; echo $? > $RESULTS/{n}.ref.rc\n\
+             su nobody -c 'ipvsadm-rs {cmd}' < /dev/null > $RESULTS/{n}.rs.out 2> $RESULTS/{n}.rs.err; echo $? > $RESULTS/{n}.rs.rc\n"
+        ));
+    }
+    script.push_str("su nobody -c 'ipvsadm-rs --orphans' > $RESULTS/orphans.out 2> $RESULTS/orphans.err; echo $? > $RESULTS/orphans.rc\n");
+    let run = testbed::run_in_vm("unprivileged", &script);
     assert_eq!(run.status, 0, "{}\n{}", run.stdout, run.stderr);
-    for n in 1..=5 {
+    let denied = "Can't initialize ipvs: Permission denied (you must be root)\n";
+    for (n, cmd) in commands.iter().enumerate() {
         for what in ["out", "err", "rc"] {
             assert_eq!(
                 run.read(format!("{n}.ref.{what}")),
                 run.read(format!("{n}.rs.{what}")),
-                "case {n} {what}"
+                "{cmd}: {what}"
             );
         }
-        assert_eq!(run.read(format!("{n}.rs.rc")).trim(), "2");
-        assert!(run
-            .read(format!("{n}.rs.err"))
-            .starts_with("Can't initialize ipvs: Permission denied (you must be root)\n"));
+        if *cmd != "-h" {
+            assert_eq!(run.read(format!("{n}.rs.rc")).trim(), "2", "{cmd}");
+            assert!(run.read(format!("{n}.rs.err")).starts_with(denied), "{cmd}");
+        }
     }
+    assert_eq!(run.read("orphans.rc").trim(), "2");
+    assert!(run.read("orphans.err").starts_with(denied));
+    eprintln!(
+        "{} commands as nobody: identical to ipvsadm",
+        commands.len()
+    );
 }
 
 /// With ip_vs unloaded, both tools run `/sbin/modprobe -- ip_vs` and go on;
