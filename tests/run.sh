@@ -2,7 +2,8 @@
 # The whole test suite: unit tests (no kernel, seconds) and the differential
 # tests against the reference ipvsadm on a real IPVS kernel in the QEMU test
 # bed (installs its own prerequisites and caches the kernel on first use),
-# then the Debian packages (tests/package.sh).
+# then the Debian packages (tests/package.sh), then the fuzzers for a
+# bounded time (tests/fuzz/run.sh).
 # Extra arguments go to `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,3 +31,9 @@ bash tests/vm/testbed.sh prepare >/dev/null
 cargo test --release --all-targets "$@"
 # The .deb packages, built and installed into a scratch Debian root.
 bash tests/package.sh
+# Every fuzz target for a bounded time (IPVSADM_RS_FUZZ_SECONDS, default
+# 30 each; 0 skips). Needs nightly and cargo-fuzz, installed when missing.
+fuzz_seconds=${IPVSADM_RS_FUZZ_SECONDS:-30}
+if [ "$fuzz_seconds" != 0 ]; then
+    bash tests/fuzz/run.sh "$fuzz_seconds"
+fi

@@ -76,7 +76,10 @@ impl<'a> Scanner<'a> {
                 Some(pos) => {
                     let word: &'a str = self.words[self.next - 1];
                     self.cluster = None;
-                    let letter = word[pos..].chars().next().expect("cluster is never empty");
+                    // A cluster position is only kept while letters follow it.
+                    let Some(letter) = word.get(pos..).and_then(|rest| rest.chars().next()) else {
+                        continue;
+                    };
                     let spec = find_short(letter)
                         .ok_or_else(|| self.fail(PoptErrorKind::UnknownOption))?;
                     let after = pos + letter.len_utf8();

@@ -14,12 +14,9 @@ pub fn glibc_merge_sort<T>(items: &mut Vec<T>, cmp: &impl Fn(&T, &T) -> i32) {
     let mut order: Vec<usize> = (0..items.len()).collect();
     let mut scratch = Vec::with_capacity(items.len());
     merge_sort_positions(&mut order, &mut scratch, &|a, b| cmp(&items[a], &items[b]));
+    // `order` is a permutation: every slot is taken exactly once.
     let mut slots: Vec<Option<T>> = items.drain(..).map(Some).collect();
-    items.extend(
-        order
-            .into_iter()
-            .map(|i| slots[i].take().expect("each position once")),
-    );
+    items.extend(order.into_iter().filter_map(|i| slots[i].take()));
 }
 
 fn merge_sort_positions(
