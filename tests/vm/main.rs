@@ -203,11 +203,14 @@ cmp_tools() {
 cmp_tools loads -L --timeout
 mv /sbin/modprobe /sbin/modprobe.away
 cmp_tools fails -L --timeout
+# ipvsadm sets IPVS up before it reads its options: help too.
+cmp_tools help -h
+cmp_tools wrong --no-such-option
 mv /sbin/modprobe.away /sbin/modprobe
 "#;
     let run = testbed::run_in_vm("missing-module", script);
     assert_eq!(run.status, 0, "{}\n{}", run.stdout, run.stderr);
-    for name in ["loads", "fails"] {
+    for name in ["loads", "fails", "help", "wrong"] {
         for what in ["out", "err", "rc", "loaded"] {
             assert_eq!(
                 run.read(format!("{name}.ref.{what}")),
@@ -226,11 +229,14 @@ mv /sbin/modprobe.away /sbin/modprobe
         run.read("loads.rs.out"),
         "Timeout (tcp tcpfin udp): 900 120 300\n"
     );
-    assert_eq!(run.read("fails.rs.rc").trim(), "2");
-    assert_eq!(
-        run.read("fails.rs.err"),
-        "Can't initialize ipvs: Protocol not available\nAre you sure that IP Virtual Server is built in the kernel or as module?\n"
-    );
+    for name in ["fails", "help", "wrong"] {
+        assert_eq!(run.read(format!("{name}.rs.rc")).trim(), "2", "{name}");
+        assert_eq!(
+            run.read(format!("{name}.rs.err")),
+            "Can't initialize ipvs: Protocol not available\nAre you sure that IP Virtual Server is built in the kernel or as module?\n",
+            "{name}"
+        );
+    }
 }
 
 /// Every listing form on a varied table: ipvsadm-rs prints what ipvsadm
