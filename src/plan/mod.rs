@@ -20,15 +20,17 @@ use std::net::IpAddr;
 
 /// One kernel operation, with the state it replaces.
 #[derive(Debug, Clone, PartialEq, Eq)]
+// The undo values are boxed: a restore holds one `Op` per input line, and
+// the common ones (additions) are then half the size.
 pub enum Op {
     AddService(Service),
     EditService {
         new: Service,
-        old: Service,
+        old: Box<Service>,
     },
     /// `old` holds the real servers the deletion takes with it
     DeleteService {
-        old: ServiceEntry,
+        old: Box<ServiceEntry>,
     },
     AddServer {
         service: ServiceKey,
@@ -37,7 +39,7 @@ pub enum Op {
     EditServer {
         service: ServiceKey,
         new: RealServer,
-        old: RealServer,
+        old: Box<RealServer>,
     },
     DeleteServer {
         service: ServiceKey,
@@ -57,7 +59,7 @@ pub enum Op {
         old: SyncDaemon,
     },
     /// a listing inside the input, run where it stands
-    List(Command),
+    List(Box<Command>),
 }
 
 impl Op {
@@ -65,11 +67,11 @@ impl Op {
     pub fn inverse(&self) -> Vec<Op> {
         match self {
             Op::AddService(s) => vec![Op::DeleteService {
-                old: entry(s.clone(), vec![]),
+                old: Box::new(entry(s.clone(), vec![])),
             }],
             Op::EditService { new, old } => vec![Op::EditService {
-                new: old.clone(),
-                old: new.clone(),
+                new: (**old).clone(),
+                old: Box::new(new.clone()),
             }],
             Op::DeleteService { old } => restore_entries(std::slice::from_ref(old)),
             Op::AddServer { service, server } => vec![Op::DeleteServer {
@@ -79,8 +81,8 @@ impl Op {
             Op::EditServer { service, new, old } => {
                 vec![Op::EditServer {
                     service: *service,
-                    new: old.clone(),
-                    old: new.clone(),
+                    new: (**old).clone(),
+                    old: Box::new(new.clone()),
                 }]
             }
             Op::DeleteServer { service, old } => vec![Op::AddServer {
@@ -223,7 +225,7 @@ impl State {
                 let old = std::mem::replace(&mut self.table.services[i].service, s.clone());
                 Op::EditService {
                     new: s.clone(),
-                    old,
+                    old: Box::new(old),
                 }
             }
             Command::DeleteService(key) => {
@@ -232,7 +234,7 @@ impl State {
                     .ok_or(kernel(KernelOp::DeleteService, libc::ESRCH))?;
                 let old = self.table.services.remove(i);
                 self.reindex();
-                Op::DeleteService { old }
+                Op::DeleteService { old: Box::new(old) }
             }
             Command::Flush => {
                 self.index.clear();
@@ -280,7 +282,7 @@ impl State {
                 Op::EditServer {
                     service: *service,
                     new: server.clone(),
-                    old,
+                    old: Box::new(old),
                 }
             }
             Command::DeleteServer { service, server } => {
@@ -328,7 +330,7 @@ impl State {
                     old: self.daemons.remove(i),
                 }
             }
-            Command::List { .. } | Command::Save { .. } => Op::List(command.clone()),
+            Command::List { .. } | Command::Save { .. } => Op::List(Box::new(command.clone())),
             Command::Restore(_) => return Ok(None),
         }))
     }

@@ -17,7 +17,9 @@ pub fn diff(current: &State, desired: &State, manage_daemons: bool) -> Vec<Op> {
     let mut ops = Vec::new();
     for entry in &current.table.services {
         if desired.service(&entry.service.key).is_none() {
-            ops.push(Op::DeleteService { old: entry.clone() });
+            ops.push(Op::DeleteService {
+                old: Box::new(entry.clone()),
+            });
         }
     }
     for want in &desired.table.services {
@@ -36,7 +38,7 @@ pub fn diff(current: &State, desired: &State, manage_daemons: bool) -> Vec<Op> {
         if have.service != want.service {
             ops.push(Op::EditService {
                 new: want.service.clone(),
-                old: have.service.clone(),
+                old: Box::new(have.service.clone()),
             });
         }
         for old in &have.real_servers {
@@ -64,7 +66,7 @@ pub fn diff(current: &State, desired: &State, manage_daemons: bool) -> Vec<Op> {
                 Some(old) if old.server != new.server => ops.push(Op::EditServer {
                     service: key,
                     new: new.server.clone(),
-                    old: old.server.clone(),
+                    old: Box::new(old.server.clone()),
                 }),
                 Some(_) => {}
             }
