@@ -133,11 +133,9 @@ fn a_minute_of_concurrent_writers_and_listings() {
 source /testbed/lib.sh
 mkns c
 A="ip netns exec c /sbin/ipvsadm"
-R="ip netns exec c ipvsadm-rs"
 # busybox timeout runs busybox's own applets first: name ip by its path.
 T="busybox timeout 30 $(command -v ip) netns exec c"
 end=$(( $(busybox date +%s) + 60 ))
-part() { $A -Sn | grep -e "$1" | sort; }
 # Writer 1: restores of its part (10.1.*), every third one refused by the
 # kernel on its last line. After each, its part must be the new input's
 # outcome (success) or the previous one (refusal).
