@@ -4,21 +4,28 @@
 
 use crate::testbed;
 
-/// A base table and snapshot helpers, shared by the scripts below.
-const PRELUDE: &str = r#"
+/// The start of a script that checks restores against a base table: a
+/// namespace `ns` whose `$A` is the reference, `snapshot` (everything a
+/// restore can change) and `base` (`services` services with two real
+/// servers each, thresholds on one, default timeouts).
+pub fn base_table_prelude(ns: &str, services: usize) -> String {
+    format!(
+        r#"
 source /testbed/lib.sh
-mkns f
-A="ip netns exec f /sbin/ipvsadm"
-snapshot() { $A -Sn; $A -Ln --thresholds; $A -L --timeout; $A -L --daemon; }
-base() {
+mkns {ns}
+A="ip netns exec {ns} /sbin/ipvsadm"
+snapshot() {{ $A -Sn; $A -Ln --thresholds; $A -L --timeout; $A -L --daemon; }}
+base() {{
     $A -C; $A --set 900 120 300
-    for i in 1 2 3; do
+    for i in $(busybox seq {services}); do
         $A -A -t 10.50.0.$i:80 -s rr
         $A -a -t 10.50.0.$i:80 -r 10.51.0.$i -m -x 100 -y 10
         $A -a -t 10.50.0.$i:80 -r 10.52.0.$i -m -w 3
     done
+}}
+"#
+    )
 }
-"#;
 
 /// 41 lines touching every kind of change: new services and real servers,
 /// edits and deletions of the base table's, timeouts.
@@ -84,7 +91,7 @@ fn a_kernel_refusal_anywhere_in_a_restore_leaves_the_table_unchanged() {
     for at in [0, 1, 254, 255, 256, 257, 510, 511, 512, 513, 599, 600] {
         inputs.push((large.clone(), at));
     }
-    let mut script = String::from(PRELUDE);
+    let mut script = base_table_prelude("f", 3);
     script.push_str("base\nsnapshot > $RESULTS/base\n");
     for (n, (lines, at)) in inputs.iter().enumerate() {
         let mut lines = lines.clone();

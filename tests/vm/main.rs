@@ -544,22 +544,7 @@ fn restores_are_all_or_nothing() {
     let seed = random::seed_from_env_or_clock();
     eprintln!("restore atomicity seed: {seed} (replay with IPVSADM_RS_SEED={seed})");
     let mut rng = random::Rng::new(seed);
-    let mut script = String::from(
-        r#"
-source /testbed/lib.sh
-mkns r
-A="ip netns exec r /sbin/ipvsadm"
-snapshot() { $A -Sn; $A -Ln --thresholds; $A -L --timeout; $A -L --daemon; }
-base() {
-    $A -C; $A --set 900 120 300
-    for i in 1 2 3 4 5; do
-        $A -A -t 10.50.0.$i:80 -s rr
-        $A -a -t 10.50.0.$i:80 -r 10.51.0.$i -m -x 100 -y 10
-        $A -a -t 10.50.0.$i:80 -r 10.52.0.$i -m -w 3
-    done
-}
-"#,
-    );
+    let mut script = hardening::base_table_prelude("r", 5);
     let mut expected_lines = Vec::new();
     for n in 0..50 {
         let mut lines: Vec<String> = Vec::new();
