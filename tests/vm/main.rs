@@ -336,14 +336,19 @@ busybox awk 'BEGIN { for (i = 0; i < 3000; i++) printf "-D -t 10.%d.%d.1:80\n", 
 $A -R < /tmp/delete.rules &
 deleting=$!
 runs=0
-while kill -0 $deleting 2>/dev/null || [ $runs -eq 0 ]; do
+while kill -0 $deleting 2>/dev/null || [ $runs -lt 2 ]; do
     runs=$((runs + 1))
-    IPVSADM_RS_NETLINK_TRACE=/tmp/race.trace $R -Ln --orphans > $RESULTS/race.$runs.out; echo $? > $RESULTS/race.$runs.rc
+    # Every other run lists by netlink alone: its per-service real-server
+    # dumps leave the widest window for a deletion, which the confirmation
+    # must catch. The fast path's two views are read side by side and
+    # re-read when they disagree, so it rarely needs the confirmation.
+    source=fast; [ $((runs % 2)) = 1 ] && source=netlink
+    IPVSADM_RS_LIST_SOURCE=$source IPVSADM_RS_NETLINK_TRACE=/tmp/race.trace $R -Ln --orphans > $RESULTS/race.$runs.out; echo $? > $RESULTS/race.$runs.rc
 done
 wait $deleting
 echo $runs > $RESULTS/race.runs
 # GET_SERVICE confirmations the kernel answered with ESRCH (an NLMSG_ERROR of -3)
-grep -cE '^< .{8}0200.{20}fdffffff' /tmp/race.trace > $RESULTS/race.esrch
+grep -cE '^< .{8}0200.{20}fdffffff' /tmp/race.trace > $RESULTS/race.esrch || true
 "#;
     let run = testbed::run_in_vm("orphans", script);
     assert_eq!(run.status, 0, "{}\n{}", run.stdout, run.stderr);
