@@ -216,17 +216,11 @@ fn send_batch<'a>(
     Ok(())
 }
 
-pub fn restore(
-    ipvs: &mut Ipvs,
-    info: &Info,
-    program: &str,
-    mode: RestoreMode,
-    input: &[u8],
-    out: &mut dyn Write,
-) -> Result<u8, Error> {
-    let input = restore_text(input).map_err(refuse)?;
-    let lines = read_restore_input(program, input);
-    let mut commands: Vec<(usize, Command)> = Vec::with_capacity(lines.len());
+/// The commands of a restore input with their line numbers, or every
+/// problem of its bytes or its lines (each naming its line), in input order.
+pub fn read_commands(program: &str, input: &[u8]) -> Result<Vec<(usize, Command)>, Vec<Error>> {
+    let lines = read_restore_input(program, restore_text(input)?);
+    let mut commands = Vec::with_capacity(lines.len());
     let mut problems = Vec::new();
     for line in lines {
         match line.parsed {
@@ -237,9 +231,22 @@ pub fn restore(
             }),
         }
     }
-    if !problems.is_empty() {
-        return Err(refuse(problems));
+    if problems.is_empty() {
+        Ok(commands)
+    } else {
+        Err(problems)
     }
+}
+
+pub fn restore(
+    ipvs: &mut Ipvs,
+    info: &Info,
+    program: &str,
+    mode: RestoreMode,
+    input: &[u8],
+    out: &mut dyn Write,
+) -> Result<u8, Error> {
+    let commands = read_commands(program, input).map_err(refuse)?;
     let state = current_state(ipvs)?;
     let steps = if mode.replace {
         replace_steps(&state, &commands)?
@@ -264,8 +271,8 @@ pub fn restore(
         }) = listing
         {
             let _ = out.flush();
-            // A listing that fails (the kernel, not the output: a closed
-            // output is not an error) undoes the restore like a refusal.
+            // A listing that fails (the kernel, or a closed output) undoes
+            // the restore like a refusal.
             if let Err(e) = run_listing(ipvs, info, command, out) {
                 roll_back(ipvs, &accepted);
                 return Err(e);

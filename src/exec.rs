@@ -82,8 +82,8 @@ fn resolver(numeric: bool) -> &'static dyn Resolver {
     }
 }
 
-/// Output errors other than a closed pipe are reported; a closed pipe
-/// (`ipvsadm-rs -Ln | head`) is not an error.
+/// Output errors are reported; a closed pipe (`ipvsadm-rs -Ln | head`)
+/// becomes `Error::BrokenPipe`, which ends the process as ipvsadm ends.
 fn written(result: std::io::Result<()>) -> Result<(), Error> {
     match result {
         Ok(()) => Ok(()),

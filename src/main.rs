@@ -25,9 +25,8 @@ fn run(program: &str, words: &[String]) -> anyhow::Result<ExitCode> {
         Parsed::Run(command) => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            let connection = (&mut ipvs, info);
             let result = execute(
-                connection,
+                (&mut ipvs, info),
                 program,
                 &command,
                 &mut std::io::stdin().lock(),

@@ -6,8 +6,7 @@
 //! child process of this test binary so that its peak memory can be read
 //! and held to a bound proportional to the input.
 
-use ipvsadm_rs::cli::restore::{read_restore_input, restore_text};
-use ipvsadm_rs::error::Error;
+use ipvsadm_rs::apply::read_commands;
 use ipvsadm_rs::plan::{plan, State};
 use std::process::Command;
 
@@ -17,25 +16,8 @@ const CASE: &str = "IPVSADM_RS_HOSTILE_CASE";
 /// What a restore would report before touching the kernel: the errors (as
 /// printed) or the number of planned operations.
 fn validate(input: &[u8]) -> Result<usize, Vec<String>> {
-    let text =
-        restore_text(input).map_err(|e| e.iter().map(ToString::to_string).collect::<Vec<_>>())?;
-    let mut commands = Vec::new();
-    let mut problems = Vec::new();
-    for line in read_restore_input("ipvsadm", text) {
-        match line.parsed {
-            Ok(command) => commands.push((line.number, command)),
-            Err(error) => problems.push(
-                Error::AtLine {
-                    line: line.number,
-                    error: Box::new(error),
-                }
-                .to_string(),
-            ),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
+    let commands = read_commands("ipvsadm", input)
+        .map_err(|problems| problems.iter().map(ToString::to_string).collect::<Vec<_>>())?;
     plan(&State::default(), &commands)
         .map(|steps| steps.len())
         .map_err(|refused| {
