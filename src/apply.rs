@@ -9,7 +9,7 @@ use crate::cli::restore::{read_restore_input, restore_text};
 use crate::cli::{Command, RestoreMode};
 use crate::error::{Error, KernelOp};
 use crate::exec::{failed, run_listing};
-use crate::fetch::netlink_table;
+use crate::fetch::{self, Detail};
 use crate::model::{Info, Table};
 use crate::netlink::socket::BATCH_MESSAGES;
 use crate::netlink::{Change, Ipvs, NetlinkError};
@@ -52,7 +52,7 @@ fn change_of(op: &Op) -> Option<(KernelOp, Change<'_>)> {
 fn current_state(ipvs: &mut Ipvs) -> Result<State, Error> {
     Ok(State::new(
         Table {
-            services: netlink_table(ipvs)?,
+            services: fetch::table(ipvs, Detail::Tunnels)?,
         },
         ipvs.timeouts().map_err(failed(KernelOp::List))?,
         ipvs.daemons().map_err(failed(KernelOp::List))?,
@@ -220,23 +220,27 @@ fn send_batch<'a>(
 /// problem of its bytes or its lines (each naming its line), in input order.
 pub fn read_commands(program: &str, input: &[u8]) -> Result<Vec<(usize, Command)>, Vec<Error>> {
     let lines = read_restore_input(program, restore_text(input)?);
-    let mut commands = Vec::with_capacity(lines.len());
-    let mut problems = Vec::new();
-    for line in lines {
-        match line.parsed {
-            Ok(command) => commands.push((line.number, command)),
-            Err(error) => problems.push(Error::AtLine {
+    if lines.iter().all(|line| line.parsed.is_ok()) {
+        // Same size as a line: collected in place, without a second copy
+        // of tens of thousands of commands.
+        return Ok(lines
+            .into_iter()
+            .filter_map(|line| Some((line.number, line.parsed.ok()?)))
+            .collect());
+    }
+    Err(lines
+        .into_iter()
+        .filter_map(|line| {
+            Some(Error::AtLine {
                 line: line.number,
-                error: Box::new(error),
-            }),
-        }
-    }
-    if problems.is_empty() {
-        Ok(commands)
-    } else {
-        Err(problems)
-    }
+                error: Box::new(line.parsed.err()?),
+            })
+        })
+        .collect())
 }
+
+/// From this size on, a restore's allocations are worth huge pages.
+const LARGE_INPUT_BYTES: usize = 256 * 1024;
 
 pub fn restore(
     ipvs: &mut Ipvs,
@@ -246,6 +250,9 @@ pub fn restore(
     input: &[u8],
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
+    if input.len() >= LARGE_INPUT_BYTES {
+        sys::allocate_in_large_steps();
+    }
     let commands = read_commands(program, input).map_err(refuse)?;
     let state = current_state(ipvs)?;
     let steps = if mode.replace {

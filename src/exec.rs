@@ -155,7 +155,7 @@ fn list_connections(format: ListFormat, out: &mut dyn Write) -> Result<u8, Error
 
 /// What of each real server a listing form prints.
 fn detail_shown(format: &ListFormat) -> Detail {
-    if format.json || format.stats || format.rate || format.thresholds || format.persistent_conn {
+    if format.json || format.stats || format.rate {
         Detail::Full
     } else if format.tun_info {
         Detail::Tunnels

@@ -45,6 +45,6 @@ fn proc_conn_findings() {
 }
 
 #[test]
-fn proc_table_findings() {
-    replay("proc_table", bodies::proc_table);
+fn sockopt_reply_findings() {
+    replay("sockopt_reply", bodies::sockopt_reply);
 }

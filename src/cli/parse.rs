@@ -140,7 +140,12 @@ fn timeout_value(arg: Option<&str>, min: i64) -> Result<u32, Error> {
 /// ipvsadm's `Try ...` message repeats.
 pub fn parse_command_line<W: AsRef<str>>(program: &str, words: &[W]) -> Result<Parsed, Error> {
     let words: Vec<&str> = words.iter().map(AsRef::as_ref).collect();
-    let words = words.as_slice();
+    parse_words(program, &words)
+}
+
+/// [`parse_command_line`] for words already borrowed as `&str`: a restore
+/// reads tens of thousands of lines, and a copy of each line's words shows.
+pub fn parse_words(program: &str, words: &[&str]) -> Result<Parsed, Error> {
     if words.is_empty() {
         // No arguments at all: ipvsadm lists the table, names resolved.
         return Ok(Parsed::Run(Command::List {

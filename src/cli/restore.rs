@@ -5,7 +5,9 @@
 //! are comments (ipvsadm aborts on them).
 
 use super::command::{Command, Parsed};
+#[cfg(test)]
 use super::parse::parse_command_line;
+use super::parse::parse_words;
 use super::values::restore_tokens_into;
 use crate::error::Error;
 
@@ -105,7 +107,7 @@ fn read_lines(program: &str, input: &str, lines_before: usize) -> Vec<RestoreLin
 /// A restore line cannot ask for help, the version, or another restore:
 /// ipvsadm answers those with `Try ...` (it would loop on `-R`).
 fn parse_restore_words(program: &str, words: &[&str]) -> Result<Command, Error> {
-    match parse_command_line(program, words)? {
+    match parse_words(program, words)? {
         Parsed::Run(Command::Restore(_)) | Parsed::Help | Parsed::Version => Err(Error::TryHelp {
             program: program.to_string(),
         }),

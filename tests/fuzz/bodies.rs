@@ -1,13 +1,13 @@
 //! What each fuzz target does with an input: feed it to one of the parsers
 //! that read untrusted bytes (argv, restore files, kernel replies, /proc
-//! files) and check what must hold for any input. A panic or a failed
+//! files, getsockopt answers) and check what must hold for any input. A panic or a failed
 //! check is a finding. The cargo-fuzz targets call these, and
 //! `tests/fuzz_regressions.rs` replays every saved finding through them.
 
 use ipvsadm_rs::cli::restore::{read_restore_input, restore_text};
 use ipvsadm_rs::cli::{parse_command_line, Command, Parsed};
 use ipvsadm_rs::error::Error;
-use ipvsadm_rs::fetch::proc_table;
+use ipvsadm_rs::fetch::sockopt;
 use ipvsadm_rs::model::Family;
 use ipvsadm_rs::netlink::attrs::{emit_all, CmdAttr, DestAttr};
 use ipvsadm_rs::netlink::client::top_level;
@@ -198,10 +198,19 @@ pub fn proc_conn(data: &[u8]) {
     }
 }
 
-/// `/proc/net/ip_vs` (the fast listing path): parsed or refused whole.
-pub fn proc_table(data: &[u8]) {
-    let text = String::from_utf8_lossy(data);
-    if let Some(services) = proc_table::parse(&text) {
-        assert!(services.len() <= text.lines().count());
-    }
+/// `getsockopt` answers (the fast listing path): the first byte is how
+/// many entries were asked for, the rest the kernel's answer. What is
+/// decoded stays within the answer and the request, and "every entry
+/// written" means exactly that.
+pub fn sockopt_reply(data: &[u8]) {
+    let Some((&capacity, answer)) = data.split_first() else {
+        return;
+    };
+    let capacity = usize::from(capacity);
+    let (servers, full) = sockopt::decode_servers(answer, capacity);
+    assert!(servers.len() <= capacity);
+    assert_eq!(full, servers.len() == capacity);
+    assert!(servers.iter().all(|rs| rs.server.weight != -1));
+    let (counts, _) = sockopt::decode_server_counts(answer, capacity);
+    assert!(counts.len() <= capacity);
 }

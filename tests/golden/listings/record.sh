@@ -13,7 +13,7 @@ while IFS= read -r form; do
     n=$((n + 1))
     ip netns exec g ipvsadm $form > $RESULTS/ref.$n 2>&1; echo $? >> $RESULTS/ref.$n.rc
     ip netns exec g ipvsadm-rs $form > $RESULTS/rs.$n 2>&1; echo $? >> $RESULTS/rs.$n.rc
-    # the same listing with the /proc/net/ip_vs path turned off
+    # the same listing with the getsockopt path turned off
     IPVSADM_RS_LIST_SOURCE=netlink ip netns exec g ipvsadm-rs $form > $RESULTS/rs-netlink.$n 2>&1
 done <<< "$LISTING_FORMS"
 ip netns exec g ipvsadm-rs -Ln --json --nosort > $RESULTS/table.json
