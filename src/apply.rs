@@ -239,9 +239,6 @@ pub fn read_commands(program: &str, input: &[u8]) -> Result<Vec<(usize, Command)
         .collect())
 }
 
-/// From this size on, a restore's allocations are worth huge pages.
-const LARGE_INPUT_BYTES: usize = 256 * 1024;
-
 pub fn restore(
     ipvs: &mut Ipvs,
     info: &Info,
@@ -250,9 +247,6 @@ pub fn restore(
     input: &[u8],
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
-    if input.len() >= LARGE_INPUT_BYTES {
-        sys::allocate_in_large_steps();
-    }
     let commands = read_commands(program, input).map_err(refuse)?;
     let state = current_state(ipvs)?;
     let steps = if mode.replace {

@@ -44,6 +44,8 @@ fn run(program: &str, words: &[String]) -> anyhow::Result<ExitCode> {
 }
 
 fn main() -> ExitCode {
+    // Big listings and restores allocate tens of megabytes in a burst.
+    ipvsadm_rs::sys::allocate_in_large_steps();
     let args: Vec<String> = std::env::args_os()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();

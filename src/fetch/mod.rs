@@ -1,15 +1,16 @@
 //! Read the kernel table for a listing, fast: netlink has no dump of all
 //! real servers, only one dump per service, which dominates big listings.
 //! So service attributes come from one netlink dump and the real servers of
-//! IPv4 services from one `getsockopt` call each ([`sockopt`]), with netlink
-//! per service only for what that interface lacks: IPv6 services, real
-//! servers of the other family, tunnel settings and 64-bit counters.
+//! IPv4 services from one `getsockopt` call each ([`sockopt`]), read at the
+//! same time by a second thread. Netlink per service is left for what that
+//! interface lacks: IPv6 services, real servers of the other family,
+//! tunnel settings and 64-bit counters.
 
 pub mod sockopt;
 
 use crate::error::{Error, KernelOp};
 use crate::exec::failed;
-use crate::model::{Family, ForwardMethod, RealServerEntry, ServiceEntry, ServiceKey};
+use crate::model::{ForwardMethod, RealServerEntry, Service, ServiceEntry, ServiceKey, Stats};
 use crate::netlink::Ipvs;
 use std::collections::HashMap;
 
@@ -35,26 +36,64 @@ pub const SOURCE_VARIABLE: &str = "IPVSADM_RS_LIST_SOURCE";
 /// `detail` filled in.
 pub fn table(ipvs: &mut Ipvs, detail: Detail) -> Result<Vec<ServiceEntry>, Error> {
     let forced = std::env::var(SOURCE_VARIABLE).is_ok_and(|v| v == "netlink");
-    let services = ipvs.services().map_err(failed(KernelOp::List))?;
-    // The socket and the counts are read after the netlink dump, so that a
-    // service added since is missing from the counts, and goes to netlink.
-    let quick = if detail == Detail::Full || forced {
-        None
-    } else {
-        sockopt::Reader::open()
-            .and_then(|reader| Ok((reader.server_counts()?, reader)))
-            .ok()
+    if detail == Detail::Full || forced {
+        let services = ipvs.services().map_err(failed(KernelOp::List))?;
+        return with_servers(ipvs, services, HashMap::new());
+    }
+    // The two reads are independent kernel walks: side by side, the
+    // listing waits for the longer one only.
+    let (services, quick) = std::thread::scope(|scope| {
+        let quick = scope.spawn(quick_servers);
+        let services = ipvs.services();
+        (services, quick.join().unwrap_or_default())
+    });
+    let services = services.map_err(failed(KernelOp::List))?;
+    let mut quick = quick;
+    if detail == Detail::Tunnels {
+        // Tunnel settings are only in the netlink dump.
+        quick.retain(|_, servers| !has_tunnel(servers));
+    }
+    with_servers(ipvs, services, quick)
+}
+
+/// The real servers of every IPv4 service whose `getsockopt` answer is
+/// whole, by service; empty when the interface is not available. The
+/// interface skips real servers of the other family without saying so; a
+/// service that has some returns fewer than its count, and is left out, as
+/// is one that changed between the two calls. Those go to netlink.
+fn quick_servers() -> HashMap<ServiceKey, Vec<RealServerEntry>> {
+    let Ok(reader) = sockopt::Reader::open() else {
+        return HashMap::new();
     };
+    let Ok(counts) = reader.server_counts() else {
+        return HashMap::new();
+    };
+    counts
+        .into_iter()
+        .filter_map(|(key, expected)| {
+            let servers = reader.servers(&key, expected).ok()??;
+            (servers.len() == expected).then_some((key, servers))
+        })
+        .collect()
+}
+
+/// Tunnel settings are only in the netlink dump.
+fn has_tunnel(servers: &[RealServerEntry]) -> bool {
+    servers
+        .iter()
+        .any(|rs| rs.server.forward == ForwardMethod::Tunnel)
+}
+
+/// The services with their real servers: those in `known`, the others by
+/// one netlink dump each.
+fn with_servers(
+    ipvs: &mut Ipvs,
+    services: Vec<(Service, Stats)>,
+    mut known: HashMap<ServiceKey, Vec<RealServerEntry>>,
+) -> Result<Vec<ServiceEntry>, Error> {
     let mut entries = Vec::with_capacity(services.len());
     for (service, stats) in services {
-        let quickly_read = quick
-            .as_ref()
-            .and_then(|(counts, reader)| quick_servers(reader, counts, &service.key));
-        let real_servers = match quickly_read {
-            Some(servers) if detail == Detail::Tunnels && has_tunnel(&servers) => None,
-            other => other,
-        };
-        let real_servers = match real_servers {
+        let real_servers = match known.remove(&service.key) {
             Some(servers) => servers,
             None => ipvs.servers(&service.key).map_err(failed(KernelOp::List))?,
         };
@@ -65,31 +104,6 @@ pub fn table(ipvs: &mut Ipvs, detail: Detail) -> Result<Vec<ServiceEntry>, Error
         });
     }
     Ok(entries)
-}
-
-/// The real servers of an IPv4 service by `getsockopt`, when that call
-/// gives all of them. It skips real servers of the other family without
-/// saying so; such a service has more real servers in `counts` than the
-/// call returns, and goes to netlink, as does a service that changed
-/// between the two reads (or is not in `counts` at all).
-fn quick_servers(
-    reader: &sockopt::Reader,
-    counts: &HashMap<ServiceKey, usize>,
-    key: &ServiceKey,
-) -> Option<Vec<RealServerEntry>> {
-    if key.family() != Family::Inet {
-        return None;
-    }
-    let expected = *counts.get(key)?;
-    let servers = reader.servers(key, expected).ok()??;
-    (servers.len() == expected).then_some(servers)
-}
-
-/// Tunnel settings are only in the netlink dump.
-fn has_tunnel(servers: &[RealServerEntry]) -> bool {
-    servers
-        .iter()
-        .any(|rs| rs.server.forward == ForwardMethod::Tunnel)
 }
 
 /// One service and its real servers, from netlink.

@@ -3,7 +3,7 @@
 //! `IPVS_DAEMON_ATTR_*`, `IPVS_STATS_ATTR_*`, `IPVS_INFO_ATTR_*`). Unknown
 //! attributes are kept as `Other`, so parse-then-emit is lossless.
 
-use super::wire::{Attr, AttrWriter, DecodeError};
+use super::wire::{parse_attrs, Attr, AttrWriter, DecodeError};
 
 pub const FAMILY_NAME: &str = "IPVS";
 pub const GENL_VERSION: u8 = 1;
@@ -108,10 +108,7 @@ impl StatsAttr {
 }
 
 fn parse_stats(a: &Attr<'_>, wide: bool) -> Result<Vec<StatsAttr>, DecodeError> {
-    a.nested()?
-        .iter()
-        .map(|s| StatsAttr::parse(s, wide))
-        .collect()
+    parse_attrs(a.payload, |s| StatsAttr::parse(s, wide))
 }
 
 fn emit_stats(w: &mut AttrWriter, kind: u16, stats: &[StatsAttr], wide: bool) {
@@ -330,7 +327,7 @@ fn nested<T>(
     a: &Attr<'_>,
     parse: fn(&Attr<'_>) -> Result<T, DecodeError>,
 ) -> Result<Vec<T>, DecodeError> {
-    a.nested()?.iter().map(parse).collect()
+    parse_attrs(a.payload, parse)
 }
 
 impl CmdAttr {

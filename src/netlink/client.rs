@@ -94,7 +94,7 @@ pub enum ConnectError {
 
 /// The typed top-level attributes of one reply's attribute area.
 pub fn top_level(reply: &[u8]) -> Result<Vec<CmdAttr>, DecodeError> {
-    wire::attrs(reply)?.iter().map(CmdAttr::parse).collect()
+    wire::parse_attrs(reply, CmdAttr::parse)
 }
 
 impl Ipvs {

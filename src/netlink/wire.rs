@@ -191,8 +191,18 @@ impl<'a> Attr<'a> {
 }
 
 /// Split an attribute area into attributes.
-pub fn attrs(mut buf: &[u8]) -> Result<Vec<Attr<'_>>, DecodeError> {
-    let mut out = Vec::new();
+pub fn attrs(buf: &[u8]) -> Result<Vec<Attr<'_>>, DecodeError> {
+    parse_attrs(buf, |a| Ok(*a))
+}
+
+/// Read every attribute of an area with `parse`, in order. The vector is
+/// sized for the area up front (an attribute takes at least 8 bytes in
+/// practice): big listings decode hundreds of thousands of attributes.
+pub fn parse_attrs<'a, T>(
+    mut buf: &'a [u8],
+    mut parse: impl FnMut(&Attr<'a>) -> Result<T, DecodeError>,
+) -> Result<Vec<T>, DecodeError> {
+    let mut out = Vec::with_capacity(buf.len() / 8 + 1);
     while buf.len() >= 4 {
         let len = u16_at(buf, 0) as usize;
         if len < 4 || len > buf.len() {
@@ -201,10 +211,10 @@ pub fn attrs(mut buf: &[u8]) -> Result<Vec<Attr<'_>>, DecodeError> {
                 buf.len()
             )));
         }
-        out.push(Attr {
+        out.push(parse(&Attr {
             kind: u16_at(buf, 2) & NLA_TYPE_MASK,
             payload: &buf[4..len],
-        });
+        })?);
         buf = &buf[align4(len).min(buf.len())..];
     }
     if !buf.is_empty() {

@@ -438,7 +438,34 @@ impl Printer<'_> {
             });
         }
         out.push_str(&self.title());
-        for entry in order.into_iter().map(|i| &entries[i]) {
+        let lines: usize = entries.iter().map(|e| 1 + e.real_servers.len()).sum();
+        out.reserve(lines * BYTES_PER_LINE);
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if lines < TWO_THREADS_FROM_LINES || cpus < 2 {
+            self.services(out, entries, &order, nosort);
+            return;
+        }
+        // Services are formatted independently of each other: a big table
+        // is formatted in two halves at once, then joined in order.
+        let (head, tail) = order.split_at(order.len() / 2);
+        let tail = std::thread::scope(|scope| {
+            let tail = scope.spawn(|| {
+                let mut text = String::with_capacity(lines * BYTES_PER_LINE / 2);
+                self.services(&mut text, entries, tail, nosort);
+                text
+            });
+            self.services(out, entries, head, nosort);
+            tail.join()
+        });
+        match tail {
+            Ok(text) => out.push_str(&text),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+
+    /// The lines of the services at `order`, in that order.
+    fn services(&self, out: &mut String, entries: &[ServiceEntry], order: &[usize], nosort: bool) {
+        for entry in order.iter().map(|&i| &entries[i]) {
             let name = self.service_name(&entry.service.key);
             self.service_line(out, entry, &name);
             let mut servers: Vec<&RealServerEntry> = entry.real_servers.iter().collect();
@@ -454,6 +481,13 @@ impl Printer<'_> {
         }
     }
 }
+
+/// A listing line is about this long; the text is sized for it up front.
+const BYTES_PER_LINE: usize = 72;
+
+/// Tables of this many lines and more are formatted by two threads
+/// (110,000 lines take 0.2 to 0.3 s under emulation, 30 ms natively).
+const TWO_THREADS_FROM_LINES: usize = 20_000;
 
 /// `-L` (with `info`: the whole table, headed by the version line) or
 /// `-L -t ...` (without `info`: one service, no version line).
@@ -543,4 +577,77 @@ pub fn write_daemons(w: &mut dyn Write, daemons: &[SyncDaemon]) -> io::Result<()
         out.push_str(")\n");
     }
     w.write_all(out.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{
+        Family, ForwardMethod, Netmask, Protocol, RealServer, Service, ServiceFlags, ServiceKey,
+        Stats, Tunnel,
+    };
+    use crate::print::names::NoNames;
+    use std::net::{IpAddr, Ipv4Addr};
+
+    fn entry(i: u32) -> ServiceEntry {
+        let addr = |a: u32| IpAddr::V4(Ipv4Addr::from(a));
+        ServiceEntry {
+            service: Service {
+                key: ServiceKey::Addr {
+                    protocol: Protocol::Tcp,
+                    addr: addr(0x0a00_0000 + i),
+                    port: 80,
+                },
+                scheduler: "wlc".into(),
+                flags: ServiceFlags(0),
+                timeout: 0,
+                netmask: Netmask::host(Family::Inet),
+                pe_name: None,
+            },
+            stats: Stats::default(),
+            real_servers: (0..9u32)
+                .map(|j| RealServerEntry {
+                    server: RealServer {
+                        addr: addr(0xc0a8_0000 + (j << 8) + i % 250),
+                        port: 8080,
+                        forward: ForwardMethod::Masquerade,
+                        weight: j as i32,
+                        u_threshold: 0,
+                        l_threshold: 0,
+                        tunnel: Tunnel::default(),
+                    },
+                    active_conns: i,
+                    inactive_conns: j,
+                    persist_conns: 0,
+                    stats: Stats::default(),
+                })
+                .rev()
+                .collect(),
+        }
+    }
+
+    /// A table big enough for two formatting threads prints exactly what
+    /// one thread prints going through the sorted services one by one.
+    #[test]
+    fn big_tables_format_the_same_in_two_halves() {
+        let entries: Vec<ServiceEntry> = (0..3000).rev().map(entry).collect();
+        let printer = Printer {
+            layout: Layout::Default,
+            numeric: true,
+            exact: false,
+            names: &NoNames,
+        };
+        let mut together = String::new();
+        printer.entries(&mut together, &entries, false);
+        let mut order: Vec<usize> = (0..entries.len()).collect();
+        glibc_merge_sort(&mut order, &|a: &usize, b: &usize| {
+            compare_services(&entries[*a], &entries[*b])
+        });
+        let mut one_by_one = printer.title();
+        printer.services(&mut one_by_one, &entries, &order, false);
+        const { assert!(3000 * 10 >= TWO_THREADS_FROM_LINES) };
+        assert_eq!(together.lines().count(), 2 + 3000 * 10);
+        assert_eq!(together, one_by_one);
+        assert!(together.contains("\nTCP  10.0.0.0:80 wlc\n  -> 192.168.0.0:8080"));
+    }
 }

@@ -8,8 +8,9 @@ use crate::model::Protocol;
 use crate::sys;
 use std::net::IpAddr;
 
-/// Name look-ups the printer needs.
-pub trait Resolver {
+/// Name look-ups the printer needs (from more than one thread: big tables
+/// are formatted in parts at once).
+pub trait Resolver: Sync {
     fn host_name(&self, addr: IpAddr) -> Option<String>;
     fn service_name(&self, port: u16, protocol: Protocol) -> Option<String>;
 }
