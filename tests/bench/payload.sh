@@ -79,15 +79,10 @@ for size in 2000 10000; do
     cmp -s /tmp/ref.table /tmp/rs.table || echo "  !! the two tables differ"
 done
 # Listings of the one 10000 x 10 table (in namespace rs), best of three runs.
-# What the fast path cannot go below: the kernel writing /proc/net/ip_vs.
-best_of_3 /tmp/proc.out ip netns exec rs busybox cat /proc/net/ip_vs
-floor=$(cat /tmp/elapsed)
-echo "  (reading /proc/net/ip_vs alone: $floor s, $(wc -c < /tmp/proc.out) bytes)"
 for form in -Ln -Sn; do
     best_of_3 /tmp/ref.out ip netns exec rs /sbin/ipvsadm $form; a=$(cat /tmp/elapsed)
     best_of_3 /tmp/rs.out ip netns exec rs ipvsadm-rs $form; b=$(cat /tmp/elapsed)
     row "$form of 10000 x 10" $a $b
-    busybox awk -v a="$a" -v f="$floor" 'BEGIN { printf "  ipvsadm over the /proc read alone: %.1fx (the most any lister reading that file can reach)\n", a / f }'
     cmp -s /tmp/ref.out /tmp/rs.out || echo "  !! the outputs differ"
     best_of_3 /tmp/rs.out env IPVSADM_RS_LIST_SOURCE=netlink /sbin/ip netns exec rs ipvsadm-rs $form; b=$(cat /tmp/elapsed)
     row "$form of 10000 x 10, ipvsadm-rs pure netlink" $a $b

@@ -556,7 +556,9 @@ fn random_sequences_match_the_reference() {
 }
 
 /// Restore is all or nothing: 50 inputs with one refused line at a random
-/// place leave the table exactly as before (naming the line); two
+/// place (unknown scheduler or PE, multicast real server, lower threshold
+/// above the upper, real server of a service deleted before it) leave the
+/// table exactly as before (naming the line); two
 /// concurrent restores both land; SIGTERM mid-apply leaves the table as
 /// before.
 #[test]
@@ -591,7 +593,9 @@ fn restores_are_all_or_nothing() {
             });
         }
         // A line only the kernel refuses, or one the check refuses.
-        let bad = match rng.below(4) {
+        let bad = match rng.below(5) {
+            // a real server of a service the input added, then deleted
+            4 => format!("-a -t 10.64.{n}.1:80 -r 10.63.{n}.1 -m"),
             0 => format!("-A -t 10.60.{n}.1:80 -s nosuchsched"),
             1 => format!("-A -u 10.61.{n}.1:5060 -p --pe nosuchpe"),
             2 => format!(
@@ -604,7 +608,20 @@ fn restores_are_all_or_nothing() {
                 1 + rng.below(5)
             ),
         };
-        let at = rng.below(lines.len() + 1);
+        // The planted line goes anywhere, but after the addition and the
+        // deletion of the service it needs, themselves anywhere.
+        let mut earliest = 0;
+        if bad.contains("10.64.") {
+            for line in [
+                format!("-A -t 10.64.{n}.1:80"),
+                format!("-D -t 10.64.{n}.1:80"),
+            ] {
+                let at = earliest + rng.below(lines.len() + 1 - earliest);
+                lines.insert(at, line);
+                earliest = at + 1;
+            }
+        }
+        let at = earliest + rng.below(lines.len() + 1 - earliest);
         lines.insert(at, bad);
         expected_lines.push(at + 1);
         script.push_str(&format!(
