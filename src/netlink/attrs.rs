@@ -107,16 +107,48 @@ impl StatsAttr {
     }
 }
 
-fn parse_stats(a: &Attr<'_>, wide: bool) -> Result<Vec<StatsAttr>, DecodeError> {
-    parse_attrs(a.payload, |s| StatsAttr::parse(s, wide))
+/// A stats nest (`STATS`, or `STATS64` when `wide`), kept as its bytes and
+/// read on demand: parse-then-emit stays lossless, and a dump of 100,000
+/// real servers does not build two million `StatsAttr`s on the way
+/// ([`StatsBlock::each`] reads them one at a time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatsBlock {
+    bytes: Vec<u8>,
+    wide: bool,
 }
 
-fn emit_stats(w: &mut AttrWriter, kind: u16, stats: &[StatsAttr], wide: bool) {
-    let mut inner = AttrWriter::new();
-    for s in stats {
-        s.emit(&mut inner, wide);
+impl StatsBlock {
+    pub fn new(attrs: &[StatsAttr], wide: bool) -> StatsBlock {
+        let mut w = AttrWriter::new();
+        for attr in attrs {
+            attr.emit(&mut w, wide);
+        }
+        StatsBlock {
+            bytes: w.into_bytes(),
+            wide,
+        }
     }
-    w.nested(kind, inner);
+
+    /// Read when its counters are asked for (a damaged block fails then).
+    fn parse(a: &Attr<'_>, wide: bool) -> StatsBlock {
+        StatsBlock {
+            bytes: a.payload.to_vec(),
+            wide,
+        }
+    }
+
+    /// Every attribute, in order, to `visit` (no list is built).
+    pub fn each(&self, mut visit: impl FnMut(StatsAttr)) -> Result<(), DecodeError> {
+        // A vector of `()` never allocates.
+        parse_attrs(&self.bytes, |a| {
+            StatsAttr::parse(a, self.wide).map(&mut visit)
+        })?;
+        Ok(())
+    }
+
+    fn emit(&self, w: &mut AttrWriter, kind: u16) {
+        w.bytes(kind, &self.bytes);
+    }
 }
 
 /// `IPVS_SVC_ATTR_*`.
@@ -137,9 +169,9 @@ pub enum ServiceAttr {
     Timeout(u32),
     /// raw u32: an IPv4 mask as its network-order bytes, or an IPv6 prefix length
     Netmask(u32),
-    Stats(Vec<StatsAttr>),
+    Stats(StatsBlock),
     PeName(String),
-    Stats64(Vec<StatsAttr>),
+    Stats64(StatsBlock),
     Other(u16, Vec<u8>),
 }
 
@@ -161,9 +193,9 @@ impl ServiceAttr {
             }
             8 => ServiceAttr::Timeout(a.u32()?),
             9 => ServiceAttr::Netmask(a.u32()?),
-            10 => ServiceAttr::Stats(parse_stats(a, false)?),
+            10 => ServiceAttr::Stats(StatsBlock::parse(a, false)),
             11 => ServiceAttr::PeName(a.string()?),
-            12 => ServiceAttr::Stats64(parse_stats(a, true)?),
+            12 => ServiceAttr::Stats64(StatsBlock::parse(a, true)),
             kind => ServiceAttr::Other(kind, a.payload.to_vec()),
         })
     }
@@ -180,12 +212,12 @@ impl ServiceAttr {
             ServiceAttr::Timeout(v) => w.u32(8, *v),
             ServiceAttr::Netmask(v) => w.u32(9, *v),
             ServiceAttr::Stats(s) => {
-                emit_stats(w, 10, s, false);
+                s.emit(w, 10);
                 w
             }
             ServiceAttr::PeName(v) => w.string(11, v),
             ServiceAttr::Stats64(s) => {
-                emit_stats(w, 12, s, true);
+                s.emit(w, 12);
                 w
             }
             ServiceAttr::Other(kind, p) => w.bytes(*kind, p),
@@ -206,9 +238,9 @@ pub enum DestAttr {
     ActiveConns(u32),
     InactConns(u32),
     PersistConns(u32),
-    Stats(Vec<StatsAttr>),
+    Stats(StatsBlock),
     AddrFamily(u16),
-    Stats64(Vec<StatsAttr>),
+    Stats64(StatsBlock),
     TunType(u8),
     /// host order here; big-endian on the wire
     TunPort(u16),
@@ -228,9 +260,9 @@ impl DestAttr {
             7 => DestAttr::ActiveConns(a.u32()?),
             8 => DestAttr::InactConns(a.u32()?),
             9 => DestAttr::PersistConns(a.u32()?),
-            10 => DestAttr::Stats(parse_stats(a, false)?),
+            10 => DestAttr::Stats(StatsBlock::parse(a, false)),
             11 => DestAttr::AddrFamily(a.u16()?),
-            12 => DestAttr::Stats64(parse_stats(a, true)?),
+            12 => DestAttr::Stats64(StatsBlock::parse(a, true)),
             13 => DestAttr::TunType(a.u8()?),
             14 => DestAttr::TunPort(a.be16()?),
             15 => DestAttr::TunFlags(a.u16()?),
@@ -250,12 +282,12 @@ impl DestAttr {
             DestAttr::InactConns(v) => w.u32(8, *v),
             DestAttr::PersistConns(v) => w.u32(9, *v),
             DestAttr::Stats(s) => {
-                emit_stats(w, 10, s, false);
+                s.emit(w, 10);
                 w
             }
             DestAttr::AddrFamily(v) => w.u16(11, *v),
             DestAttr::Stats64(s) => {
-                emit_stats(w, 12, s, true);
+                s.emit(w, 12);
                 w
             }
             DestAttr::TunType(v) => w.u8(13, *v),
@@ -407,4 +439,38 @@ pub fn emit_all(attrs: &[CmdAttr]) -> Vec<u8> {
     let mut w = AttrWriter::new();
     attrs.iter().for_each(|a| a.emit(&mut w));
     w.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stats block reads back what was written into it, in order, in
+    /// either width, and emits the same bytes it was parsed from.
+    #[test]
+    fn stats_blocks_read_back_what_they_hold() {
+        let attrs = vec![
+            StatsAttr::Conns(5),
+            StatsAttr::Pad(Vec::new()),
+            StatsAttr::InBytes(1 << 40),
+            StatsAttr::OutPps(7),
+            StatsAttr::Other(99, vec![1, 2, 3]),
+        ];
+        for wide in [false, true] {
+            let block = StatsBlock::new(&attrs, wide);
+            let mut seen = Vec::new();
+            block.each(|a| seen.push(a)).unwrap();
+            assert_eq!(seen, attrs);
+            let mut w = AttrWriter::new();
+            block.emit(&mut w, 12);
+            let bytes = w.into_bytes();
+            let outer = crate::netlink::wire::attrs(&bytes).unwrap();
+            assert_eq!(StatsBlock::parse(&outer[0], wide), block);
+        }
+        let damaged = StatsBlock {
+            bytes: vec![9, 0, 1, 0, 0],
+            wide: true,
+        };
+        assert!(damaged.each(|_| {}).is_err());
+    }
 }

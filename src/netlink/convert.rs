@@ -3,7 +3,7 @@
 //! (64-bit counters when the kernel sends them, unknown attributes ignored,
 //! missing required ones an error).
 
-use super::attrs::{DaemonAttr, DestAttr, ServiceAttr, StatsAttr};
+use super::attrs::{DaemonAttr, DestAttr, ServiceAttr, StatsAttr, StatsBlock};
 use super::wire::DecodeError;
 use crate::model::{
     DaemonState, Family, ForwardMethod, Netmask, Protocol, RealServer, RealServerEntry, Service,
@@ -98,29 +98,30 @@ pub fn service_full(s: &Service) -> Vec<ServiceAttr> {
     attrs
 }
 
-fn stats(attrs: &[StatsAttr]) -> Stats {
+fn stats(block: &StatsBlock) -> Result<Stats, DecodeError> {
     let mut s = Stats::default();
-    for a in attrs {
-        match *a {
-            StatsAttr::Conns(v) => s.conns = v,
-            StatsAttr::InPkts(v) => s.inpkts = v,
-            StatsAttr::OutPkts(v) => s.outpkts = v,
-            StatsAttr::InBytes(v) => s.inbytes = v,
-            StatsAttr::OutBytes(v) => s.outbytes = v,
-            StatsAttr::Cps(v) => s.cps = v,
-            StatsAttr::InPps(v) => s.inpps = v,
-            StatsAttr::OutPps(v) => s.outpps = v,
-            StatsAttr::InBps(v) => s.inbps = v,
-            StatsAttr::OutBps(v) => s.outbps = v,
-            StatsAttr::Pad(_) | StatsAttr::Other(..) => {}
-        }
-    }
-    s
+    block.each(|attr| match attr {
+        StatsAttr::Conns(v) => s.conns = v,
+        StatsAttr::InPkts(v) => s.inpkts = v,
+        StatsAttr::OutPkts(v) => s.outpkts = v,
+        StatsAttr::InBytes(v) => s.inbytes = v,
+        StatsAttr::OutBytes(v) => s.outbytes = v,
+        StatsAttr::Cps(v) => s.cps = v,
+        StatsAttr::InPps(v) => s.inpps = v,
+        StatsAttr::OutPps(v) => s.outpps = v,
+        StatsAttr::InBps(v) => s.inbps = v,
+        StatsAttr::OutBps(v) => s.outbps = v,
+        StatsAttr::Pad(_) | StatsAttr::Other(..) => {}
+    })?;
+    Ok(s)
 }
 
 /// Prefer the 64-bit block; fall back to the 32-bit one (kernels before 4.1).
-fn best_stats(wide: Option<&Vec<StatsAttr>>, narrow: Option<&Vec<StatsAttr>>) -> Stats {
-    wide.or(narrow).map(|a| stats(a)).unwrap_or_default()
+fn best_stats(
+    wide: Option<&StatsBlock>,
+    narrow: Option<&StatsBlock>,
+) -> Result<Stats, DecodeError> {
+    wide.or(narrow).map_or(Ok(Stats::default()), stats)
 }
 
 fn missing(what: &str) -> DecodeError {
@@ -177,7 +178,7 @@ pub fn service_from(attrs: &[ServiceAttr]) -> Result<(Service, Stats), DecodeErr
         netmask,
         pe_name: pe.filter(|p| !p.is_empty()),
     };
-    Ok((service, best_stats(s64, s32)))
+    Ok((service, best_stats(s64, s32)?))
 }
 
 /// The identity of a real server within its service.
@@ -248,7 +249,7 @@ pub fn dest_from(
         active_conns: active.ok_or_else(|| missing("the active connections"))?,
         inactive_conns: inactive.ok_or_else(|| missing("the inactive connections"))?,
         persist_conns: persist.ok_or_else(|| missing("the persistent connections"))?,
-        stats: best_stats(s64, s32),
+        stats: best_stats(s64, s32)?,
     })
 }
 
