@@ -428,7 +428,9 @@ impl Printer<'_> {
         }
     }
 
-    fn entries(&self, out: &mut String, entries: &[ServiceEntry], nosort: bool) {
+    /// The title and the lines of every service, sorted unless `nosort`,
+    /// in one or two parts to be written in order.
+    fn entries(&self, entries: &[ServiceEntry], nosort: bool) -> Vec<String> {
         // Sort positions, not the entries themselves (they hold their real
         // servers): the table is not copied.
         let mut order: Vec<usize> = (0..entries.len()).collect();
@@ -437,28 +439,29 @@ impl Printer<'_> {
                 compare_services(&entries[*a], &entries[*b])
             });
         }
-        out.push_str(&self.title());
         let lines: usize = entries.iter().map(|e| 1 + e.real_servers.len()).sum();
-        out.reserve(lines * BYTES_PER_LINE);
+        let mut head = self.title();
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
         if lines < TWO_THREADS_FROM_LINES || cpus < 2 {
-            self.services(out, entries, &order, nosort);
-            return;
+            head.reserve(lines * BYTES_PER_LINE);
+            self.services(&mut head, entries, &order, nosort);
+            return vec![head];
         }
         // Services are formatted independently of each other: a big table
-        // is formatted in two halves at once, then joined in order.
-        let (head, tail) = order.split_at(order.len() / 2);
+        // is formatted in two halves at once, written one after the other.
+        head.reserve(lines * BYTES_PER_LINE / 2);
+        let (first, second) = order.split_at(order.len() / 2);
         let tail = std::thread::scope(|scope| {
             let tail = scope.spawn(|| {
                 let mut text = String::with_capacity(lines * BYTES_PER_LINE / 2);
-                self.services(&mut text, entries, tail, nosort);
+                self.services(&mut text, entries, second, nosort);
                 text
             });
-            self.services(out, entries, head, nosort);
+            self.services(&mut head, entries, first, nosort);
             tail.join()
         });
         match tail {
-            Ok(text) => out.push_str(&text),
+            Ok(tail) => vec![head, tail],
             Err(panic) => std::panic::resume_unwind(panic),
         }
     }
@@ -504,19 +507,21 @@ pub fn write_listing(
         exact: format.exact,
         names,
     };
-    let mut out = String::new();
     if let Some(info) = info {
         let v = info.version;
-        out.push_str(&format!(
-            "IP Virtual Server version {}.{}.{} (size={})\n",
+        writeln!(
+            w,
+            "IP Virtual Server version {}.{}.{} (size={})",
             (v >> 16) & 0xff,
             (v >> 8) & 0xff,
             v & 0xff,
             info.conn_tab_size as i32
-        ));
+        )?;
     }
-    printer.entries(&mut out, entries, format.nosort);
-    w.write_all(out.as_bytes())
+    for part in printer.entries(entries, format.nosort) {
+        w.write_all(part.as_bytes())?;
+    }
+    Ok(())
 }
 
 /// `-S` / `-S -n`: the table as `ipvsadm` command lines (never thresholds).
@@ -532,9 +537,10 @@ pub fn write_save(
         exact: false,
         names,
     };
-    let mut out = String::new();
-    printer.entries(&mut out, entries, false);
-    w.write_all(out.as_bytes())
+    for part in printer.entries(entries, false) {
+        w.write_all(part.as_bytes())?;
+    }
+    Ok(())
 }
 
 /// `-L --timeout`.
@@ -637,8 +643,11 @@ mod tests {
             exact: false,
             names: &NoNames,
         };
-        let mut together = String::new();
-        printer.entries(&mut together, &entries, false);
+        let parts = printer.entries(&entries, false);
+        if std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2) {
+            assert_eq!(parts.len(), 2, "two formatting threads");
+        }
+        let together = parts.concat();
         let mut order: Vec<usize> = (0..entries.len()).collect();
         glibc_merge_sort(&mut order, &|a: &usize, b: &usize| {
             compare_services(&entries[*a], &entries[*b])

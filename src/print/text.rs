@@ -17,8 +17,9 @@ pub fn push_unsigned(out: &mut String, mut v: u64) {
             break;
         }
     }
-    for &digit in &digits[at..] {
-        out.push(char::from(digit));
+    // ASCII digits: always valid UTF-8.
+    if let Ok(text) = std::str::from_utf8(&digits[at..]) {
+        out.push_str(text);
     }
 }
 
@@ -34,9 +35,12 @@ pub fn push_signed(out: &mut String, v: i64) {
 /// the field), as `%-Ns` pads: printf counts bytes, not characters, so a
 /// host name in UTF-8 gets fewer spaces. A longer field is not cut.
 pub fn pad_from(out: &mut String, start: usize, width: usize) {
-    let written = out.len() - start;
-    for _ in written..width {
-        out.push(' ');
+    const SPACES: &str = "                                ";
+    let mut missing = width.saturating_sub(out.len() - start);
+    while missing > 0 {
+        let n = missing.min(SPACES.len());
+        out.push_str(&SPACES[..n]);
+        missing -= n;
     }
 }
 
