@@ -58,22 +58,33 @@ pub fn table(ipvs: &mut Ipvs, detail: Detail) -> Result<Vec<ServiceEntry>, Error
 
 /// The real servers of every IPv4 service whose `getsockopt` answer is
 /// whole, by service; empty when the interface is not available. The
-/// interface skips real servers of the other family without saying so; a
-/// service that has some returns fewer than its count, and is left out, as
-/// is one that changed between the two calls. Those go to netlink.
+/// interface skips real servers of the other family without saying so, so
+/// each answer is held against the service's count of real servers (every
+/// family), taken before and after all the answers: a service with real
+/// servers of the other family, or whose count moved meanwhile, is left
+/// out and goes to netlink. (Not caught: a count that moved and came back
+/// between the two snapshots, just as a real server of the other family
+/// was added or removed.)
 fn quick_servers() -> HashMap<ServiceKey, Vec<RealServerEntry>> {
     let Ok(reader) = sockopt::Reader::open() else {
         return HashMap::new();
     };
-    let Ok(counts) = reader.server_counts() else {
+    let Ok(before) = reader.server_counts() else {
         return HashMap::new();
     };
-    counts
-        .into_iter()
-        .filter_map(|(key, expected)| {
+    let answers: Vec<(ServiceKey, Vec<RealServerEntry>)> = before
+        .iter()
+        .filter_map(|(&key, &expected)| {
             let servers = reader.servers(&key, expected).ok()??;
             (servers.len() == expected).then_some((key, servers))
         })
+        .collect();
+    let Ok(after) = reader.server_counts() else {
+        return HashMap::new();
+    };
+    answers
+        .into_iter()
+        .filter(|(key, servers)| after.get(key) == Some(&servers.len()))
         .collect()
 }
 
