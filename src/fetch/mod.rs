@@ -42,13 +42,12 @@ pub fn table(ipvs: &mut Ipvs, detail: Detail) -> Result<Vec<ServiceEntry>, Error
     }
     // The two reads are independent kernel walks: side by side, the
     // listing waits for the longer one only.
-    let (services, quick) = std::thread::scope(|scope| {
+    let (services, mut quick) = std::thread::scope(|scope| {
         let quick = scope.spawn(quick_servers);
         let services = ipvs.services();
         (services, quick.join().unwrap_or_default())
     });
     let services = services.map_err(failed(KernelOp::List))?;
-    let mut quick = quick;
     if detail == Detail::Tunnels {
         // Tunnel settings are only in the netlink dump.
         quick.retain(|_, servers| !has_tunnel(servers));

@@ -248,6 +248,16 @@ pub fn servers_request(key: &ServiceKey, capacity: usize) -> Option<Vec<u8>> {
     Some(request)
 }
 
+/// A `GET_SERVICES` request for `capacity` entries, pre-filled with
+/// [`UNWRITTEN`].
+pub fn services_request(capacity: usize) -> Option<Vec<u8>> {
+    let mut request =
+        vec![UNWRITTEN; size_of::<GetServices>() + capacity * size_of::<ServiceEntry>()];
+    let at = offset_of!(GetServices, num_services);
+    request[at..at + 4].copy_from_slice(&u32::try_from(capacity).ok()?.to_ne_bytes());
+    Some(request)
+}
+
 /// A socket for the `getsockopt` requests.
 pub struct Reader {
     socket: OwnedFd,
@@ -264,24 +274,38 @@ impl Reader {
         sys::get_socket_option(self.socket.as_raw_fd(), libc::IPPROTO_IP, name, buf).map(|_| ())
     }
 
+    /// Ask for `capacity` entries, and twice as many again while every
+    /// entry comes back written (the table grew since it was counted).
+    fn read_all<T>(
+        &self,
+        name: i32,
+        mut capacity: usize,
+        request: impl Fn(usize) -> io::Result<Vec<u8>>,
+        decode: impl Fn(&[u8], usize) -> (T, bool),
+    ) -> io::Result<T> {
+        loop {
+            let mut answer = request(capacity)?;
+            self.get(name, &mut answer)?;
+            match decode(&answer, capacity) {
+                (found, false) => return Ok(found),
+                _ => capacity *= 2,
+            }
+        }
+    }
+
     /// How many real servers each IPv4 service has, every family counted.
     pub fn server_counts(&self) -> io::Result<HashMap<ServiceKey, usize>> {
         let mut info = [0u8; size_of::<GetInfo>()];
         self.get(GET_INFO, &mut info)?;
         let services = u32_at(&info, offset_of!(GetInfo, num_services)).unwrap_or(0) as usize;
-        let mut capacity = services + SLACK;
-        loop {
-            let mut answer =
-                vec![UNWRITTEN; size_of::<GetServices>() + capacity * size_of::<ServiceEntry>()];
-            let asked =
-                u32::try_from(capacity).map_err(|_| io::Error::from_raw_os_error(libc::E2BIG))?;
-            answer[..4].copy_from_slice(&asked.to_ne_bytes());
-            self.get(GET_SERVICES, &mut answer)?;
-            match decode_server_counts(&answer, capacity) {
-                (counts, false) => return Ok(counts),
-                _ => capacity *= 2,
-            }
-        }
+        self.read_all(
+            GET_SERVICES,
+            services + SLACK,
+            |capacity| {
+                services_request(capacity).ok_or_else(|| io::Error::from_raw_os_error(libc::E2BIG))
+            },
+            decode_server_counts,
+        )
     }
 
     /// The IPv4 real servers of an IPv4 service, `expected` being a guess
@@ -291,19 +315,13 @@ impl Reader {
         key: &ServiceKey,
         expected: usize,
     ) -> io::Result<Option<Vec<RealServerEntry>>> {
-        let mut capacity = expected + SLACK;
-        loop {
-            let mut answer = servers_request(key, capacity)
-                .ok_or_else(|| io::Error::from_raw_os_error(libc::EAFNOSUPPORT))?;
-            match self.get(GET_DESTS, &mut answer) {
-                Err(e) if e.raw_os_error() == Some(libc::ESRCH) => return Ok(None),
-                Err(e) => return Err(e),
-                Ok(()) => {}
-            }
-            match decode_servers(&answer, capacity) {
-                (servers, false) => return Ok(Some(servers)),
-                _ => capacity *= 2,
-            }
+        let request = |capacity| {
+            servers_request(key, capacity)
+                .ok_or_else(|| io::Error::from_raw_os_error(libc::EAFNOSUPPORT))
+        };
+        match self.read_all(GET_DESTS, expected + SLACK, request, decode_servers) {
+            Err(e) if e.raw_os_error() == Some(libc::ESRCH) => Ok(None),
+            answer => answer.map(Some),
         }
     }
 }
@@ -323,6 +341,8 @@ mod tests {
         assert_eq!(offset_of!(DestEntry, stats), 40);
         assert_eq!(size_of::<GetDests>(), 24);
         assert_eq!(size_of::<ServiceEntry>(), 104);
+        // the table after the count is 8-aligned, as in C
+        assert_eq!(offset_of!(GetServices, entrytable), 8);
         assert_eq!(offset_of!(ServiceEntry, sched_name), 16);
         assert_eq!(offset_of!(ServiceEntry, num_dests), 44);
         assert_eq!(offset_of!(ServiceEntry, stats), 48);
@@ -421,8 +441,12 @@ mod tests {
     #[test]
     fn service_counts_are_keyed_like_netlink_services() {
         let capacity = 3;
-        let mut answer =
-            vec![UNWRITTEN; size_of::<GetServices>() + capacity * size_of::<ServiceEntry>()];
+        let mut answer = services_request(capacity).unwrap();
+        assert_eq!(u32_at(&answer, 0), Some(3));
+        assert_eq!(
+            answer.len(),
+            size_of::<GetServices>() + 3 * size_of::<ServiceEntry>()
+        );
         let mut entry =
             |i: usize, protocol: u16, addr: [u8; 4], port: u16, fwmark: u32, dests: u32| {
                 let at = offset_of!(GetServices, entrytable) + i * size_of::<ServiceEntry>();
