@@ -7,30 +7,32 @@
 
 use ipvsadm_rs::cli::restore::read_restore_input;
 use ipvsadm_rs::cli::Command;
-use ipvsadm_rs::netlink::socket::BATCH_MESSAGES;
-use ipvsadm_rs::netlink::{Change, Ipvs};
+use ipvsadm_rs::netlink::{Change, Ipvs, RequestBatch};
 use std::io::Read;
 
 fn main() -> anyhow::Result<()> {
     let mut input = String::new();
     std::io::stdin().read_to_string(&mut input)?;
     let lines = read_restore_input("raw_load", &input);
-    let mut requests = Vec::new();
+    let mut batches = vec![RequestBatch::new()];
     for line in &lines {
         let change = match line.parsed.as_ref() {
             Ok(Command::AddService(s)) => Change::AddService(s),
             Ok(Command::AddServer { service, server }) => Change::AddServer(service, server),
             _ => anyhow::bail!("line {}: only -A and -a lines are loaded", line.number),
         };
-        requests.push(change.encoded());
+        if batches.last().is_some_and(RequestBatch::is_full) {
+            batches.push(RequestBatch::new());
+        }
+        change.push_to(batches.last_mut().expect("one batch at least"));
     }
     let mut ipvs = Ipvs::connect(|| false).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let start = std::time::Instant::now();
-    for chunk in requests.chunks(BATCH_MESSAGES) {
-        let batch = ipvs
-            .apply_encoded(chunk)
+    for batch in &mut batches {
+        let result = ipvs
+            .apply_batch(batch)
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-        anyhow::ensure!(batch.failures.is_empty(), "refused: {:?}", batch.failures);
+        anyhow::ensure!(result.failures.is_empty(), "refused: {:?}", result.failures);
     }
     println!("{:.3}", start.elapsed().as_secs_f64());
     Ok(())

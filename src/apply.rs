@@ -11,8 +11,7 @@ use crate::error::{Error, KernelOp};
 use crate::exec::{failed, run_listing};
 use crate::fetch::{self, Detail};
 use crate::model::{Info, Table};
-use crate::netlink::socket::BATCH_MESSAGES;
-use crate::netlink::{Change, Ipvs, NetlinkError};
+use crate::netlink::{Change, Ipvs, NetlinkError, RequestBatch};
 use crate::plan::{plan, simulate, Op, State, Step};
 use crate::sys;
 use std::io::Write;
@@ -149,38 +148,43 @@ fn apply_changes<'a>(
     std::thread::scope(|scope| {
         let (sender, encoded) = std::sync::mpsc::sync_channel(2);
         scope.spawn(move || {
-            for chunk in steps.chunks(BATCH_MESSAGES) {
-                let (ops, requests): (Vec<KernelOp>, Vec<(u8, Vec<u8>)>) = chunk
-                    .iter()
-                    .filter_map(|s| change_of(&s.op))
-                    .map(|(op, change)| (op, change.encoded()))
-                    .unzip();
+            let mut first = 0;
+            while first < steps.len() {
+                let mut batch = RequestBatch::new();
+                let mut end = first;
+                while end < steps.len() && !batch.is_full() {
+                    // Request i of the batch is step i of its chunk.
+                    let (_, change) = change_of(&steps[end].op)
+                        .expect("listings are split off before apply_changes");
+                    change.push_to(&mut batch);
+                    end += 1;
+                }
                 // The receiver is gone when the sending side stopped early.
-                if sender.send((ops, requests)).is_err() {
+                if sender.send((&steps[first..end], batch)).is_err() {
                     break;
                 }
+                first = end;
             }
         });
         // Dropping `encoded` on an early return lets the encoder stop.
-        for (chunk, (ops, requests)) in steps.chunks(BATCH_MESSAGES).zip(encoded.iter()) {
-            send_batch(ipvs, before, chunk, &ops, &requests, accepted)?;
+        for (chunk, mut batch) in encoded.iter() {
+            send_batch(ipvs, before, chunk, &mut batch, accepted)?;
         }
         Ok(())
     })
 }
 
-/// One batch (`ops[i]` names what `requests[i]` does in messages): send
-/// it, then undo everything on a refusal or a signal.
+/// One batch, request `i` for `chunk[i]`: send it, then undo everything on
+/// a refusal or a signal.
 fn send_batch<'a>(
     ipvs: &mut Ipvs,
     before: &State,
     chunk: &'a [Step],
-    ops: &[KernelOp],
-    requests: &[(u8, Vec<u8>)],
+    batch: &mut RequestBatch,
     accepted: &mut Vec<&'a Step>,
 ) -> Result<(), Error> {
-    let batch = match ipvs.apply_encoded(requests) {
-        Ok(batch) => batch,
+    let result = match ipvs.apply_batch(batch) {
+        Ok(result) => result,
         Err(e) => {
             let (first, last) = (chunk[0].line, chunk[chunk.len() - 1].line);
             let outcome = match recover(ipvs, before) {
@@ -194,18 +198,19 @@ fn send_batch<'a>(
         }
     };
     let mut first_failure = None;
-    for (i, step) in chunk.iter().enumerate().take(batch.sent) {
-        match batch.failures.iter().find(|(index, _)| *index == i) {
+    for (i, step) in chunk.iter().enumerate().take(result.sent) {
+        match result.failures.iter().find(|(index, _)| *index == i) {
             Some(&(_, errno)) => {
-                first_failure.get_or_insert((step.line, ops[i], errno));
+                first_failure.get_or_insert((step, errno));
             }
             None => accepted.push(step),
         }
     }
-    if let Some((line, op, errno)) = first_failure {
+    if let Some((step, errno)) = first_failure {
         roll_back(ipvs, accepted);
+        let op = change_of(&step.op).map_or(KernelOp::List, |(op, _)| op);
         return Err(Error::AtLine {
-            line,
+            line: step.line,
             error: Box::new(failed(op)(NetlinkError::Kernel(errno))),
         });
     }

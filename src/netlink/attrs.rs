@@ -204,7 +204,7 @@ impl ServiceAttr {
         match self {
             ServiceAttr::Af(v) => w.u16(1, *v),
             ServiceAttr::Protocol(v) => w.u16(2, *v),
-            ServiceAttr::Addr(v) => w.bytes(3, v),
+            ServiceAttr::Addr(v) => w.addr(3, *v),
             ServiceAttr::Port(v) => w.be16(4, *v),
             ServiceAttr::Fwmark(v) => w.u32(5, *v),
             ServiceAttr::SchedName(v) => w.string(6, v),
@@ -272,7 +272,7 @@ impl DestAttr {
 
     pub fn emit(&self, w: &mut AttrWriter) {
         match self {
-            DestAttr::Addr(v) => w.bytes(1, v),
+            DestAttr::Addr(v) => w.addr(1, *v),
             DestAttr::Port(v) => w.be16(2, *v),
             DestAttr::FwdMethod(v) => w.u32(3, *v),
             DestAttr::Weight(v) => w.u32(4, *v),
@@ -363,6 +363,17 @@ fn nested<T>(
 }
 
 impl CmdAttr {
+    /// A `Service` nest whose attributes `fill` hands over one at a time
+    /// (requests are encoded without building the list).
+    pub fn emit_service(w: &mut AttrWriter, fill: impl FnOnce(&mut dyn FnMut(&ServiceAttr))) {
+        w.nest(1, |inner| fill(&mut |a| a.emit(inner)));
+    }
+
+    /// A `Dest` nest whose attributes `fill` hands over one at a time.
+    pub fn emit_dest(w: &mut AttrWriter, fill: impl FnOnce(&mut dyn FnMut(&DestAttr))) {
+        w.nest(2, |inner| fill(&mut |a| a.emit(inner)));
+    }
+
     pub fn parse(a: &Attr<'_>) -> Result<CmdAttr, DecodeError> {
         Ok(match a.kind {
             1 => CmdAttr::Service(nested(a, ServiceAttr::parse)?),
@@ -378,19 +389,13 @@ impl CmdAttr {
     pub fn emit(&self, w: &mut AttrWriter) {
         match self {
             CmdAttr::Service(attrs) => {
-                let mut inner = AttrWriter::new();
-                attrs.iter().for_each(|a| a.emit(&mut inner));
-                w.nested(1, inner);
+                CmdAttr::emit_service(w, |each| attrs.iter().for_each(each));
             }
             CmdAttr::Dest(attrs) => {
-                let mut inner = AttrWriter::new();
-                attrs.iter().for_each(|a| a.emit(&mut inner));
-                w.nested(2, inner);
+                CmdAttr::emit_dest(w, |each| attrs.iter().for_each(each));
             }
             CmdAttr::Daemon(attrs) => {
-                let mut inner = AttrWriter::new();
-                attrs.iter().for_each(|a| a.emit(&mut inner));
-                w.nested(3, inner);
+                w.nest(3, |inner| attrs.iter().for_each(|a| a.emit(inner)));
             }
             CmdAttr::TimeoutTcp(v) => {
                 w.u32(4, *v);

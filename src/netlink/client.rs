@@ -4,11 +4,11 @@
 
 use super::attrs::{emit_all, Cmd, CmdAttr, InfoAttr, FAMILY_NAME, GENL_VERSION};
 use super::convert::{
-    daemon_attrs, daemon_from, daemon_stop_attrs, dest_from, dest_full, dest_identity,
-    service_from, service_full, service_identity,
+    daemon_attrs, daemon_from, daemon_stop_attrs, dest_from, each_dest_full, each_dest_identity,
+    each_service_full, each_service_identity, service_from, service_identity,
 };
-use super::socket::{Batch, Kind, NetlinkError, Socket};
-use super::wire::{self, DecodeError};
+use super::socket::{Batch, Kind, NetlinkError, RequestBatch, Socket};
+use super::wire::{self, AttrWriter, DecodeError};
 use crate::model::{
     DaemonState, Info, RealServer, RealServerEntry, Service, ServiceKey, Stats, SyncDaemon,
     Timeouts,
@@ -38,49 +38,74 @@ pub enum Change<'a> {
 }
 
 impl Change<'_> {
-    /// The generic netlink command and attribute bytes of the request.
-    pub fn encoded(&self) -> (u8, Vec<u8>) {
-        let (cmd, attrs) = self.encode();
-        (cmd as u8, emit_all(&attrs))
+    /// Write the request's attributes (what ipvsadm sends, identity only
+    /// where the kernel reads nothing else); returns its command.
+    fn write(&self, w: &mut AttrWriter) -> Cmd {
+        let identity = |w: &mut AttrWriter, key| {
+            CmdAttr::emit_service(w, |each| each_service_identity(key, each))
+        };
+        match *self {
+            Change::AddService(s) => {
+                CmdAttr::emit_service(w, |each| each_service_full(s, each));
+                Cmd::NewService
+            }
+            Change::EditService(s) => {
+                CmdAttr::emit_service(w, |each| each_service_full(s, each));
+                Cmd::SetService
+            }
+            Change::DeleteService(key) => {
+                identity(w, key);
+                Cmd::DelService
+            }
+            Change::Flush => Cmd::Flush,
+            Change::Zero(key) => {
+                if let Some(key) = key {
+                    identity(w, key);
+                }
+                Cmd::Zero
+            }
+            Change::AddServer(key, server) => {
+                identity(w, key);
+                CmdAttr::emit_dest(w, |each| each_dest_full(server, each));
+                Cmd::NewDest
+            }
+            Change::EditServer(key, server) => {
+                identity(w, key);
+                CmdAttr::emit_dest(w, |each| each_dest_full(server, each));
+                Cmd::SetDest
+            }
+            Change::DeleteServer(key, server) => {
+                identity(w, key);
+                CmdAttr::emit_dest(w, |each| each_dest_identity(server, each));
+                Cmd::DelDest
+            }
+            Change::SetTimeouts(t) => {
+                CmdAttr::TimeoutTcp(t.tcp).emit(w);
+                CmdAttr::TimeoutTcpFin(t.tcp_fin).emit(w);
+                CmdAttr::TimeoutUdp(t.udp).emit(w);
+                Cmd::SetConfig
+            }
+            Change::StartDaemon(d) => {
+                CmdAttr::Daemon(daemon_attrs(d)).emit(w);
+                Cmd::NewDaemon
+            }
+            Change::StopDaemon(state, syncid) => {
+                CmdAttr::Daemon(daemon_stop_attrs(state, syncid)).emit(w);
+                Cmd::DelDaemon
+            }
+        }
     }
 
-    /// The command and attributes of the request (what ipvsadm sends,
-    /// identity only where the kernel reads nothing else).
-    pub fn encode(&self) -> (Cmd, Vec<CmdAttr>) {
-        let svc = |key: &ServiceKey| CmdAttr::Service(service_identity(key));
-        match *self {
-            Change::AddService(s) => (Cmd::NewService, vec![CmdAttr::Service(service_full(s))]),
-            Change::EditService(s) => (Cmd::SetService, vec![CmdAttr::Service(service_full(s))]),
-            Change::DeleteService(key) => (Cmd::DelService, vec![svc(key)]),
-            Change::Flush => (Cmd::Flush, vec![]),
-            Change::Zero(Some(key)) => (Cmd::Zero, vec![svc(key)]),
-            Change::Zero(None) => (Cmd::Zero, vec![]),
-            Change::AddServer(key, server) => (
-                Cmd::NewDest,
-                vec![svc(key), CmdAttr::Dest(dest_full(server))],
-            ),
-            Change::EditServer(key, server) => (
-                Cmd::SetDest,
-                vec![svc(key), CmdAttr::Dest(dest_full(server))],
-            ),
-            Change::DeleteServer(key, server) => (
-                Cmd::DelDest,
-                vec![svc(key), CmdAttr::Dest(dest_identity(server))],
-            ),
-            Change::SetTimeouts(t) => (
-                Cmd::SetConfig,
-                vec![
-                    CmdAttr::TimeoutTcp(t.tcp),
-                    CmdAttr::TimeoutTcpFin(t.tcp_fin),
-                    CmdAttr::TimeoutUdp(t.udp),
-                ],
-            ),
-            Change::StartDaemon(d) => (Cmd::NewDaemon, vec![CmdAttr::Daemon(daemon_attrs(d))]),
-            Change::StopDaemon(state, syncid) => (
-                Cmd::DelDaemon,
-                vec![CmdAttr::Daemon(daemon_stop_attrs(state, syncid))],
-            ),
-        }
+    /// The generic netlink command and attribute bytes of the request.
+    pub fn encoded(&self) -> (u8, Vec<u8>) {
+        let mut w = AttrWriter::new();
+        let cmd = self.write(&mut w);
+        (cmd as u8, w.into_bytes())
+    }
+
+    /// Append the request to a batch.
+    pub fn push_to(&self, batch: &mut RequestBatch) {
+        batch.push(GENL_VERSION, |w| self.write(w) as u8);
     }
 }
 
@@ -151,16 +176,16 @@ impl Ipvs {
 
     /// Carry out one change (one request, one acknowledgement).
     pub fn apply(&mut self, change: &Change<'_>) -> Result<(), NetlinkError> {
-        let (cmd, attrs) = change.encode();
-        self.call(cmd, &attrs, Kind::Do).map(drop)
+        let (cmd, attrs) = change.encoded();
+        self.socket
+            .exchange(self.family, cmd, GENL_VERSION, &attrs, Kind::Do)
+            .map(drop)
     }
 
-    /// Carry out many changes, already encoded (`Change::encoded`), with few
-    /// round trips (see `Socket::exchange_many`): which were sent, and which
-    /// failed.
-    pub fn apply_encoded(&mut self, requests: &[(u8, Vec<u8>)]) -> Result<Batch, NetlinkError> {
-        self.socket
-            .exchange_many(self.family, GENL_VERSION, requests)
+    /// Carry out a batch of changes (`Change::push_to`) in one round trip
+    /// (see `Socket::exchange_batch`): which failed, by index.
+    pub fn apply_batch(&mut self, batch: &mut RequestBatch) -> Result<Batch, NetlinkError> {
+        self.socket.exchange_batch(self.family, batch)
     }
 
     /// Missing attributes read as 0 (kernels built without TCP or UDP support).

@@ -54,23 +54,37 @@ fn protocol(number: u16) -> Result<Protocol, DecodeError> {
     }
 }
 
-/// What identifies a service: AF plus fwmark, or protocol, address and port.
-pub fn service_identity(key: &ServiceKey) -> Vec<ServiceAttr> {
+/// The attributes `each_attr` hands over one at a time, as a list.
+fn collected<T: Clone>(each_attr: impl FnOnce(&mut dyn FnMut(&T))) -> Vec<T> {
+    let mut attrs = Vec::new();
+    each_attr(&mut |a| attrs.push(a.clone()));
+    attrs
+}
+
+/// What identifies a service: AF plus fwmark, or protocol, address and
+/// port, one attribute at a time (a restore encodes one per request; no
+/// list is built).
+pub fn each_service_identity(key: &ServiceKey, each: &mut dyn FnMut(&ServiceAttr)) {
     match key {
         ServiceKey::Addr {
             protocol,
             addr,
             port,
-        } => vec![
-            ServiceAttr::Af(af(Family::of(addr))),
-            ServiceAttr::Protocol(protocol.number()),
-            ServiceAttr::Addr(addr16(addr)),
-            ServiceAttr::Port(*port),
-        ],
+        } => {
+            each(&ServiceAttr::Af(af(Family::of(addr))));
+            each(&ServiceAttr::Protocol(protocol.number()));
+            each(&ServiceAttr::Addr(addr16(addr)));
+            each(&ServiceAttr::Port(*port));
+        }
         ServiceKey::Fwmark { fwmark, family } => {
-            vec![ServiceAttr::Af(af(*family)), ServiceAttr::Fwmark(*fwmark)]
+            each(&ServiceAttr::Af(af(*family)));
+            each(&ServiceAttr::Fwmark(*fwmark));
         }
     }
+}
+
+pub fn service_identity(key: &ServiceKey) -> Vec<ServiceAttr> {
+    collected(|each| each_service_identity(key, each))
 }
 
 fn netmask_raw(netmask: Netmask) -> u32 {
@@ -83,19 +97,22 @@ fn netmask_raw(netmask: Netmask) -> u32 {
 
 /// A full service definition, in the order ipvsadm sends it; the flags mask
 /// is all ones, so every flag is set to exactly what the service says.
-pub fn service_full(s: &Service) -> Vec<ServiceAttr> {
-    let mut attrs = service_identity(&s.key);
-    attrs.push(ServiceAttr::SchedName(s.scheduler.clone()));
+pub fn each_service_full(s: &Service, each: &mut dyn FnMut(&ServiceAttr)) {
+    each_service_identity(&s.key, each);
+    each(&ServiceAttr::SchedName(s.scheduler.clone()));
     if let Some(pe) = &s.pe_name {
-        attrs.push(ServiceAttr::PeName(pe.clone()));
+        each(&ServiceAttr::PeName(pe.clone()));
     }
-    attrs.push(ServiceAttr::Flags {
+    each(&ServiceAttr::Flags {
         flags: s.flags.0,
         mask: u32::MAX,
     });
-    attrs.push(ServiceAttr::Timeout(s.timeout));
-    attrs.push(ServiceAttr::Netmask(netmask_raw(s.netmask)));
-    attrs
+    each(&ServiceAttr::Timeout(s.timeout));
+    each(&ServiceAttr::Netmask(netmask_raw(s.netmask)));
+}
+
+pub fn service_full(s: &Service) -> Vec<ServiceAttr> {
+    collected(|each| each_service_full(s, each))
 }
 
 fn stats(block: &StatsBlock) -> Result<Stats, DecodeError> {
@@ -182,27 +199,30 @@ pub fn service_from(attrs: &[ServiceAttr]) -> Result<(Service, Stats), DecodeErr
 }
 
 /// The identity of a real server within its service.
+pub fn each_dest_identity(server: &RealServer, each: &mut dyn FnMut(&DestAttr)) {
+    each(&DestAttr::AddrFamily(af(Family::of(&server.addr))));
+    each(&DestAttr::Addr(addr16(&server.addr)));
+    each(&DestAttr::Port(server.port));
+}
+
 pub fn dest_identity(server: &RealServer) -> Vec<DestAttr> {
-    vec![
-        DestAttr::AddrFamily(af(Family::of(&server.addr))),
-        DestAttr::Addr(addr16(&server.addr)),
-        DestAttr::Port(server.port),
-    ]
+    collected(|each| each_dest_identity(server, each))
 }
 
 /// A full real-server definition, in the order ipvsadm sends it.
+pub fn each_dest_full(server: &RealServer, each: &mut dyn FnMut(&DestAttr)) {
+    each_dest_identity(server, each);
+    each(&DestAttr::FwdMethod(server.forward.raw()));
+    each(&DestAttr::Weight(server.weight as u32));
+    each(&DestAttr::TunType(server.tunnel.kind.raw()));
+    each(&DestAttr::TunPort(server.tunnel.port));
+    each(&DestAttr::TunFlags(server.tunnel.flags.0));
+    each(&DestAttr::UThresh(server.u_threshold));
+    each(&DestAttr::LThresh(server.l_threshold));
+}
+
 pub fn dest_full(server: &RealServer) -> Vec<DestAttr> {
-    let mut attrs = dest_identity(server);
-    attrs.extend([
-        DestAttr::FwdMethod(server.forward.raw()),
-        DestAttr::Weight(server.weight as u32),
-        DestAttr::TunType(server.tunnel.kind.raw()),
-        DestAttr::TunPort(server.tunnel.port),
-        DestAttr::TunFlags(server.tunnel.flags.0),
-        DestAttr::UThresh(server.u_threshold),
-        DestAttr::LThresh(server.l_threshold),
-    ]);
-    attrs
+    collected(|each| each_dest_full(server, each))
 }
 
 /// A real server from a `GET_DEST` reply; `service_family` applies when the

@@ -10,4 +10,4 @@ pub mod socket;
 pub mod wire;
 
 pub use client::{Change, ConnectError, Ipvs};
-pub use socket::{Batch, NetlinkError};
+pub use socket::{Batch, NetlinkError, RequestBatch};

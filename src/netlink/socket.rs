@@ -4,8 +4,8 @@
 //! error, never a hang (kube-proxy's netlink client once waited forever).
 
 use super::wire::{
-    self, error_code, genl, messages, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN,
-    NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST,
+    self, error_code, genl, messages, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, NLMSG_NOOP,
+    NLMSG_OVERRUN, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST,
 };
 use crate::sys;
 use neli::consts::socket::{Msg, NlFamily};
@@ -71,6 +71,47 @@ pub enum Kind {
 pub struct Batch {
     pub sent: usize,
     pub failures: Vec<(usize, i32)>,
+}
+
+/// Requests framed back to back, to go out in one `sendmsg`. They are
+/// written before the socket is known (by a second thread, while the kernel
+/// works through the previous batch), so family, flags and sequence numbers
+/// are set when the batch is sent.
+#[derive(Debug, Default)]
+pub struct RequestBatch {
+    bytes: Vec<u8>,
+    /// where each request starts in `bytes`
+    starts: Vec<usize>,
+}
+
+impl RequestBatch {
+    pub fn new() -> RequestBatch {
+        RequestBatch {
+            bytes: Vec::with_capacity(BATCH_BYTES + 4096),
+            starts: Vec::with_capacity(BATCH_MESSAGES),
+        }
+    }
+
+    /// Append one request: `write` writes its attributes in place and
+    /// returns its command.
+    pub fn push(&mut self, version: u8, write: impl FnOnce(&mut wire::AttrWriter) -> u8) {
+        self.starts.push(self.bytes.len());
+        wire::push_request(&mut self.bytes, 0, NLM_F_REQUEST, 0, version, write);
+    }
+
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.starts.is_empty()
+    }
+
+    /// Full: small enough that the replies of a whole batch (failures and
+    /// one ACK) fit the receive buffer.
+    pub fn is_full(&self) -> bool {
+        self.starts.len() >= BATCH_MESSAGES || self.bytes.len() >= BATCH_BYTES
+    }
 }
 
 pub struct Socket {
@@ -218,75 +259,63 @@ impl Socket {
         }
     }
 
-    /// Send many requests with few round trips: up to `BATCH_MESSAGES`
-    /// requests per `sendmsg`. Only the last request of a chunk asks for an
+    /// Send a batch in one `sendmsg`. Only its last request asks for an
     /// acknowledgement; the kernel answers every failing request anyway and
-    /// goes on with the next one. Returns, for the requests sent, the errno
-    /// of each that failed (by index); stops after the first chunk with a
-    /// failure, so `sent` may be less than `requests.len()`.
-    pub fn exchange_many(
+    /// goes on with the next one. Returns the errno of each request that
+    /// failed (by index in the batch).
+    pub fn exchange_batch(
         &mut self,
         family: u16,
-        version: u8,
-        requests: &[(u8, Vec<u8>)],
+        batch: &mut RequestBatch,
     ) -> Result<Batch, NetlinkError> {
-        let mut batch = Batch {
-            sent: 0,
+        let base = self.seq.wrapping_add(1);
+        let count = batch.starts.len();
+        // The requests were framed without the socket's numbers: set them now.
+        for (i, &start) in batch.starts.iter().enumerate() {
+            let header = &mut batch.bytes[start..start + NLMSG_HDRLEN];
+            let flags = if i + 1 == count {
+                NLM_F_REQUEST | NLM_F_ACK
+            } else {
+                NLM_F_REQUEST
+            };
+            header[4..6].copy_from_slice(&family.to_ne_bytes());
+            header[6..8].copy_from_slice(&flags.to_ne_bytes());
+            header[8..12].copy_from_slice(&base.wrapping_add(i as u32).to_ne_bytes());
+        }
+        let mut batch_result = Batch {
+            sent: count,
             failures: Vec::new(),
         };
-        while batch.sent < requests.len() && batch.failures.is_empty() {
-            let first = batch.sent;
-            let mut end = first;
-            let mut bytes = 0;
-            while end < requests.len() && end - first < BATCH_MESSAGES && bytes < BATCH_BYTES {
-                bytes += requests[end].1.len() + 20;
-                end += 1;
+        if count == 0 {
+            return Ok(batch_result);
+        }
+        self.seq = base.wrapping_add((count - 1) as u32);
+        let last_seq = self.seq;
+        if let Some(file) = &mut self.trace {
+            use std::io::Write;
+            let _ = writeln!(file, "> {}", hex(&batch.bytes));
+        }
+        self.sock.send(&batch.bytes, Msg::empty())?;
+        loop {
+            let len = self.receive()?;
+            if self.trace.is_some() {
+                let datagram = self.buf[..len].to_vec();
+                self.record('<', &datagram);
             }
-            let base = self.seq.wrapping_add(1);
-            let mut datagram = Vec::with_capacity(bytes);
-            for (i, (cmd, attrs)) in requests[first..end].iter().enumerate() {
-                let last = first + i + 1 == end;
-                let flags = if last {
-                    NLM_F_REQUEST | NLM_F_ACK
-                } else {
-                    NLM_F_REQUEST
-                };
-                datagram.extend(wire::request(
-                    family,
-                    flags,
-                    base.wrapping_add(i as u32),
-                    *cmd,
-                    version,
-                    attrs,
-                ));
-            }
-            self.seq = base.wrapping_add((end - first - 1) as u32);
-            let last_seq = self.seq;
-            self.record('>', &datagram);
-            self.sock.send(&datagram, Msg::empty())?;
-            batch.sent = end;
-            'chunk: loop {
-                let len = self.receive()?;
-                if self.trace.is_some() {
-                    let datagram = self.buf[..len].to_vec();
-                    self.record('<', &datagram);
+            for msg in messages(&self.buf[..len])? {
+                let index = msg.seq.wrapping_sub(base) as usize;
+                if msg.pid != self.port_id || index >= count || msg.kind != NLMSG_ERROR {
+                    continue;
                 }
-                for msg in messages(&self.buf[..len])? {
-                    let index = msg.seq.wrapping_sub(base) as usize;
-                    if msg.pid != self.port_id || index >= end - first || msg.kind != NLMSG_ERROR {
-                        continue;
-                    }
-                    let code = error_code(msg.payload)?;
-                    if code != 0 {
-                        batch.failures.push((first + index, -code));
-                    }
-                    if msg.seq == last_seq {
-                        break 'chunk;
-                    }
+                let code = error_code(msg.payload)?;
+                if code != 0 {
+                    batch_result.failures.push((index, -code));
+                }
+                if msg.seq == last_seq {
+                    return Ok(batch_result);
                 }
             }
         }
-        Ok(batch)
     }
 
     /// One datagram into `self.buf`, waiting at most the deadline. The

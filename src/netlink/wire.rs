@@ -117,17 +117,41 @@ pub fn genl(payload: &[u8]) -> Result<Genl<'_>, DecodeError> {
 
 /// Encode one generic netlink request.
 pub fn request(family: u16, flags: u16, seq: u32, cmd: u8, version: u8, attrs: &[u8]) -> Vec<u8> {
-    let len = NLMSG_HDRLEN + GENL_HDRLEN + attrs.len();
-    let mut out = Vec::with_capacity(align4(len));
-    out.extend_from_slice(&(len as u32).to_ne_bytes());
-    out.extend_from_slice(&family.to_ne_bytes());
-    out.extend_from_slice(&flags.to_ne_bytes());
-    out.extend_from_slice(&seq.to_ne_bytes());
-    out.extend_from_slice(&0u32.to_ne_bytes());
-    out.extend_from_slice(&[cmd, version, 0, 0]);
-    out.extend_from_slice(attrs);
-    out.resize(align4(len), 0);
+    let mut out = Vec::with_capacity(align4(NLMSG_HDRLEN + GENL_HDRLEN + attrs.len()));
+    push_request(&mut out, family, flags, seq, version, |w| {
+        w.raw(attrs);
+        cmd
+    });
     out
+}
+
+/// Append one generic netlink request to `buf`: `write` writes its
+/// attributes in place and returns its command (a restore frames tens of
+/// thousands of requests back to back, and a buffer per request showed).
+pub fn push_request(
+    buf: &mut Vec<u8>,
+    family: u16,
+    flags: u16,
+    seq: u32,
+    version: u8,
+    write: impl FnOnce(&mut AttrWriter) -> u8,
+) {
+    let start = buf.len();
+    buf.extend_from_slice(&0u32.to_ne_bytes()); // the length, patched below
+    buf.extend_from_slice(&family.to_ne_bytes());
+    buf.extend_from_slice(&flags.to_ne_bytes());
+    buf.extend_from_slice(&seq.to_ne_bytes());
+    buf.extend_from_slice(&0u32.to_ne_bytes());
+    buf.extend_from_slice(&[0, version, 0, 0]); // the command, patched below
+    let mut w = AttrWriter {
+        buf: std::mem::take(buf),
+    };
+    let cmd = write(&mut w);
+    *buf = w.buf;
+    let len = buf.len() - start;
+    buf[start..start + 4].copy_from_slice(&(len as u32).to_ne_bytes());
+    buf[start + NLMSG_HDRLEN] = cmd;
+    buf.resize(start + align4(len), 0);
 }
 
 /// One attribute: its type (flags masked off) and payload.
@@ -263,29 +287,49 @@ impl AttrWriter {
         self
     }
 
+    /// An attribute of a fixed size: every copy has a length known at
+    /// compile time (a request is a dozen of these, tens of thousands of
+    /// times in a restore).
+    fn fixed<const N: usize>(&mut self, kind: u16, payload: [u8; N]) -> &mut Self {
+        const PADDING: [u8; 3] = [0; 3];
+        let len = 4 + N;
+        let [l0, l1] = (len as u16).to_ne_bytes();
+        let [k0, k1] = kind.to_ne_bytes();
+        self.buf.extend_from_slice(&[l0, l1, k0, k1]);
+        self.buf.extend_from_slice(&payload);
+        self.buf.extend_from_slice(&PADDING[..align4(len) - len]);
+        self
+    }
+
     /// Two 32-bit values in one attribute (flags and mask).
     pub fn u32_pair(&mut self, kind: u16, a: u32, b: u32) -> &mut Self {
-        self.parts(kind, &[&a.to_ne_bytes(), &b.to_ne_bytes()])
+        let (a, b) = (a.to_ne_bytes(), b.to_ne_bytes());
+        self.fixed(kind, [a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3]])
     }
 
     pub fn u8(&mut self, kind: u16, v: u8) -> &mut Self {
-        self.bytes(kind, &[v])
+        self.fixed(kind, [v])
     }
 
     pub fn u16(&mut self, kind: u16, v: u16) -> &mut Self {
-        self.bytes(kind, &v.to_ne_bytes())
+        self.fixed(kind, v.to_ne_bytes())
     }
 
     pub fn be16(&mut self, kind: u16, v: u16) -> &mut Self {
-        self.bytes(kind, &v.to_be_bytes())
+        self.fixed(kind, v.to_be_bytes())
     }
 
     pub fn u32(&mut self, kind: u16, v: u32) -> &mut Self {
-        self.bytes(kind, &v.to_ne_bytes())
+        self.fixed(kind, v.to_ne_bytes())
     }
 
     pub fn u64(&mut self, kind: u16, v: u64) -> &mut Self {
-        self.bytes(kind, &v.to_ne_bytes())
+        self.fixed(kind, v.to_ne_bytes())
+    }
+
+    /// An address (`union nf_inet_addr`).
+    pub fn addr(&mut self, kind: u16, v: [u8; 16]) -> &mut Self {
+        self.fixed(kind, v)
     }
 
     /// A NUL-terminated string.
@@ -293,11 +337,25 @@ impl AttrWriter {
         self.parts(kind, &[s.as_bytes(), &[0]])
     }
 
-    /// A nested attribute. Written without `NLA_F_NESTED`, as the kernel
-    /// writes its replies (so parse-then-emit of a reply is byte-exact); the
-    /// IPVS family parses requests leniently and accepts both forms.
-    pub fn nested(&mut self, kind: u16, inner: AttrWriter) -> &mut Self {
-        self.bytes(kind, &inner.buf)
+    /// A nested attribute whose contents `fill` writes in place. Written
+    /// without `NLA_F_NESTED`, as the kernel writes its replies (so
+    /// parse-then-emit of a reply is byte-exact); the IPVS family parses
+    /// requests leniently and accepts both forms.
+    pub fn nest(&mut self, kind: u16, fill: impl FnOnce(&mut AttrWriter)) -> &mut Self {
+        let start = self.buf.len();
+        self.buf.extend_from_slice(&0u16.to_ne_bytes()); // the length, patched below
+        self.buf.extend_from_slice(&kind.to_ne_bytes());
+        fill(self);
+        // Nested attributes are 4-byte aligned, so the nest needs no padding.
+        let len = self.buf.len() - start;
+        self.buf[start..start + 2].copy_from_slice(&(len as u16).to_ne_bytes());
+        self
+    }
+
+    /// Attributes already encoded, appended as they are.
+    pub fn raw(&mut self, attrs: &[u8]) -> &mut Self {
+        self.buf.extend_from_slice(attrs);
+        self
     }
 }
 
@@ -307,10 +365,11 @@ mod tests {
 
     #[test]
     fn attributes_round_trip_with_padding_and_nesting() {
-        let mut inner = AttrWriter::new();
-        inner.u8(13, 1).be16(2, 80).string(6, "rr");
         let mut w = AttrWriter::new();
-        w.nested(1, inner).u32(4, 900);
+        w.nest(1, |inner| {
+            inner.u8(13, 1).be16(2, 80).string(6, "rr");
+        })
+        .u32(4, 900);
         let bytes = w.into_bytes();
         // u8 attribute: 5 bytes padded to 8; be16: 6 padded to 8; "rr\0": 7 → 8
         assert_eq!(bytes.len(), 4 + 8 + 8 + 8 + 8);
