@@ -18,10 +18,6 @@ pub struct HostPort {
 /// ipvsadm's `parse_service`. `protocol` is the protocol of the service as
 /// parsed so far: port names resolve only for TCP, UDP and SCTP.
 pub fn parse_host_port(buf: &str, protocol: Option<Protocol>) -> Option<HostPort> {
-    // str_is_digit(): an all-digit word (the empty word included) is refused.
-    if buf.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
     let (host, bracket_port) = match buf.strip_prefix('[') {
         Some(inner) => {
             let close = inner.find(']')?;
@@ -30,12 +26,40 @@ pub fn parse_host_port(buf: &str, protocol: Option<Protocol>) -> Option<HostPort
         }
         None => (buf, None),
     };
-    let (addr, port_text) = match sys::parse_inet_pton6(host) {
+    // One pass over the host part for what the steps below ask (restores
+    // read two addresses on most of their lines).
+    let (mut all_digits, mut first_colon, mut last_colon, mut first_dot) = (true, None, None, None);
+    for (i, byte) in host.bytes().enumerate() {
+        match byte {
+            b'0'..=b'9' => continue,
+            b':' => {
+                first_colon.get_or_insert(i);
+                last_colon = Some(i);
+            }
+            b'.' => {
+                first_dot.get_or_insert(i);
+            }
+            _ => {}
+        }
+        all_digits = false;
+    }
+    // str_is_digit(): an all-digit word (the empty word included) is refused.
+    if all_digits && bracket_port.is_none() {
+        return None;
+    }
+    // Every IPv6 text has a colon, and a dot only in an embedded IPv4 tail
+    // after one: `10.0.0.1:80` is not worth asking inet_pton.
+    let maybe_v6 = match (first_colon, first_dot) {
+        (None, _) => false,
+        (Some(colon), Some(dot)) => colon < dot,
+        (Some(_), None) => true,
+    };
+    let (addr, port_text) = match maybe_v6.then(|| sys::parse_inet_pton6(host)).flatten() {
         Some(v6) => (IpAddr::V6(v6), bracket_port),
         None => {
             // The port of a non-IPv6 word is after its last ':'; a port after
             // brackets around an IPv4 address is forgotten (C reassigns portp).
-            let (host, port) = match host.rfind(':') {
+            let (host, port) = match last_colon {
                 Some(i) => (&host[..i], Some(&host[i + 1..])),
                 None => (host, None),
             };

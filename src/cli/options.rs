@@ -355,14 +355,89 @@ pub fn find_long(name: &str) -> Option<&'static OptionSpec> {
     OPTIONS.iter().find(|o| o.long == name)
 }
 
-/// popt's `findOption` for a short letter.
+/// popt's `findOption` for a short letter: the first entry with it.
 pub fn find_short(letter: char) -> Option<&'static OptionSpec> {
-    OPTIONS.iter().find(|o| o.short == Some(letter))
+    // A table by letter (restores look up four or five letters a line).
+    let entry = *SHORT_LETTERS.get(letter as usize)?;
+    (entry != 0).then(|| &OPTIONS[usize::from(entry) - 1])
+}
+
+/// For each ASCII letter, 1 + the index of its first entry in `OPTIONS`,
+/// or 0.
+const SHORT_LETTERS: [u8; 128] = {
+    let mut table = [0u8; 128];
+    let mut i = OPTIONS.len();
+    // Backwards, so that the first entry with a letter is the one kept.
+    while i > 0 {
+        i -= 1;
+        if let Some(letter) = OPTIONS[i].short {
+            assert!((letter as usize) < 128 && i < 255);
+            table[letter as usize] = i as u8 + 1;
+        }
+    }
+    table
+};
+
+/// One command's column of the legality matrix as option masks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    pub required: u64,
+    pub illegal: u64,
+    /// at most one of these
+    pub exclusive: u64,
+}
+
+/// The matrix by command (`CommandKind` order), for a check in a few
+/// instructions; the error messages still come from `OPT_BITS`'s rows.
+pub const COLUMNS: [Column; 14] = {
+    let mut columns = [Column {
+        required: 0,
+        illegal: 0,
+        exclusive: 0,
+    }; 14];
+    let mut row = 0;
+    while row < OPT_BITS.len() {
+        let bit = 1u64 << OPT_BITS[row].opt as usize;
+        let legality = OPT_BITS[row].legality.as_bytes();
+        let mut column = 0;
+        while column < 14 {
+            match legality[column] {
+                b'+' => columns[column].required |= bit,
+                b'x' => columns[column].illegal |= bit,
+                b'1' => columns[column].exclusive |= bit,
+                _ => {}
+            }
+            column += 1;
+        }
+        row += 1;
+    }
+    columns
+};
+
+impl CommandKind {
+    /// This command's column of the legality matrix.
+    pub fn column_masks(self) -> &'static Column {
+        &COLUMNS[self.column()]
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_letter_table_finds_the_first_entry_with_a_letter() {
+        for code in 0..=0x2ff {
+            let letter = char::from_u32(code).unwrap();
+            let first = OPTIONS.iter().find(|o| o.short == Some(letter));
+            assert_eq!(
+                find_short(letter).map(|o| o as *const OptionSpec),
+                first.map(|o| o as *const OptionSpec),
+                "{letter:?}"
+            );
+        }
+        assert_eq!(find_short('l').unwrap().long, "list");
+    }
 
     #[test]
     fn matrix_rows_are_in_bit_order_and_complete() {

@@ -488,6 +488,23 @@ fn apply_sched_flags(draft: &mut Draft) -> Result<(), Error> {
 /// ipvsadm's `generic_opt_check`: one pass over the option bits in order;
 /// the first failing bit decides the message.
 fn check_matrix(draft: &Draft) -> Result<(), Error> {
+    if matrix_allows(draft.command, draft.options) {
+        return Ok(());
+    }
+    first_matrix_problem(draft)
+}
+
+/// Whether the legality matrix allows these options with this command, as
+/// three mask tests: every line of a restore passes here.
+fn matrix_allows(cmd: CommandKind, options: u64) -> bool {
+    let column = cmd.column_masks();
+    options & column.illegal == 0
+        && column.required & !options == 0
+        && (options & column.exclusive).count_ones() <= 1
+}
+
+/// The first problem in ipvsadm's order (the rows in `OPT_* ` order).
+fn first_matrix_problem(draft: &Draft) -> Result<(), Error> {
     let cmd = draft.command;
     let mut first_exclusive: Option<Opt> = None;
     for row in OPT_BITS {
@@ -752,4 +769,49 @@ fn finish(mut draft: Draft) -> Result<Command, Error> {
             numeric: draft.format.numeric,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::options::{OPTIONS, OPT_BITS};
+
+    /// The mask test and the row-by-row walk agree for every command with
+    /// no option, one option, or any two.
+    #[test]
+    fn the_matrix_masks_say_what_its_rows_say() {
+        let commands: Vec<CommandKind> = OPTIONS
+            .iter()
+            .filter_map(|o| match o.action {
+                Action::Command(kind) => Some(kind),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(commands.len(), 15, "every command, -L twice");
+        let bits: Vec<u64> = OPT_BITS.iter().map(|row| row.opt.mask()).collect();
+        let (mut allowed, mut refused) = (0, 0);
+        for &command in &commands {
+            let mut sets = vec![0];
+            for (i, a) in bits.iter().enumerate() {
+                sets.push(*a);
+                sets.extend(bits[i + 1..].iter().map(|b| a | b));
+            }
+            for options in sets {
+                let mut draft = Draft::new(command);
+                draft.options = options;
+                let walked = first_matrix_problem(&draft).is_ok();
+                assert_eq!(
+                    matrix_allows(command, options),
+                    walked,
+                    "{command:?} {options:#x}"
+                );
+                if walked {
+                    allowed += 1;
+                } else {
+                    refused += 1;
+                }
+            }
+        }
+        assert!(allowed > 100 && refused > 1000, "{allowed} {refused}");
+    }
 }

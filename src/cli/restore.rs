@@ -8,7 +8,7 @@ use super::command::{Command, Parsed};
 #[cfg(test)]
 use super::parse::parse_command_line;
 use super::parse::parse_words;
-use super::values::restore_tokens_into;
+use super::values::each_restore_line;
 use crate::error::Error;
 
 /// One non-blank, non-comment line of a restore input and what it means.
@@ -89,18 +89,16 @@ fn read_lines(program: &str, input: &str, lines_before: usize) -> Vec<RestoreLin
     // Sized for the usual input, one command per line, so the vector is
     // not copied as it grows.
     let mut lines = Vec::with_capacity(input.bytes().filter(|&b| b == b'\n').count() + 1);
-    let mut words = Vec::with_capacity(16);
-    for (i, line) in input.split('\n').enumerate() {
-        restore_tokens_into(line, &mut words);
+    each_restore_line(input, |i, words| {
         words.retain(|w| *w != "ipvsadm");
         if words.is_empty() || words[0].starts_with('#') {
-            continue;
+            return;
         }
         lines.push(RestoreLine {
             number: lines_before + i + 1,
-            parsed: parse_restore_words(program, &words),
+            parsed: parse_restore_words(program, words),
         });
-    }
+    });
     lines
 }
 

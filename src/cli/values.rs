@@ -91,35 +91,37 @@ pub fn comma_items(s: &str) -> impl Iterator<Item = &str> {
     s.split(',').filter(|item| !item.is_empty())
 }
 
-/// One line of a restore input split into tokens: maximal runs of characters
-/// other than space, TAB, CR and LF (ipvsadm's config_stream).
-pub fn restore_tokens(line: &str) -> Vec<&str> {
+/// Each line of a restore input (split at LF, numbered from 0) and its
+/// tokens: maximal runs of characters other than space, TAB, CR and LF
+/// (ipvsadm's config_stream). `each` may change the token list it is given.
+pub fn each_restore_line<'a>(input: &'a str, mut each: impl FnMut(usize, &mut Vec<&'a str>)) {
+    // One byte loop for lines and tokens: restores of 100,000 lines spend
+    // real time here. The separators are ASCII, so every cut is on a
+    // character boundary.
     let mut tokens = Vec::with_capacity(16);
-    restore_tokens_into(line, &mut tokens);
-    tokens
-}
-
-/// [`restore_tokens`] into a buffer the caller reuses: a restore reads tens
-/// of thousands of lines, and one allocation per line shows.
-pub fn restore_tokens_into<'a>(line: &'a str, tokens: &mut Vec<&'a str>) {
-    // A byte loop: restores of 100,000 lines spend real time here. The
-    // separators are ASCII, so every cut is on a character boundary.
-    tokens.clear();
+    let mut number = 0;
     let mut start = None;
-    for (i, byte) in line.bytes().enumerate() {
-        let separator = matches!(byte, b' ' | b'\t' | b'\r' | b'\n');
-        match (separator, start) {
-            (false, None) => start = Some(i),
-            (true, Some(from)) => {
-                tokens.push(&line[from..i]);
-                start = None;
+    for (i, byte) in input.bytes().enumerate() {
+        match byte {
+            b' ' | b'\t' | b'\r' | b'\n' => {
+                if let Some(from) = start.take() {
+                    tokens.push(&input[from..i]);
+                }
+                if byte == b'\n' {
+                    each(number, &mut tokens);
+                    tokens.clear();
+                    number += 1;
+                }
             }
-            _ => {}
+            _ => {
+                start.get_or_insert(i);
+            }
         }
     }
     if let Some(from) = start {
-        tokens.push(&line[from..]);
+        tokens.push(&input[from..]);
     }
+    each(number, &mut tokens);
 }
 
 #[cfg(test)]
@@ -175,12 +177,28 @@ mod tests {
         assert_eq!(comma_items(",").count(), 0);
     }
 
+    fn restore_lines(input: &str) -> Vec<(usize, Vec<&str>)> {
+        let mut lines = Vec::new();
+        each_restore_line(input, |number, tokens| lines.push((number, tokens.clone())));
+        lines
+    }
+
     #[test]
     fn restore_lines_split_on_blanks_and_crlf() {
         assert_eq!(
-            restore_tokens("  -A\t-t  1.2.3.4:80 \r\n"),
-            ["-A", "-t", "1.2.3.4:80"]
+            restore_lines("  -A\t-t  1.2.3.4:80 \r\n \t\r\n-C"),
+            [
+                (0, vec!["-A", "-t", "1.2.3.4:80"]),
+                (1, vec![]),
+                (2, vec!["-C"])
+            ]
         );
-        assert!(restore_tokens(" \t\r\n").is_empty());
+        // As `split('\n')`: an empty last line after the last LF.
+        assert_eq!(restore_lines("-C\n"), [(0, vec!["-C"]), (1, vec![])]);
+        assert_eq!(restore_lines(""), [(0, vec![])]);
+        assert_eq!(
+            restore_lines("\u{e9}t\u{e9} x"),
+            [(0, vec!["\u{e9}t\u{e9}", "x"])]
+        );
     }
 }
