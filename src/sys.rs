@@ -87,33 +87,31 @@ fn c_inet_aton(s: &str) -> Option<Ipv4Addr> {
 /// Four decimal parts of 0 to 255 without leading zeros (inet_aton reads
 /// `010` as octal, so those go to the C call), or None.
 fn plain_dotted_quad(s: &str) -> Option<Ipv4Addr> {
-    // A byte loop: restores read two addresses on most of their lines.
+    // Part by part: restores read two addresses on most of their lines.
+    let bytes = s.as_bytes();
     let mut octets = [0u8; 4];
-    let (mut index, mut value, mut digits) = (0, 0u16, 0);
-    for &byte in s.as_bytes() {
-        match byte {
-            b'0'..=b'9' => {
-                if digits == 1 && value == 0 {
-                    return None; // a leading zero: octal to inet_aton
-                }
-                value = value * 10 + u16::from(byte - b'0');
-                digits += 1;
-                if value > 255 {
-                    return None;
-                }
+    let mut i = 0;
+    for (n, octet) in octets.iter_mut().enumerate() {
+        if n > 0 {
+            if bytes.get(i) != Some(&b'.') {
+                return None;
             }
-            b'.' if digits > 0 && index < 3 => {
-                octets[index] = value as u8;
-                (index, value, digits) = (index + 1, 0, 0);
-            }
-            _ => return None,
+            i += 1;
         }
+        let start = i;
+        let mut value = 0u32;
+        while i < bytes.len() && i - start < 3 && bytes[i].is_ascii_digit() {
+            value = value * 10 + u32::from(bytes[i] - b'0');
+            i += 1;
+        }
+        let digits = i - start;
+        // A leading zero is octal to inet_aton: that goes to the C call.
+        if digits == 0 || value > 255 || (digits > 1 && bytes[start] == b'0') {
+            return None;
+        }
+        *octet = value as u8;
     }
-    if digits == 0 || index != 3 {
-        return None;
-    }
-    octets[3] = value as u8;
-    Some(Ipv4Addr::from(octets))
+    (i == bytes.len()).then(|| Ipv4Addr::from(octets))
 }
 
 /// glibc `inet_pton(AF_INET, ...)`: strict dotted quad.

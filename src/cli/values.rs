@@ -95,31 +95,41 @@ pub fn comma_items(s: &str) -> impl Iterator<Item = &str> {
 /// tokens: maximal runs of characters other than space, TAB, CR and LF
 /// (ipvsadm's config_stream). `each` may change the token list it is given.
 pub fn each_restore_line<'a>(input: &'a str, mut each: impl FnMut(usize, &mut Vec<&'a str>)) {
-    // One byte loop for lines and tokens: restores of 100,000 lines spend
+    // Tight byte loops over a class table: restores of 100,000 lines spend
     // real time here. The separators are ASCII, so every cut is on a
     // character boundary.
+    const WORD: u8 = 0;
+    const BLANK: u8 = 1;
+    const LINE_END: u8 = 2;
+    const CLASS: [u8; 256] = {
+        let mut class = [WORD; 256];
+        class[b' ' as usize] = BLANK;
+        class[b'\t' as usize] = BLANK;
+        class[b'\r' as usize] = BLANK;
+        class[b'\n' as usize] = LINE_END;
+        class
+    };
+    let bytes = input.as_bytes();
     let mut tokens = Vec::with_capacity(16);
     let mut number = 0;
-    let mut start = None;
-    for (i, byte) in input.bytes().enumerate() {
-        match byte {
-            b' ' | b'\t' | b'\r' | b'\n' => {
-                if let Some(from) = start.take() {
-                    tokens.push(&input[from..i]);
-                }
-                if byte == b'\n' {
-                    each(number, &mut tokens);
-                    tokens.clear();
-                    number += 1;
-                }
+    let mut i = 0;
+    while i < bytes.len() {
+        match CLASS[usize::from(bytes[i])] {
+            BLANK => i += 1,
+            LINE_END => {
+                each(number, &mut tokens);
+                tokens.clear();
+                number += 1;
+                i += 1;
             }
             _ => {
-                start.get_or_insert(i);
+                let start = i;
+                while i < bytes.len() && CLASS[usize::from(bytes[i])] == WORD {
+                    i += 1;
+                }
+                tokens.push(&input[start..i]);
             }
         }
-    }
-    if let Some(from) = start {
-        tokens.push(&input[from..]);
     }
     each(number, &mut tokens);
 }

@@ -3,22 +3,53 @@
 //! edit what differs; unchanged services are not touched (they never stop
 //! serving), and an input equal to the table sends nothing.
 
-use super::{same_server, Op, State};
-use crate::model::{RealServer, SyncDaemon};
+use super::key_hash::KeyHashing;
+use super::{kernel_order, same_server, Op, State, WIDE};
+use crate::model::{RealServer, RealServerEntry, SyncDaemon};
+use std::collections::HashMap;
+use std::net::IpAddr;
 
-/// Whether two real-server definitions name the same server.
-fn same_target(a: &RealServer, b: &RealServer) -> bool {
-    same_server(a, &b.addr, b.port)
+/// A service's real servers found by address and port: along the list
+/// when it is short, through a map when it is long (so that the
+/// difference of two services of 20,000 real servers is not 400 million
+/// comparisons).
+struct Servers<'a> {
+    list: &'a [RealServerEntry],
+    map: Option<HashMap<(IpAddr, u16), &'a RealServer, KeyHashing>>,
+}
+
+impl<'a> Servers<'a> {
+    fn new(list: &'a [RealServerEntry]) -> Servers<'a> {
+        let map = (list.len() > WIDE).then(|| {
+            list.iter()
+                .map(|rs| ((rs.server.addr, rs.server.port), &rs.server))
+                .collect()
+        });
+        Servers { list, map }
+    }
+
+    /// The real server that names the same server as `like`.
+    fn find(&self, like: &RealServer) -> Option<&'a RealServer> {
+        match &self.map {
+            Some(map) => map.get(&(like.addr, like.port)).copied(),
+            None => self
+                .list
+                .iter()
+                .map(|rs| &rs.server)
+                .find(|rs| same_server(rs, &like.addr, like.port)),
+        }
+    }
 }
 
 /// Operations from `current` to `desired`. Daemons are compared only when
-/// `manage_daemons` (the input started or stopped one).
+/// `manage_daemons` (the input started or stopped one). The states keep
+/// real servers oldest first; operations carry them in kernel order.
 pub fn diff(current: &State, desired: &State, manage_daemons: bool) -> Vec<Op> {
     let mut ops = Vec::new();
     for entry in &current.table.services {
         if desired.service(&entry.service.key).is_none() {
             ops.push(Op::DeleteService {
-                old: Box::new(entry.clone()),
+                old: Box::new(kernel_order(entry.clone())),
             });
         }
     }
@@ -26,8 +57,8 @@ pub fn diff(current: &State, desired: &State, manage_daemons: bool) -> Vec<Op> {
         let key = want.service.key;
         let Some(have) = current.service(&key) else {
             ops.push(Op::AddService(want.service.clone()));
-            // The kernel lists the newest real server first: add oldest first.
-            for rs in want.real_servers.iter().rev() {
+            // Oldest first, so that the kernel lists them as the input did.
+            for rs in &want.real_servers {
                 ops.push(Op::AddServer {
                     service: key,
                     server: rs.server.clone(),
@@ -41,32 +72,28 @@ pub fn diff(current: &State, desired: &State, manage_daemons: bool) -> Vec<Op> {
                 old: Box::new(have.service.clone()),
             });
         }
-        for old in &have.real_servers {
-            if !want
-                .real_servers
-                .iter()
-                .any(|w| same_target(&w.server, &old.server))
-            {
+        let (wanted, had) = (
+            Servers::new(&want.real_servers),
+            Servers::new(&have.real_servers),
+        );
+        for old in have.real_servers.iter().rev() {
+            if wanted.find(&old.server).is_none() {
                 ops.push(Op::DeleteServer {
                     service: key,
                     old: old.server.clone(),
                 });
             }
         }
-        for new in want.real_servers.iter().rev() {
-            match have
-                .real_servers
-                .iter()
-                .find(|h| same_target(&h.server, &new.server))
-            {
+        for new in &want.real_servers {
+            match had.find(&new.server) {
                 None => ops.push(Op::AddServer {
                     service: key,
                     server: new.server.clone(),
                 }),
-                Some(old) if old.server != new.server => ops.push(Op::EditServer {
+                Some(old) if *old != new.server => ops.push(Op::EditServer {
                     service: key,
                     new: new.server.clone(),
-                    old: Box::new(old.server.clone()),
+                    old: Box::new(old.clone()),
                 }),
                 Some(_) => {}
             }
@@ -118,6 +145,39 @@ mod tests {
             s.apply(&c).unwrap();
         }
         s
+    }
+
+    fn words(text: &[String]) -> Vec<&str> {
+        text.iter().map(String::as_str).collect()
+    }
+
+    #[test]
+    fn wide_services_differ_by_what_changed() {
+        let server = |j: usize, weight: usize| {
+            format!(
+                "-a -t 10.0.0.1:80 -r 10.1.{}.{}:80 -m -w {weight}",
+                j / 250,
+                j % 250 + 1
+            )
+        };
+        let mut current = vec!["-A -t 10.0.0.1:80 -s rr".to_string()];
+        current.extend((0..300).map(|j| server(j, 1)));
+        let mut desired = vec!["-A -t 10.0.0.1:80 -s rr".to_string()];
+        // Every tenth one dropped, every seventh reweighted, ten new ones.
+        desired.extend(
+            (0..310)
+                .filter(|j| j % 10 != 0 || *j >= 300)
+                .map(|j| server(j, if j % 7 == 0 { 2 } else { 1 })),
+        );
+        let (current, desired) = (state(&words(&current)), state(&words(&desired)));
+        assert!(diff(&current, &current, false).is_empty());
+        let ops = diff(&current, &desired, false);
+        let count = |kind: fn(&Op) -> bool| ops.iter().filter(|op| kind(op)).count();
+        assert_eq!(count(|op| matches!(op, Op::DeleteServer { .. })), 30);
+        let reweighted = (0..300).filter(|j| j % 7 == 0 && j % 10 != 0).count();
+        assert_eq!(count(|op| matches!(op, Op::EditServer { .. })), reweighted);
+        assert_eq!(count(|op| matches!(op, Op::AddServer { .. })), 10);
+        assert_eq!(ops.len(), 30 + reweighted + 10);
     }
 
     #[test]
