@@ -252,8 +252,16 @@ pub fn restore(
     input: &[u8],
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
-    let commands = read_commands(program, input).map_err(refuse)?;
-    let state = current_state(ipvs)?;
+    // The current table is read while the input is parsed: for --replace
+    // of a big table the two take about as long as each other. Parse
+    // errors are reported first, as when one came after the other.
+    let (commands, state) = std::thread::scope(|scope| {
+        let state = scope.spawn(|| current_state(ipvs));
+        let commands = read_commands(program, input);
+        (commands, state.join())
+    });
+    let commands = commands.map_err(refuse)?;
+    let state = state.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
     let steps = if mode.replace {
         replace_steps(&state, &commands)?
     } else {

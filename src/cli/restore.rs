@@ -62,7 +62,7 @@ const TWO_THREADS_FROM_BYTES: usize = 256 * 1024;
 pub fn read_restore_input(program: &str, input: &str) -> Vec<RestoreLine> {
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     if input.len() < TWO_THREADS_FROM_BYTES || cpus < 2 {
-        return read_lines(program, input, 0);
+        return read_lines(program, input).0;
     }
     // Cut just after a newline near the middle (a byte boundary that is
     // always a character boundary).
@@ -72,34 +72,37 @@ pub fn read_restore_input(program: &str, input: &str) -> Vec<RestoreLine> {
         .position(|&b| b == b'\n')
         .map_or(input.len(), |i| middle + i + 1);
     let (head, tail) = input.split_at(cut);
-    let lines_before_tail = head.bytes().filter(|&b| b == b'\n').count();
     std::thread::scope(|scope| {
-        let tail_lines = scope.spawn(|| read_lines(program, tail, lines_before_tail));
-        let mut lines = read_lines(program, head, 0);
+        let tail_lines = scope.spawn(|| read_lines(program, tail));
+        let (mut lines, lines_before_tail) = read_lines(program, head);
         match tail_lines.join() {
-            Ok(more) => lines.extend(more),
+            Ok((more, _)) => lines.extend(more.into_iter().map(|mut line| {
+                line.number += lines_before_tail;
+                line
+            })),
             Err(panic) => std::panic::resume_unwind(panic),
         }
         lines
     })
 }
 
-/// The lines of `input`, numbered from `lines_before + 1`.
-fn read_lines(program: &str, input: &str, lines_before: usize) -> Vec<RestoreLine> {
-    // Sized for the usual input, one command per line, so the vector is
-    // not copied as it grows.
-    let mut lines = Vec::with_capacity(input.bytes().filter(|&b| b == b'\n').count() + 1);
-    each_restore_line(input, |i, words| {
+/// The lines of `input`, numbered from 1, and the number of its line ends.
+fn read_lines(program: &str, input: &str) -> (Vec<RestoreLine>, usize) {
+    // Room for lines of 16 bytes and more (`-a -t` lines are three times
+    // that), so that the vector is seldom copied as it grows; room not
+    // written to costs no memory.
+    let mut lines = Vec::with_capacity(input.len() / 16 + 1);
+    let line_ends = each_restore_line(input, |i, words| {
         words.retain(|w| *w != "ipvsadm");
         if words.is_empty() || words[0].starts_with('#') {
             return;
         }
         lines.push(RestoreLine {
-            number: lines_before + i + 1,
+            number: i + 1,
             parsed: parse_restore_words(program, words),
         });
     });
-    lines
+    (lines, line_ends)
 }
 
 /// A restore line cannot ask for help, the version, or another restore:
@@ -144,7 +147,7 @@ mod tests {
         let numbers: Vec<usize> = lines.iter().map(|l| l.number).collect();
         expected.push(number + 1);
         assert_eq!(numbers, expected);
-        assert_eq!(read_lines("ipvsadm", &input, 0), lines);
+        assert_eq!(read_lines("ipvsadm", &input).0, lines);
         assert!(lines.last().unwrap().parsed.is_err());
     }
 
