@@ -235,4 +235,35 @@ mod tests {
             [(0, vec!["\u{e9}t\u{e9}", "x"])]
         );
     }
+
+    /// Words longer than eight bytes (skipped eight at a time), cut
+    /// anywhere by a blank, split as `str::split` splits them.
+    #[test]
+    fn long_words_end_at_any_separator() {
+        let long = "192.168.100.200:8080\t\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}x \x01abcdefgh\x02\r\n";
+        assert_eq!(
+            restore_lines(long),
+            [
+                (
+                    0,
+                    vec![
+                        "192.168.100.200:8080",
+                        "\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}x",
+                        "\x01abcdefgh\x02"
+                    ]
+                ),
+                (1, vec![])
+            ]
+        );
+        for separator in [" ", "\t", "\r", "\n"] {
+            for cut in (0..long.len()).filter(|&cut| long.is_char_boundary(cut)) {
+                let text = format!("{}{separator}{}", &long[..cut], &long[cut..]);
+                let split: Vec<&str> = text
+                    .split([' ', '\t', '\r', '\n'])
+                    .filter(|w| !w.is_empty())
+                    .collect();
+                assert_eq!(all_words(&restore_lines(&text)), split, "{text:?}");
+            }
+        }
+    }
 }
