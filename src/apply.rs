@@ -5,14 +5,16 @@
 //! first, so the table ends as it was. (ipvsadm runs the input line by line
 //! and leaves whatever was applied before a failure.)
 
-use crate::cli::restore::{read_restore_input, restore_text};
+use crate::cli::restore::{
+    read_restore_input, read_restore_input_overlapped, restore_text, RestoreLine,
+};
 use crate::cli::{Command, RestoreMode};
 use crate::error::{Error, KernelOp};
 use crate::exec::{failed, run_listing};
 use crate::fetch::{self, Detail};
 use crate::model::{Info, Table};
 use crate::netlink::{Change, Ipvs, NetlinkError, RequestBatch};
-use crate::plan::{plan, simulate, Op, State, Step};
+use crate::plan::{plan, simulate, Op, Simulation, State, Step};
 use crate::sys;
 use std::io::Write;
 
@@ -224,7 +226,11 @@ fn send_batch<'a>(
 /// The commands of a restore input with their line numbers, or every
 /// problem of its bytes or its lines (each naming its line), in input order.
 pub fn read_commands(program: &str, input: &[u8]) -> Result<Vec<(usize, Command)>, Vec<Error>> {
-    let lines = read_restore_input(program, restore_text(input)?);
+    commands_of(read_restore_input(program, restore_text(input)?))
+}
+
+/// The commands of the lines, or the problem of each line that has one.
+fn commands_of(lines: Vec<RestoreLine>) -> Result<Vec<(usize, Command)>, Vec<Error>> {
     if lines.iter().all(|line| line.parsed.is_ok()) {
         // Same size as a line: collected in place, without a second copy
         // of tens of thousands of commands.
@@ -244,6 +250,20 @@ pub fn read_commands(program: &str, input: &[u8]) -> Result<Vec<(usize, Command)
         .collect())
 }
 
+/// Feed parsed lines to a simulation; false, with nothing fed, when one of
+/// them did not parse (the input is refused then, and not planned).
+fn simulate_lines(simulation: &mut Simulation, lines: &[RestoreLine]) -> bool {
+    if !lines.iter().all(|line| line.parsed.is_ok()) {
+        return false;
+    }
+    for line in lines {
+        if let Ok(command) = &line.parsed {
+            simulation.run(line.number, command);
+        }
+    }
+    true
+}
+
 pub fn restore(
     ipvs: &mut Ipvs,
     info: &Info,
@@ -252,21 +272,59 @@ pub fn restore(
     input: &[u8],
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
-    // The current table is read while the input is parsed: for --replace
-    // of a big table the two take about as long as each other. Parse
-    // errors are reported first, as when one came after the other.
-    let (commands, state) = std::thread::scope(|scope| {
+    let text = restore_text(input).map_err(refuse)?;
+    // Three things at once: the current table is read (for --replace of a
+    // big table, as long as parsing the input); the input is parsed in two
+    // parts, one per thread; and the first part is planned while the other
+    // is still being parsed. Errors come out as if one step came after the
+    // other: parse errors first, then the table, then the plan's refusals.
+    let (lines, (state, first_part)) = std::thread::scope(|scope| {
         let state = scope.spawn(|| current_state(ipvs));
-        let commands = read_commands(program, input);
-        (commands, state.join())
+        read_restore_input_overlapped(program, text, |first| {
+            let state = state
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let simulation = match &state {
+                // Room for the steps of the whole input, of which this is
+                // about half (or all).
+                Ok(current) if !mode.replace => {
+                    let mut simulation = Simulation::new(current, 3 * first.len());
+                    simulate_lines(&mut simulation, first).then_some((simulation, first.len()))
+                }
+                _ => None,
+            };
+            (state, simulation)
+        })
     });
-    let commands = commands.map_err(refuse)?;
-    let state = state.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-    let steps = if mode.replace {
-        replace_steps(&state, &commands)?
-    } else {
-        plan(&state, &commands).map_err(refusals)?
+    // The first part is planned: the rest follows, if every line of it parsed.
+    let planned = first_part.and_then(|(mut simulation, planned)| {
+        simulate_lines(&mut simulation, &lines[planned..]).then_some(simulation)
+    });
+    let (state, steps) = match planned {
+        Some(simulation) => (state?, simulation.finish().map_err(refusals)?.1),
+        None => {
+            let commands = commands_of(lines).map_err(refuse)?;
+            let state = state?;
+            let steps = if mode.replace {
+                replace_steps(&state, &commands)?
+            } else {
+                plan(&state, &commands).map_err(refusals)?
+            };
+            (state, steps)
+        }
     };
+    apply_steps(ipvs, info, mode, &state, &steps, out)
+}
+
+/// Carry out a planned restore (`state` is the table before it).
+fn apply_steps(
+    ipvs: &mut Ipvs,
+    info: &Info,
+    mode: RestoreMode,
+    state: &State,
+    steps: &[Step],
+    out: &mut dyn Write,
+) -> Result<u8, Error> {
     if mode.check {
         return Ok(0);
     }
@@ -278,7 +336,7 @@ pub fn restore(
             Some((last, rest)) if matches!(last.op, Op::List(_)) => (rest, Some(last)),
             _ => (segment, None),
         };
-        apply_changes(ipvs, &state, changes, &mut accepted)?;
+        apply_changes(ipvs, state, changes, &mut accepted)?;
         if let Some(Step {
             op: Op::List(command),
             ..

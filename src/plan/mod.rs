@@ -430,27 +430,53 @@ fn check_thresholds(op: KernelOp, server: &RealServer) -> Result<(), Error> {
     Ok(())
 }
 
-/// Simulate a whole input: the final state and the steps, or every line the
-/// kernel would refuse (the simulation goes on without a refused line).
+/// A simulation fed one line at a time (a restore plans the first part of
+/// its input while the rest is still being parsed): the final state and the
+/// steps, or every line the kernel would refuse (the simulation goes on
+/// without a refused line).
+pub struct Simulation {
+    state: State,
+    steps: Vec<Step>,
+    refusals: Vec<Refusal>,
+}
+
+impl Simulation {
+    /// Start from `state`, with room for `lines` steps.
+    pub fn new(state: &State, lines: usize) -> Simulation {
+        Simulation {
+            state: state.clone(),
+            steps: Vec::with_capacity(lines),
+            refusals: Vec::new(),
+        }
+    }
+
+    pub fn run(&mut self, line: usize, command: &Command) {
+        match self.state.apply(command) {
+            Ok(Some(op)) => self.steps.push(Step { line, op }),
+            Ok(None) => {}
+            Err(error) => self.refusals.push(Refusal { line, error }),
+        }
+    }
+
+    pub fn finish(self) -> Result<(State, Vec<Step>), Vec<Refusal>> {
+        if self.refusals.is_empty() {
+            Ok((self.state, self.steps))
+        } else {
+            Err(self.refusals)
+        }
+    }
+}
+
+/// Simulate a whole input (see [`Simulation`]).
 pub fn simulate(
     state: &State,
     lines: &[(usize, Command)],
 ) -> Result<(State, Vec<Step>), Vec<Refusal>> {
-    let mut state = state.clone();
-    let mut steps = Vec::with_capacity(lines.len());
-    let mut refusals = Vec::new();
+    let mut simulation = Simulation::new(state, lines.len());
     for (line, command) in lines {
-        match state.apply(command) {
-            Ok(Some(op)) => steps.push(Step { line: *line, op }),
-            Ok(None) => {}
-            Err(error) => refusals.push(Refusal { line: *line, error }),
-        }
+        simulation.run(*line, command);
     }
-    if refusals.is_empty() {
-        Ok((state, steps))
-    } else {
-        Err(refusals)
-    }
+    simulation.finish()
 }
 
 /// Plan a whole input: its steps, or every line the kernel would refuse.
