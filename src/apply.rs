@@ -264,6 +264,13 @@ fn simulate_lines(simulation: &mut Simulation, lines: &[RestoreLine]) -> bool {
     true
 }
 
+/// Inputs up to this size have their first part planned while the rest is
+/// parsed (about 200,000 lines). Beyond it, a plan of hundreds of
+/// thousands of lines would be held for nothing when a later line turns
+/// out wrong: refusing a bad input of a million lines would need 200 MB
+/// more than reading it does (measured: killed in a 512 MB VM).
+const PLAN_WHILE_PARSING_UP_TO: usize = 8 << 20;
+
 pub fn restore(
     ipvs: &mut Ipvs,
     info: &Info,
@@ -287,7 +294,7 @@ pub fn restore(
             let simulation = match &state {
                 // Room for the steps of the whole input, of which this is
                 // about half (or all).
-                Ok(current) if !mode.replace => {
+                Ok(current) if !mode.replace && text.len() <= PLAN_WHILE_PARSING_UP_TO => {
                     let mut simulation = Simulation::new(current, 3 * first.len());
                     simulate_lines(&mut simulation, first).then_some((simulation, first.len()))
                 }

@@ -331,6 +331,7 @@ cd /tmp
 busybox awk 'BEGIN { printf "-A -t 10.0.0.1:80 -s "; for (i = 0; i < 1048576; i++) printf "x"; print "" }' > long-word
 busybox awk 'BEGIN { for (i = 0; i < 349525; i++) printf "-a "; print "" }' > many-words
 head -c 1048576 /dev/urandom > garbage
+cp garbage $RESULTS/garbage.input
 printf -- '-A -t 10.0.0.9:80\n-A -t 10.0.0.8:80 \0 -s rr\n' > nul
 printf -- '-A -t 10.0.0.9:80\n-C\n-A -t 10.0.0.8:80 -s r\xe9r\n' > not-utf8
 printf -- '-A -t 10.0.0.7:80\n-a -t 10.0.0.7:80 -r 10.1.1.1 -w 99999999999999999999\n' > huge-number
@@ -359,10 +360,19 @@ echo "$start $EPOCHREALTIME" | busybox awk '{ printf "%.1f\n", $2 - $1 }' > $RES
 "#;
     let run = testbed::run_in_vm("hostile", script);
     assert_eq!(run.status, 0, "{}\n{}", run.stdout, run.stderr);
+    // Random bytes: the first line that is not UTF-8 (or has a NUL) is
+    // named first. It is usually line 1, but a short first line can be
+    // valid text.
+    let garbage = std::fs::read(run.results.join("garbage.input")).unwrap();
+    let first_bad = garbage
+        .split(|&b| b == b'\n')
+        .position(|line| std::str::from_utf8(line).is_err() || line.contains(&0))
+        .expect("a megabyte of random bytes is not all text");
+    let garbage_message = format!("line {}: ", first_bad + 1);
     let cases = [
         ("long-word", "line 1: "),
         ("many-words", "line 1: "),
-        ("garbage", "line 1: "),
+        ("garbage", garbage_message.as_str()),
         ("nul", "line 2: a NUL byte at column 19"),
         (
             "not-utf8",
