@@ -200,7 +200,7 @@ fn send_batch<'a>(
         }
     };
     let mut first_failure = None;
-    for (i, step) in chunk.iter().enumerate().take(result.sent) {
+    for (i, step) in chunk.iter().enumerate() {
         match result.failures.iter().find(|(index, _)| *index == i) {
             Some(&(_, errno)) => {
                 first_failure.get_or_insert((step, errno));

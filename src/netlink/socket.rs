@@ -65,11 +65,10 @@ pub enum Kind {
     Dump,
 }
 
-/// What a batch did: how many requests were sent, and which failed (index
-/// into the requests, errno), in order.
+/// What the kernel said of a batch: which requests failed (index in the
+/// batch, errno), in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Batch {
-    pub sent: usize,
     pub failures: Vec<(usize, i32)>,
 }
 
@@ -111,6 +110,24 @@ impl RequestBatch {
     /// one ACK) fit the receive buffer.
     pub fn is_full(&self) -> bool {
         self.starts.len() >= BATCH_MESSAGES || self.bytes.len() >= BATCH_BYTES
+    }
+
+    /// The datagram, its requests numbered from `first_seq` for `family`;
+    /// only the last one asks for an acknowledgement.
+    fn numbered(&mut self, family: u16, first_seq: u32) -> &[u8] {
+        let count = self.starts.len();
+        for (i, &start) in self.starts.iter().enumerate() {
+            let header = &mut self.bytes[start..start + NLMSG_HDRLEN];
+            let flags = if i + 1 == count {
+                NLM_F_REQUEST | NLM_F_ACK
+            } else {
+                NLM_F_REQUEST
+            };
+            header[4..6].copy_from_slice(&family.to_ne_bytes());
+            header[6..8].copy_from_slice(&flags.to_ne_bytes());
+            header[8..12].copy_from_slice(&first_seq.wrapping_add(i as u32).to_ne_bytes());
+        }
+        &self.bytes
     }
 }
 
@@ -269,33 +286,18 @@ impl Socket {
         batch: &mut RequestBatch,
     ) -> Result<Batch, NetlinkError> {
         let base = self.seq.wrapping_add(1);
-        let count = batch.starts.len();
-        // The requests were framed without the socket's numbers: set them now.
-        for (i, &start) in batch.starts.iter().enumerate() {
-            let header = &mut batch.bytes[start..start + NLMSG_HDRLEN];
-            let flags = if i + 1 == count {
-                NLM_F_REQUEST | NLM_F_ACK
-            } else {
-                NLM_F_REQUEST
-            };
-            header[4..6].copy_from_slice(&family.to_ne_bytes());
-            header[6..8].copy_from_slice(&flags.to_ne_bytes());
-            header[8..12].copy_from_slice(&base.wrapping_add(i as u32).to_ne_bytes());
-        }
-        let mut batch_result = Batch {
-            sent: count,
+        let count = batch.len();
+        let mut result = Batch {
             failures: Vec::new(),
         };
         if count == 0 {
-            return Ok(batch_result);
+            return Ok(result);
         }
         self.seq = base.wrapping_add((count - 1) as u32);
         let last_seq = self.seq;
-        if let Some(file) = &mut self.trace {
-            use std::io::Write;
-            let _ = writeln!(file, "> {}", hex(&batch.bytes));
-        }
-        self.sock.send(&batch.bytes, Msg::empty())?;
+        let datagram = batch.numbered(family, base);
+        self.record('>', datagram);
+        self.sock.send(datagram, Msg::empty())?;
         loop {
             let len = self.receive()?;
             if self.trace.is_some() {
@@ -309,10 +311,10 @@ impl Socket {
                 }
                 let code = error_code(msg.payload)?;
                 if code != 0 {
-                    batch_result.failures.push((index, -code));
+                    result.failures.push((index, -code));
                 }
                 if msg.seq == last_seq {
-                    return Ok(batch_result);
+                    return Ok(result);
                 }
             }
         }
@@ -344,5 +346,68 @@ impl Socket {
                 Err(e) => return Err(e.into()),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Requests framed ahead are numbered for the socket when sent: family,
+    /// consecutive sequence numbers, an acknowledgement asked of the last
+    /// one only; commands and attributes are as written, each request
+    /// equal to one framed alone.
+    #[test]
+    fn batches_are_numbered_when_sent() {
+        let mut batch = RequestBatch::new();
+        batch.push(1, |w| {
+            w.u32(4, 900);
+            12
+        });
+        batch.push(1, |w| {
+            w.string(6, "rr");
+            1
+        });
+        batch.push(1, |_| 17);
+        assert_eq!((batch.len(), batch.is_full()), (3, false));
+        let datagram = batch.numbered(0x1d, u32::MAX).to_vec();
+        let messages = wire::messages(&datagram).unwrap();
+        let seen: Vec<(u16, u16, u32, u8)> = messages
+            .iter()
+            .map(|m| (m.kind, m.flags, m.seq, genl(m.payload).unwrap().cmd))
+            .collect();
+        let ack = NLM_F_REQUEST | NLM_F_ACK;
+        assert_eq!(
+            seen,
+            [
+                (0x1d, NLM_F_REQUEST, u32::MAX, 12),
+                (0x1d, NLM_F_REQUEST, 0, 1),
+                (0x1d, ack, 1, 17)
+            ]
+        );
+        let alone = wire::request(0x1d, NLM_F_REQUEST, 0, 1, 1, &{
+            let mut w = wire::AttrWriter::new();
+            w.string(6, "rr");
+            w.into_bytes()
+        });
+        let second = &datagram[batch.starts[1]..batch.starts[2]];
+        assert_eq!(second, &alone[..]);
+    }
+
+    #[test]
+    fn a_batch_is_full_at_its_message_or_byte_limit() {
+        let mut batch = RequestBatch::new();
+        while !batch.is_full() {
+            batch.push(1, |_| 17);
+        }
+        assert_eq!(batch.len(), BATCH_MESSAGES);
+        let mut big = RequestBatch::new();
+        while !big.is_full() {
+            big.push(1, |w| {
+                w.bytes(1, &[0; 1000]);
+                1
+            });
+        }
+        assert!(big.len() < BATCH_MESSAGES && big.bytes.len() >= BATCH_BYTES);
     }
 }
