@@ -238,10 +238,6 @@ impl Socket {
         let mut replies = Vec::new();
         loop {
             let len = self.receive()?;
-            if self.trace.is_some() {
-                let datagram = self.buf[..len].to_vec();
-                self.record('<', &datagram);
-            }
             for msg in messages(&self.buf[..len])? {
                 if msg.seq != seq || msg.pid != self.port_id {
                     continue; // a late answer to an earlier request
@@ -300,10 +296,6 @@ impl Socket {
         self.sock.send(datagram, Msg::empty())?;
         loop {
             let len = self.receive()?;
-            if self.trace.is_some() {
-                let datagram = self.buf[..len].to_vec();
-                self.record('<', &datagram);
-            }
             for msg in messages(&self.buf[..len])? {
                 let index = msg.seq.wrapping_sub(base) as usize;
                 if msg.pid != self.port_id || index >= count || msg.kind != NLMSG_ERROR {
@@ -320,10 +312,20 @@ impl Socket {
         }
     }
 
+    /// One datagram into `self.buf` (see `receive_untraced`), traced.
+    fn receive(&mut self) -> Result<usize, NetlinkError> {
+        let len = self.receive_untraced()?;
+        if self.trace.is_some() {
+            let datagram = self.buf[..len].to_vec();
+            self.record('<', &datagram);
+        }
+        Ok(len)
+    }
+
     /// One datagram into `self.buf`, waiting at most the deadline. The
     /// socket is non-blocking: read first, and wait only when nothing is
     /// queued (a dump's parts are usually already there).
-    fn receive(&mut self) -> Result<usize, NetlinkError> {
+    fn receive_untraced(&mut self) -> Result<usize, NetlinkError> {
         let mut waited = false;
         loop {
             if waited && !sys::wait_readable(self.sock.as_raw_fd(), self.deadline)? {
