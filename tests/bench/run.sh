@@ -6,9 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/ensure-toolchain.sh
-cargo build --release --quiet --bin ipvsadm-rs --example raw_load
+# The build the packages ship (the `dist` profile: LTO, one codegen unit).
+cargo build --profile dist --quiet --bin ipvsadm-rs --example raw_load
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-bash tests/vm/testbed.sh run --timeout 1800 --memory 2048 --ipvsadm-rs target/release/ipvsadm-rs --file target/release/examples/raw_load tests/bench/payload.sh "$out" >&2
+bash tests/vm/testbed.sh run --timeout 1800 --memory 2048 --ipvsadm-rs target/dist/ipvsadm-rs --file target/dist/examples/raw_load tests/bench/payload.sh "$out" >&2
 cat "$out/stdout"
 cat "$out/stderr" >&2
