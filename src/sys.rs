@@ -87,8 +87,22 @@ fn c_inet_aton(s: &str) -> Option<Ipv4Addr> {
 /// Four decimal parts of 0 to 255 without leading zeros (inet_aton reads
 /// `010` as octal, so those go to the C call), or None.
 fn plain_dotted_quad(s: &str) -> Option<Ipv4Addr> {
-    // Part by part: restores read two addresses on most of their lines.
-    let bytes = s.as_bytes();
+    match plain_dotted_quad_prefix(s.as_bytes())? {
+        (addr, end) if end == s.len() => Some(addr),
+        _ => None,
+    }
+}
+
+/// A plain dotted quad (as [`plain_dotted_quad`] reads it) at the start of
+/// `bytes`, and where it ends; None if `bytes` does not start with one or
+/// a digit follows it.
+pub(crate) fn plain_dotted_quad_prefix(bytes: &[u8]) -> Option<(Ipv4Addr, usize)> {
+    // Digit by digit, without loops: restores read two addresses on most
+    // of their lines.
+    let digit = |i: usize| match bytes.get(i) {
+        Some(&b) if b.is_ascii_digit() => Some(u32::from(b - b'0')),
+        _ => None,
+    };
     let mut octets = [0u8; 4];
     let mut i = 0;
     for (n, octet) in octets.iter_mut().enumerate() {
@@ -98,20 +112,26 @@ fn plain_dotted_quad(s: &str) -> Option<Ipv4Addr> {
             }
             i += 1;
         }
-        let start = i;
-        let mut value = 0u32;
-        while i < bytes.len() && i - start < 3 && bytes[i].is_ascii_digit() {
-            value = value * 10 + u32::from(bytes[i] - b'0');
+        let mut value = digit(i)?;
+        i += 1;
+        if let Some(second) = digit(i) {
+            // A leading zero is octal to inet_aton: that goes to the C call.
+            if value == 0 {
+                return None;
+            }
+            value = value * 10 + second;
             i += 1;
+            if let Some(third) = digit(i) {
+                value = value * 10 + third;
+                i += 1;
+            }
         }
-        let digits = i - start;
-        // A leading zero is octal to inet_aton: that goes to the C call.
-        if digits == 0 || value > 255 || (digits > 1 && bytes[start] == b'0') {
-            return None;
-        }
-        *octet = value as u8;
+        *octet = u8::try_from(value).ok()?;
     }
-    (i == bytes.len()).then(|| Ipv4Addr::from(octets))
+    if digit(i).is_some() {
+        return None;
+    }
+    Some((Ipv4Addr::from(octets), i))
 }
 
 /// glibc `inet_pton(AF_INET, ...)`: strict dotted quad.
@@ -466,6 +486,10 @@ mod tests {
             "10.0.0.1",
             "0.0.0.0",
             "255.255.255.255",
+            "9.99.199.250",
+            "1.2.3.4567",
+            "1.2.3.45.6",
+            "0.00.0.0",
             "1.2.3.04",
             "01.2.3.4",
             "1.2.3.256",

@@ -91,6 +91,19 @@ pub fn comma_items(s: &str) -> impl Iterator<Item = &str> {
     s.split(',').filter(|item| !item.is_empty())
 }
 
+/// What a byte of a restore input is to ipvsadm's tokenizer.
+const WORD: u8 = 0;
+const BLANK: u8 = 1;
+const LINE_END: u8 = 2;
+const WORD_CLASS: [u8; 256] = {
+    let mut class = [WORD; 256];
+    class[b' ' as usize] = BLANK;
+    class[b'\t' as usize] = BLANK;
+    class[b'\r' as usize] = BLANK;
+    class[b'\n' as usize] = LINE_END;
+    class
+};
+
 /// Each line of a restore input (split at LF, numbered from 0) and its
 /// tokens: maximal runs of characters other than space, TAB, CR and LF
 /// (ipvsadm's config_stream). `each` may change the token list it is given.
@@ -102,23 +115,12 @@ pub fn each_restore_line<'a>(
     // Tight byte loops over a class table: restores of 100,000 lines spend
     // real time here. The separators are ASCII, so every cut is on a
     // character boundary.
-    const WORD: u8 = 0;
-    const BLANK: u8 = 1;
-    const LINE_END: u8 = 2;
-    const CLASS: [u8; 256] = {
-        let mut class = [WORD; 256];
-        class[b' ' as usize] = BLANK;
-        class[b'\t' as usize] = BLANK;
-        class[b'\r' as usize] = BLANK;
-        class[b'\n' as usize] = LINE_END;
-        class
-    };
     let bytes = input.as_bytes();
     let mut tokens = Vec::with_capacity(16);
     let mut number = 0;
     let mut i = 0;
     while i < bytes.len() {
-        match CLASS[usize::from(bytes[i])] {
+        match WORD_CLASS[usize::from(bytes[i])] {
             BLANK => i += 1,
             LINE_END => {
                 each(number, &mut tokens);
@@ -128,25 +130,39 @@ pub fn each_restore_line<'a>(
             }
             _ => {
                 let start = i;
-                // Eight bytes at a time while none is below b'!' (every
-                // separator is; the bytes of other characters are not).
-                const ONES: u64 = 0x0101_0101_0101_0101;
-                while let Some(chunk) = bytes.get(i..i + 8) {
-                    let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-                    if x.wrapping_sub(ONES * u64::from(b'!')) & !x & (ONES * 0x80) != 0 {
-                        break;
-                    }
-                    i += 8;
-                }
-                while i < bytes.len() && CLASS[usize::from(bytes[i])] == WORD {
-                    i += 1;
-                }
+                i = word_end(bytes, i);
                 tokens.push(&input[start..i]);
             }
         }
     }
     each(number, &mut tokens);
     number
+}
+
+/// Where the word starting at `start` ends: at the first separator after
+/// it, or at the end of `bytes`. Eight bytes at a time: the lowest byte
+/// below b'!' in a chunk is found exactly (every separator is below it;
+/// so are a few control characters, which are word bytes to step over).
+fn word_end(bytes: &[u8], start: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let mut i = start;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let below = x.wrapping_sub(ONES * u64::from(b'!')) & !x & (ONES * 0x80);
+        if below == 0 {
+            i += 8;
+            continue;
+        }
+        i += below.trailing_zeros() as usize / 8;
+        if WORD_CLASS[usize::from(bytes[i])] != WORD {
+            return i;
+        }
+        i += 1;
+    }
+    while i < bytes.len() && WORD_CLASS[usize::from(bytes[i])] == WORD {
+        i += 1;
+    }
+    i
 }
 
 #[cfg(test)]
@@ -234,6 +250,36 @@ mod tests {
             restore_lines("\u{e9}t\u{e9} x"),
             [(0, vec!["\u{e9}t\u{e9}", "x"])]
         );
+    }
+
+    /// Every mix of separators, control characters, ASCII and wider
+    /// characters, at every offset from a chunk boundary, is split as
+    /// `str::split` splits it.
+    #[test]
+    fn words_split_as_str_split_splits_them() {
+        let pieces = [
+            " ", "\t", "\r", "\n", "\x01", "\x1f", "!", "a", "\u{e9}", "\u{20ac}", "ab:cd.ef",
+        ];
+        // A fixed sequence of pseudo-random choices (xorshift).
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..2000 {
+            let mut text = String::new();
+            for _ in 0..24 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text.push_str(pieces[(seed % pieces.len() as u64) as usize]);
+            }
+            let expected: Vec<(usize, Vec<&str>)> = text
+                .split('\n')
+                .enumerate()
+                .map(|(number, line)| {
+                    let words = line.split([' ', '\t', '\r']).filter(|w| !w.is_empty());
+                    (number, words.collect())
+                })
+                .collect();
+            assert_eq!(restore_lines(&text), expected, "{text:?}");
+        }
     }
 
     /// Words longer than eight bytes (skipped eight at a time), cut
