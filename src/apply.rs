@@ -250,18 +250,16 @@ fn commands_of(lines: Vec<RestoreLine>) -> Result<Vec<(usize, Command)>, Vec<Err
         .collect())
 }
 
-/// Feed parsed lines to a simulation; false, with nothing fed, when one of
-/// them did not parse (the input is refused then, and not planned).
+/// Feed parsed lines to a simulation up to one that did not parse: false
+/// then (the input is refused, and the simulation is of no use).
 fn simulate_lines(simulation: &mut Simulation, lines: &[RestoreLine]) -> bool {
-    if !lines.iter().all(|line| line.parsed.is_ok()) {
-        return false;
-    }
-    for line in lines {
-        if let Ok(command) = &line.parsed {
+    lines.iter().all(|line| match &line.parsed {
+        Ok(command) => {
             simulation.run(line.number, command);
+            true
         }
-    }
-    true
+        Err(_) => false,
+    })
 }
 
 /// Inputs up to this size have their first part planned while the rest is
@@ -308,7 +306,13 @@ pub fn restore(
         simulate_lines(&mut simulation, &lines[planned..]).then_some(simulation)
     });
     let (state, steps) = match planned {
-        Some(simulation) => (state?, simulation.finish().map_err(refusals)?.1),
+        Some(simulation) => {
+            left_to_exit(lines);
+            let state = state?;
+            let (simulated, steps) = simulation.finish().map_err(refusals)?;
+            left_to_exit(simulated);
+            (state, steps)
+        }
         None => {
             let commands = commands_of(lines).map_err(refuse)?;
             let state = state?;
@@ -317,10 +321,20 @@ pub fn restore(
             } else {
                 plan(&state, &commands).map_err(refusals)?
             };
+            left_to_exit(commands);
             (state, steps)
         }
     };
-    apply_steps(ipvs, info, mode, &state, &steps, out)
+    let status = apply_steps(ipvs, info, mode, &state, &steps, out);
+    left_to_exit((state, steps));
+    status
+}
+
+/// The process ends soon after a restore: what a big one read and planned
+/// (tens of thousands of allocations) is left for the exit to release at
+/// once, instead of being freed piece by piece first.
+fn left_to_exit<T>(value: T) {
+    std::mem::forget(value);
 }
 
 /// Carry out a planned restore (`state` is the table before it).
