@@ -4,7 +4,7 @@
 //! printed signed, `(null)` for unknown forwarding methods). A pure function
 //! of the model: the caller fetches, this writes.
 
-use super::names::{addr_port, truncate, Resolver};
+use super::names::{addr_port, truncate, write_addr_port, Resolver};
 use super::sort::{compare_servers, compare_services, glibc_merge_sort};
 use super::text;
 use crate::cli::ListFormat;
@@ -283,16 +283,19 @@ impl Printer<'_> {
         out.push('\n');
     }
 
+    /// One real server's line; `name` is a buffer for its address.
     fn server_line(
         &self,
         out: &mut String,
         service: &Service,
         service_name: &str,
         rs: &RealServerEntry,
+        name: &mut String,
     ) {
         use std::fmt::Write as _;
         let server = &rs.server;
-        let mut name = addr_port(
+        write_addr_port(
+            name,
             &server.addr,
             server.port,
             Self::service_protocol(&service.key),
@@ -300,8 +303,9 @@ impl Printer<'_> {
             self.names,
         );
         if self.layout != Layout::Rule && matches!(server.addr, IpAddr::V4(_)) {
-            truncate(&mut name, 28);
+            truncate(name, 28);
         }
+        let name = &*name;
         let st = as_ipvsadm_reads_dest_stats(&rs.stats);
         let tunnel = &server.tunnel;
         let _ = match self.layout {
@@ -309,7 +313,7 @@ impl Printer<'_> {
                 out.push_str("-a ");
                 out.push_str(service_name);
                 out.push_str(" -r ");
-                out.push_str(&name);
+                out.push_str(name);
                 out.push(' ');
                 out.push_str(forward_switch(server.forward));
                 out.push_str(" -w ");
@@ -384,7 +388,7 @@ impl Printer<'_> {
             Layout::Default => {
                 // the layout of big listings: written without fmt (see text.rs)
                 out.push_str("  -> ");
-                text::push_left(out, &name, 28);
+                text::push_left(out, name, 28);
                 out.push(' ');
                 text::push_left(out, forward_name(server.forward), 7);
                 out.push(' ');
@@ -468,18 +472,22 @@ impl Printer<'_> {
 
     /// The lines of the services at `order`, in that order.
     fn services(&self, out: &mut String, entries: &[ServiceEntry], order: &[usize], nosort: bool) {
+        // Buffers reused from line to line.
+        let mut servers: Vec<&RealServerEntry> = Vec::new();
+        let mut server_name = String::with_capacity(64);
         for entry in order.iter().map(|&i| &entries[i]) {
             let name = self.service_name(&entry.service.key);
             self.service_line(out, entry, &name);
-            let mut servers: Vec<&RealServerEntry> = entry.real_servers.iter().collect();
+            servers.clear();
+            servers.extend(&entry.real_servers);
             if !nosort {
                 glibc_merge_sort(
                     &mut servers,
                     &|a: &&RealServerEntry, b: &&RealServerEntry| compare_servers(a, b),
                 );
             }
-            for rs in servers {
-                self.server_line(out, &entry.service, &name, rs);
+            for rs in &servers {
+                self.server_line(out, &entry.service, &name, rs, &mut server_name);
             }
         }
     }

@@ -58,12 +58,27 @@ pub fn addr_port(
     names: &dyn Resolver,
 ) -> String {
     let mut text = String::with_capacity(24);
+    write_addr_port(&mut text, addr, port, protocol, numeric, names);
+    text
+}
+
+/// [`addr_port`] written over `text`: big listings reuse one buffer for
+/// every real server.
+pub fn write_addr_port(
+    text: &mut String,
+    addr: &IpAddr,
+    port: u16,
+    protocol: Option<Protocol>,
+    numeric: bool,
+    names: &dyn Resolver,
+) {
+    text.clear();
     if let (true, IpAddr::V4(a)) = (numeric, addr) {
         // the common case of big listings, without allocations or fmt
-        text::push_ipv4(&mut text, *a);
+        text::push_ipv4(text, *a);
         text.push(':');
-        text::push_unsigned(&mut text, u64::from(port));
-        return text;
+        text::push_unsigned(text, u64::from(port));
+        return;
     }
     let (host, port_text) = if numeric {
         (numeric_host(addr), port.to_string())
@@ -84,8 +99,7 @@ pub fn addr_port(
     }
     text.push(':');
     text.push_str(&port_text);
-    truncate(&mut text, 59);
-    text
+    truncate(text, 59);
 }
 
 /// Cut a C string to `max` bytes (on a character boundary).
