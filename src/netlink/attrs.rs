@@ -363,21 +363,25 @@ fn nested<T>(
 }
 
 impl CmdAttr {
+    /// The kinds of the nests of a service and of a real server.
+    pub const SERVICE: u16 = 1;
+    pub const DEST: u16 = 2;
+
     /// A `Service` nest whose attributes `fill` hands over one at a time
     /// (requests are encoded without building the list).
     pub fn emit_service(w: &mut AttrWriter, fill: impl FnOnce(&mut dyn FnMut(&ServiceAttr))) {
-        w.nest(1, |inner| fill(&mut |a| a.emit(inner)));
+        w.nest(CmdAttr::SERVICE, |inner| fill(&mut |a| a.emit(inner)));
     }
 
     /// A `Dest` nest whose attributes `fill` hands over one at a time.
     pub fn emit_dest(w: &mut AttrWriter, fill: impl FnOnce(&mut dyn FnMut(&DestAttr))) {
-        w.nest(2, |inner| fill(&mut |a| a.emit(inner)));
+        w.nest(CmdAttr::DEST, |inner| fill(&mut |a| a.emit(inner)));
     }
 
     pub fn parse(a: &Attr<'_>) -> Result<CmdAttr, DecodeError> {
         Ok(match a.kind {
-            1 => CmdAttr::Service(nested(a, ServiceAttr::parse)?),
-            2 => CmdAttr::Dest(nested(a, DestAttr::parse)?),
+            CmdAttr::SERVICE => CmdAttr::Service(nested(a, ServiceAttr::parse)?),
+            CmdAttr::DEST => CmdAttr::Dest(nested(a, DestAttr::parse)?),
             3 => CmdAttr::Daemon(nested(a, DaemonAttr::parse)?),
             4 => CmdAttr::TimeoutTcp(a.u32()?),
             5 => CmdAttr::TimeoutTcpFin(a.u32()?),

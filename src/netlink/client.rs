@@ -2,15 +2,18 @@
 //! every command and dump reuses it (ipvsadm opens a socket and resolves the
 //! family for every single operation).
 
-use super::attrs::{emit_all, Cmd, CmdAttr, InfoAttr, FAMILY_NAME, GENL_VERSION};
+use super::attrs::{
+    emit_all, Cmd, CmdAttr, DestAttr, InfoAttr, ServiceAttr, FAMILY_NAME, GENL_VERSION,
+};
 use super::convert::{
-    daemon_attrs, daemon_from, daemon_stop_attrs, dest_from, each_dest_full, each_dest_identity,
-    each_service_full, each_service_identity, service_from, service_identity,
+    daemon_attrs, daemon_from, daemon_stop_attrs, dest_from_each, each_dest_full,
+    each_dest_identity, each_service_full, each_service_identity, service_from, service_from_each,
+    service_identity,
 };
 use super::socket::{Batch, Kind, NetlinkError, RequestBatch, Socket};
 use super::wire::{self, AttrWriter, DecodeError};
 use crate::model::{
-    DaemonState, Info, RealServer, RealServerEntry, Service, ServiceKey, Stats, SyncDaemon,
+    DaemonState, Family, Info, RealServer, RealServerEntry, Service, ServiceKey, Stats, SyncDaemon,
     Timeouts,
 };
 use std::collections::HashSet;
@@ -122,6 +125,51 @@ pub fn top_level(reply: &[u8]) -> Result<Vec<CmdAttr>, DecodeError> {
     wire::parse_attrs(reply, CmdAttr::parse)
 }
 
+/// The services of one reply to a service dump, in order, to `visit`.
+/// Big dumps are read attribute by attribute, without building a list per
+/// reply or per service.
+fn services_in(reply: &[u8], mut visit: impl FnMut(Service, Stats)) -> Result<(), DecodeError> {
+    each_nest(reply, CmdAttr::SERVICE, |nest| {
+        let (service, stats) = service_from_each(|each| {
+            wire::parse_attrs(nest, |a| ServiceAttr::parse(a).map(&mut *each)).map(drop)
+        })?;
+        visit(service, stats);
+        Ok(())
+    })
+}
+
+/// The real servers of one reply to a real-server dump of a service of
+/// `family`, in order, to `visit`.
+fn servers_in(
+    reply: &[u8],
+    family: Family,
+    mut visit: impl FnMut(RealServerEntry),
+) -> Result<(), DecodeError> {
+    each_nest(reply, CmdAttr::DEST, |nest| {
+        visit(dest_from_each(family, |each| {
+            wire::parse_attrs(nest, |a| DestAttr::parse(a).map(&mut *each)).map(drop)
+        })?);
+        Ok(())
+    })
+}
+
+/// The payload of every top-level nest of `kind` in a reply, in order, to
+/// `visit`; other attributes are skipped.
+fn each_nest(
+    reply: &[u8],
+    kind: u16,
+    mut visit: impl FnMut(&[u8]) -> Result<(), DecodeError>,
+) -> Result<(), DecodeError> {
+    wire::parse_attrs(reply, |a| {
+        if a.kind == kind {
+            visit(a.payload)
+        } else {
+            Ok(())
+        }
+    })
+    .map(drop)
+}
+
 impl Ipvs {
     /// Open the socket and resolve the IPVS family. `load_module` runs when
     /// the family is missing (ipvsadm runs `/sbin/modprobe -- ip_vs`).
@@ -223,14 +271,11 @@ impl Ipvs {
         let mut seen = HashSet::new();
         let mut out = Vec::new();
         for reply in self.call(Cmd::GetService, &[], Kind::Dump)? {
-            for attr in top_level(&reply)? {
-                if let CmdAttr::Service(attrs) = attr {
-                    let (service, stats) = service_from(&attrs)?;
-                    if seen.insert(service.key) {
-                        out.push((service, stats));
-                    }
+            services_in(&reply, |service, stats| {
+                if seen.insert(service.key) {
+                    out.push((service, stats));
                 }
-            }
+            })?;
         }
         Ok(out)
     }
@@ -264,15 +309,113 @@ impl Ipvs {
             &[CmdAttr::Service(service_identity(key))],
             Kind::Dump,
         )? {
-            for attr in top_level(&reply)? {
-                if let CmdAttr::Dest(attrs) = attr {
-                    let entry = dest_from(&attrs, family)?;
-                    if seen.insert((entry.server.addr, entry.server.port)) {
-                        out.push(entry);
-                    }
+            servers_in(&reply, family, |entry| {
+                if seen.insert((entry.server.addr, entry.server.port)) {
+                    out.push(entry);
                 }
-            }
+            })?;
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ForwardMethod, Netmask, Protocol, ServiceFlags, Tunnel};
+    use crate::netlink::attrs::{StatsAttr, StatsBlock};
+    use crate::netlink::convert::{dest_from, dest_full, service_full};
+    use std::net::{IpAddr, Ipv4Addr};
+
+    fn service(i: u8) -> Service {
+        Service {
+            key: ServiceKey::Addr {
+                protocol: Protocol::Tcp,
+                addr: IpAddr::V4(Ipv4Addr::new(10, 0, 0, i)),
+                port: 80,
+            },
+            scheduler: "wlc".into(),
+            flags: ServiceFlags(0),
+            timeout: 0,
+            netmask: Netmask::host(Family::Inet),
+            pe_name: i.is_multiple_of(2).then(|| "sip".to_string()),
+        }
+    }
+
+    fn stats(first: u64, wide: bool) -> StatsBlock {
+        StatsBlock::new(
+            &[StatsAttr::Conns(first), StatsAttr::InBytes(first + 1)],
+            wide,
+        )
+    }
+
+    /// A dump reply read attribute by attribute gives what reading it into
+    /// lists gives, unknown attributes skipped at either level.
+    #[test]
+    fn dump_replies_read_as_they_stream_as_when_listed() {
+        let mut nests = Vec::new();
+        for i in 1..4 {
+            let mut attrs = service_full(&service(i));
+            attrs.push(ServiceAttr::Stats(stats(u64::from(i), false)));
+            attrs.push(ServiceAttr::Other(99, vec![1, 2, 3]));
+            if i != 2 {
+                attrs.push(ServiceAttr::Stats64(stats(u64::from(i) << 40, true)));
+            }
+            nests.push(CmdAttr::Service(attrs));
+            nests.push(CmdAttr::Other(42, vec![0; 4]));
+        }
+        let reply = emit_all(&nests);
+        let mut streamed = Vec::new();
+        services_in(&reply, |s, st| streamed.push((s, st))).unwrap();
+        let listed: Vec<(Service, Stats)> = top_level(&reply)
+            .unwrap()
+            .into_iter()
+            .filter_map(|a| match a {
+                CmdAttr::Service(attrs) => Some(service_from(&attrs).unwrap()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(streamed.len(), 3);
+        assert_eq!(streamed, listed);
+        assert_eq!(streamed[0].1.inbytes, (1 << 40) + 1);
+        assert_eq!(streamed[1].1.conns, 2);
+
+        let server = |i: u8| RealServer {
+            addr: IpAddr::V4(Ipv4Addr::new(192, 168, 0, i)),
+            port: 8080,
+            forward: ForwardMethod::Masquerade,
+            weight: i32::from(i),
+            u_threshold: 0,
+            l_threshold: 0,
+            tunnel: Tunnel::default(),
+        };
+        let nests: Vec<CmdAttr> = (1..4)
+            .map(|i| {
+                let mut attrs = dest_full(&server(i));
+                attrs.extend([
+                    DestAttr::ActiveConns(u32::from(i)),
+                    DestAttr::InactConns(0),
+                    DestAttr::PersistConns(0),
+                    DestAttr::Stats64(stats(7, true)),
+                ]);
+                CmdAttr::Dest(attrs)
+            })
+            .collect();
+        let reply = emit_all(&nests);
+        let mut streamed = Vec::new();
+        servers_in(&reply, Family::Inet, |rs| streamed.push(rs)).unwrap();
+        let listed: Vec<RealServerEntry> = nests
+            .iter()
+            .map(|n| match n {
+                CmdAttr::Dest(attrs) => dest_from(attrs, Family::Inet).unwrap(),
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(streamed, listed);
+        assert_eq!(streamed[2].server.weight, 3);
+        // A damaged nest is an error either way.
+        let mut damaged = reply.clone();
+        damaged.truncate(reply.len() - 3);
+        assert!(servers_in(&damaged, Family::Inet, |_| ()).is_err());
     }
 }

@@ -147,26 +147,35 @@ fn missing(what: &str) -> DecodeError {
 
 /// A service from a `GET_SERVICE` reply.
 pub fn service_from(attrs: &[ServiceAttr]) -> Result<(Service, Stats), DecodeError> {
+    service_from_each(|each| {
+        attrs.iter().cloned().for_each(each);
+        Ok(())
+    })
+}
+
+/// [`service_from`], the attributes handed over one at a time by `fill`
+/// (a dump of 10,000 services builds no list on the way).
+pub fn service_from_each(
+    fill: impl FnOnce(&mut dyn FnMut(ServiceAttr)) -> Result<(), DecodeError>,
+) -> Result<(Service, Stats), DecodeError> {
     let (mut af_v, mut proto, mut addr, mut port, mut fwmark) = (None, None, None, None, None);
     let (mut sched, mut flags, mut timeout, mut netmask, mut pe) = (None, None, None, None, None);
     let (mut s32, mut s64) = (None, None);
-    for a in attrs {
-        match a {
-            ServiceAttr::Af(v) => af_v = Some(*v),
-            ServiceAttr::Protocol(v) => proto = Some(*v),
-            ServiceAttr::Addr(v) => addr = Some(*v),
-            ServiceAttr::Port(v) => port = Some(*v),
-            ServiceAttr::Fwmark(v) => fwmark = Some(*v),
-            ServiceAttr::SchedName(v) => sched = Some(v.clone()),
-            ServiceAttr::Flags { flags: f, mask } => flags = Some(f & mask),
-            ServiceAttr::Timeout(v) => timeout = Some(*v),
-            ServiceAttr::Netmask(v) => netmask = Some(*v),
-            ServiceAttr::Stats(v) => s32 = Some(v),
-            ServiceAttr::PeName(v) => pe = Some(v.clone()),
-            ServiceAttr::Stats64(v) => s64 = Some(v),
-            ServiceAttr::Other(..) => {}
-        }
-    }
+    fill(&mut |a| match a {
+        ServiceAttr::Af(v) => af_v = Some(v),
+        ServiceAttr::Protocol(v) => proto = Some(v),
+        ServiceAttr::Addr(v) => addr = Some(v),
+        ServiceAttr::Port(v) => port = Some(v),
+        ServiceAttr::Fwmark(v) => fwmark = Some(v),
+        ServiceAttr::SchedName(v) => sched = Some(v),
+        ServiceAttr::Flags { flags: f, mask } => flags = Some(f & mask),
+        ServiceAttr::Timeout(v) => timeout = Some(v),
+        ServiceAttr::Netmask(v) => netmask = Some(v),
+        ServiceAttr::Stats(v) => s32 = Some(v),
+        ServiceAttr::PeName(v) => pe = Some(v),
+        ServiceAttr::Stats64(v) => s64 = Some(v),
+        ServiceAttr::Other(..) => {}
+    })?;
     let fam = family(af_v.ok_or_else(|| missing("the service address family"))?)?;
     let key = match fwmark.filter(|m| *m != 0) {
         Some(fwmark) => ServiceKey::Fwmark {
@@ -195,7 +204,7 @@ pub fn service_from(attrs: &[ServiceAttr]) -> Result<(Service, Stats), DecodeErr
         netmask,
         pe_name: pe.filter(|p| !p.is_empty()),
     };
-    Ok((service, best_stats(s64, s32)?))
+    Ok((service, best_stats(s64.as_ref(), s32.as_ref())?))
 }
 
 /// The identity of a real server within its service.
@@ -231,31 +240,46 @@ pub fn dest_from(
     attrs: &[DestAttr],
     service_family: Family,
 ) -> Result<RealServerEntry, DecodeError> {
+    dest_from_each(service_family, |each| {
+        attrs.iter().cloned().for_each(each);
+        Ok(())
+    })
+}
+
+/// [`dest_from`], the attributes handed over one at a time by `fill`.
+pub fn dest_from_each(
+    service_family: Family,
+    fill: impl FnOnce(&mut dyn FnMut(DestAttr)) -> Result<(), DecodeError>,
+) -> Result<RealServerEntry, DecodeError> {
     let (mut addr, mut port, mut fwd, mut weight, mut uth, mut lth) =
         (None, None, None, None, None, None);
     let (mut active, mut inactive, mut persist) = (None, None, None);
-    let (mut fam, mut s32, mut s64) = (service_family, None, None);
+    // The first family the kernel names that is not known is the error.
+    let (mut fam, mut s32, mut s64) = (Ok(service_family), None, None);
     let mut tunnel = Tunnel::default();
-    for a in attrs {
-        match a {
-            DestAttr::Addr(v) => addr = Some(*v),
-            DestAttr::Port(v) => port = Some(*v),
-            DestAttr::FwdMethod(v) => fwd = Some(*v),
-            DestAttr::Weight(v) => weight = Some(*v),
-            DestAttr::UThresh(v) => uth = Some(*v),
-            DestAttr::LThresh(v) => lth = Some(*v),
-            DestAttr::ActiveConns(v) => active = Some(*v),
-            DestAttr::InactConns(v) => inactive = Some(*v),
-            DestAttr::PersistConns(v) => persist = Some(*v),
-            DestAttr::Stats(v) => s32 = Some(v),
-            DestAttr::AddrFamily(v) => fam = family(*v)?,
-            DestAttr::Stats64(v) => s64 = Some(v),
-            DestAttr::TunType(v) => tunnel.kind = TunnelType::from_raw(*v),
-            DestAttr::TunPort(v) => tunnel.port = *v,
-            DestAttr::TunFlags(v) => tunnel.flags = TunnelFlags(*v),
-            DestAttr::Other(..) => {}
+    fill(&mut |a| match a {
+        DestAttr::Addr(v) => addr = Some(v),
+        DestAttr::Port(v) => port = Some(v),
+        DestAttr::FwdMethod(v) => fwd = Some(v),
+        DestAttr::Weight(v) => weight = Some(v),
+        DestAttr::UThresh(v) => uth = Some(v),
+        DestAttr::LThresh(v) => lth = Some(v),
+        DestAttr::ActiveConns(v) => active = Some(v),
+        DestAttr::InactConns(v) => inactive = Some(v),
+        DestAttr::PersistConns(v) => persist = Some(v),
+        DestAttr::Stats(v) => s32 = Some(v),
+        DestAttr::AddrFamily(v) => {
+            if fam.is_ok() {
+                fam = family(v);
+            }
         }
-    }
+        DestAttr::Stats64(v) => s64 = Some(v),
+        DestAttr::TunType(v) => tunnel.kind = TunnelType::from_raw(v),
+        DestAttr::TunPort(v) => tunnel.port = v,
+        DestAttr::TunFlags(v) => tunnel.flags = TunnelFlags(v),
+        DestAttr::Other(..) => {}
+    })?;
+    let fam = fam?;
     Ok(RealServerEntry {
         server: RealServer {
             addr: ip(fam, addr.ok_or_else(|| missing("the real server address"))?),
@@ -269,7 +293,7 @@ pub fn dest_from(
         active_conns: active.ok_or_else(|| missing("the active connections"))?,
         inactive_conns: inactive.ok_or_else(|| missing("the inactive connections"))?,
         persist_conns: persist.ok_or_else(|| missing("the persistent connections"))?,
-        stats: best_stats(s64, s32)?,
+        stats: best_stats(s64.as_ref(), s32.as_ref())?,
     })
 }
 
