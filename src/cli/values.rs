@@ -141,8 +141,9 @@ pub fn each_restore_line<'a>(
 
 /// Where the word starting at `start` ends: at the first separator after
 /// it, or at the end of `bytes`. Eight bytes at a time: the lowest byte
-/// below b'!' in a chunk is found exactly (every separator is below it;
-/// so are a few control characters, which are word bytes to step over).
+/// below b'!' in a chunk is found exactly, since the subtraction only
+/// borrows into higher bytes (every separator is below b'!'; so are a few
+/// control characters, which are word bytes to step over).
 fn word_end(bytes: &[u8], start: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     let mut i = start;
