@@ -199,16 +199,15 @@ fn send_batch<'a>(
             });
         }
     };
-    let mut first_failure = None;
+    // The kernel answers in request order: the failures come sorted.
+    let mut failures = result.failures.iter().peekable();
     for (i, step) in chunk.iter().enumerate() {
-        match result.failures.iter().find(|(index, _)| *index == i) {
-            Some(&(_, errno)) => {
-                first_failure.get_or_insert((step, errno));
-            }
-            None => accepted.push(step),
+        if failures.next_if(|(index, _)| *index == i).is_none() {
+            accepted.push(step);
         }
     }
-    if let Some((step, errno)) = first_failure {
+    if let Some(&(index, errno)) = result.failures.first() {
+        let step = &chunk[index];
         roll_back(ipvs, accepted);
         let op = change_of(&step.op).map_or(KernelOp::List, |(op, _)| op);
         return Err(Error::AtLine {

@@ -279,21 +279,6 @@ fn writer_lock() -> Option<std::fs::File> {
     Some(file)
 }
 
-/// The size of standard input when it is a regular file (`< rules`): a
-/// restore input of megabytes is then read into one allocation, not grown
-/// and copied a dozen times on the way. 0 when it is not a file.
-fn stdin_file_size() -> usize {
-    use std::os::fd::AsFd;
-    let Ok(fd) = std::io::stdin().as_fd().try_clone_to_owned() else {
-        return 0;
-    };
-    std::fs::File::from(fd)
-        .metadata()
-        .ok()
-        .filter(std::fs::Metadata::is_file)
-        .map_or(0, |m| usize::try_from(m.len()).unwrap_or(0))
-}
-
 /// Run one command; listings write to `out`. `program` is argv[0] (restore
 /// lines quote it), `input` gives `-R` its standard input. Returns the exit
 /// status.
@@ -335,7 +320,7 @@ pub fn execute(
             return run_listing(ipvs, &info, command, out)
         }
         Command::Restore(mode) => {
-            let mut bytes = Vec::with_capacity(stdin_file_size());
+            let mut bytes = Vec::new();
             input.read_to_end(&mut bytes).map_err(|e| {
                 Error::Listing(format!("ipvsadm-rs: cannot read the restore input: {e}"))
             })?;

@@ -2,10 +2,13 @@
 //! status. anyhow stops here; everything user-visible is a typed `Error`.
 
 use ipvsadm_rs::cli::personality::{admin_program, wrapped_words, Personality};
+use ipvsadm_rs::cli::Command;
 use ipvsadm_rs::cli::{help, parse_command_line, Parsed};
 use ipvsadm_rs::error::Error;
 use ipvsadm_rs::exec::{connect, execute};
-use std::io::Write;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::AsFd;
 use std::process::ExitCode;
 
 fn run(program: &str, words: &[String]) -> anyhow::Result<ExitCode> {
@@ -29,7 +32,7 @@ fn run(program: &str, words: &[String]) -> anyhow::Result<ExitCode> {
                 (&mut ipvs, info),
                 program,
                 &command,
-                &mut std::io::stdin().lock(),
+                &mut *command_input(&command),
                 &mut out,
             );
             // Whatever was listed before a failure still goes out first.
@@ -41,6 +44,21 @@ fn run(program: &str, words: &[String]) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(result?))
         }
     }
+}
+
+/// What `-R` reads: standard input, as a `File` when it is a regular file
+/// (`< rules`), whose `read_to_end` sizes its buffer from the file, so a
+/// restore input of megabytes is read into one allocation.
+fn command_input(command: &Command) -> Box<dyn Read> {
+    let stdin = std::io::stdin();
+    if matches!(command, Command::Restore(_)) {
+        if let Ok(file) = stdin.as_fd().try_clone_to_owned().map(File::from) {
+            if file.metadata().is_ok_and(|m| m.is_file()) {
+                return Box::new(file);
+            }
+        }
+    }
+    Box::new(stdin.lock())
 }
 
 fn main() -> ExitCode {
