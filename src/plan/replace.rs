@@ -4,8 +4,8 @@
 //! serving), and an input equal to the table sends nothing.
 
 use super::key_hash::KeyHashing;
-use super::{kernel_order, same_server, Op, State, WIDE};
-use crate::model::{RealServer, RealServerEntry, SyncDaemon};
+use super::{same_server, Op, State, WIDE};
+use crate::model::{RealServer, SyncDaemon};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -14,15 +14,15 @@ use std::net::IpAddr;
 /// difference of two services of 20,000 real servers is not 400 million
 /// comparisons).
 struct Servers<'a> {
-    list: &'a [RealServerEntry],
+    list: &'a [RealServer],
     map: Option<HashMap<(IpAddr, u16), &'a RealServer, KeyHashing>>,
 }
 
 impl<'a> Servers<'a> {
-    fn new(list: &'a [RealServerEntry]) -> Servers<'a> {
+    fn new(list: &'a [RealServer]) -> Servers<'a> {
         let map = (list.len() > WIDE).then(|| {
             list.iter()
-                .map(|rs| ((rs.server.addr, rs.server.port), &rs.server))
+                .map(|rs| ((rs.addr, rs.port), rs))
                 .collect()
         });
         Servers { list, map }
@@ -35,7 +35,6 @@ impl<'a> Servers<'a> {
             None => self
                 .list
                 .iter()
-                .map(|rs| &rs.server)
                 .find(|rs| same_server(rs, &like.addr, like.port)),
         }
     }
@@ -46,14 +45,14 @@ impl<'a> Servers<'a> {
 /// real servers oldest first; operations carry them in kernel order.
 pub fn diff(current: &State, desired: &State, manage_daemons: bool) -> Vec<Op> {
     let mut ops = Vec::new();
-    for entry in &current.table.services {
-        if desired.service(&entry.service.key).is_none() {
+    for planned in &current.services {
+        if desired.service(&planned.service.key).is_none() {
             ops.push(Op::DeleteService {
-                old: Box::new(kernel_order(entry.clone())),
+                old: Box::new(planned.to_kernel()),
             });
         }
     }
-    for want in &desired.table.services {
+    for want in &desired.services {
         let key = want.service.key;
         let Some(have) = current.service(&key) else {
             ops.push(Op::AddService(want.service.clone()));
@@ -61,7 +60,7 @@ pub fn diff(current: &State, desired: &State, manage_daemons: bool) -> Vec<Op> {
             for rs in &want.real_servers {
                 ops.push(Op::AddServer {
                     service: key,
-                    server: rs.server.clone(),
+                    server: rs.clone(),
                 });
             }
             continue;
@@ -77,22 +76,22 @@ pub fn diff(current: &State, desired: &State, manage_daemons: bool) -> Vec<Op> {
             Servers::new(&have.real_servers),
         );
         for old in have.real_servers.iter().rev() {
-            if wanted.find(&old.server).is_none() {
+            if wanted.find(old).is_none() {
                 ops.push(Op::DeleteServer {
                     service: key,
-                    old: old.server.clone(),
+                    old: old.clone(),
                 });
             }
         }
         for new in &want.real_servers {
-            match had.find(&new.server) {
+            match had.find(new) {
                 None => ops.push(Op::AddServer {
                     service: key,
-                    server: new.server.clone(),
+                    server: new.clone(),
                 }),
-                Some(old) if *old != new.server => ops.push(Op::EditServer {
+                Some(old) if old != new => ops.push(Op::EditServer {
                     service: key,
-                    new: new.server.clone(),
+                    new: new.clone(),
                     old: Box::new(old.clone()),
                 }),
                 Some(_) => {}
@@ -236,18 +235,9 @@ mod tests {
             sim.apply(&command).unwrap();
         }
         let keys = |s: &State| {
-            s.table
-                .services
+            s.services
                 .iter()
-                .map(|e| {
-                    (
-                        e.service.clone(),
-                        e.real_servers
-                            .iter()
-                            .map(|r| r.server.clone())
-                            .collect::<Vec<_>>(),
-                    )
-                })
+                .map(|e| (e.service.clone(), e.real_servers.clone()))
                 .collect::<Vec<_>>()
         };
         let mut got = keys(&sim);
