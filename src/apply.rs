@@ -293,7 +293,7 @@ pub fn restore(
                 // about half (or all).
                 Ok(current) if !mode.replace && text.len() <= PLAN_WHILE_PARSING_UP_TO => {
                     let mut simulation = Simulation::new(current, 3 * first.len());
-                    simulate_lines(&mut simulation, first).then_some((simulation, first.len()))
+                    simulate_lines(&mut simulation, first).then_some(simulation)
                 }
                 _ => None,
             };
@@ -301,8 +301,8 @@ pub fn restore(
         })
     });
     // The first part is planned: the rest follows, if every line of it parsed.
-    let planned = first_part.and_then(|(mut simulation, planned)| {
-        simulate_lines(&mut simulation, &lines[planned..]).then_some(simulation)
+    let planned = first_part.and_then(|mut simulation| {
+        simulate_lines(&mut simulation, &lines.rest).then_some(simulation)
     });
     let (state, steps) = match planned {
         Some(simulation) => {
@@ -313,7 +313,7 @@ pub fn restore(
             (state, steps)
         }
         None => {
-            let commands = commands_of(lines).map_err(refuse)?;
+            let commands = commands_of(lines.joined()).map_err(refuse)?;
             let state = state?;
             let steps = if mode.replace {
                 replace_steps(&state, &commands)?

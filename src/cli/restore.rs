@@ -60,24 +60,45 @@ const TWO_THREADS_FROM_BYTES: usize = 256 * 1024;
 
 /// Read every line of a restore input. `program` is argv[0].
 pub fn read_restore_input(program: &str, input: &str) -> Vec<RestoreLine> {
-    read_restore_input_overlapped(program, input, |_| ()).0
+    read_restore_input_overlapped(program, input, |_| ())
+        .0
+        .joined()
+}
+
+/// The lines of a restore input, in order, as the two threads that read
+/// them left them: the first part and the rest (empty when one thread read
+/// everything). A restore that goes well never needs them joined, and
+/// joining 60,000 lines copies 6 MB.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadLines {
+    pub first: Vec<RestoreLine>,
+    pub rest: Vec<RestoreLine>,
+}
+
+impl ReadLines {
+    pub fn joined(self) -> Vec<RestoreLine> {
+        let mut all = self.first;
+        all.extend(self.rest);
+        all
+    }
 }
 
 /// [`read_restore_input`], handing the lines of the input's first part to
 /// `first_part` on this thread while a second thread still reads the rest
-/// (a restore plans them meanwhile). Returns every line, and what
+/// (a restore plans them meanwhile). Returns the lines, and what
 /// `first_part` returned. Small inputs are read by this thread alone, and
 /// `first_part` then gets every line.
 pub fn read_restore_input_overlapped<T>(
     program: &str,
     input: &str,
     first_part: impl FnOnce(&[RestoreLine]) -> T,
-) -> (Vec<RestoreLine>, T) {
+) -> (ReadLines, T) {
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     if input.len() < TWO_THREADS_FROM_BYTES || cpus < 2 {
-        let lines = read_lines(program, input).0;
-        let done = first_part(&lines);
-        return (lines, done);
+        let first = read_lines(program, input).0;
+        let done = first_part(&first);
+        let rest = Vec::new();
+        return (ReadLines { first, rest }, done);
     }
     // The first part is the smaller one, as this thread has `first_part`
     // to run too. The cut is just after a newline (a byte boundary that is
@@ -90,16 +111,16 @@ pub fn read_restore_input_overlapped<T>(
     let (head, tail) = input.split_at(cut);
     std::thread::scope(|scope| {
         let tail_lines = scope.spawn(|| read_lines(program, tail));
-        let (mut lines, lines_before_tail) = read_lines(program, head);
-        let done = first_part(&lines);
-        match tail_lines.join() {
-            Ok((more, _)) => lines.extend(more.into_iter().map(|mut line| {
-                line.number += lines_before_tail;
-                line
-            })),
-            Err(panic) => std::panic::resume_unwind(panic),
+        let (first, lines_before_tail) = read_lines(program, head);
+        let done = first_part(&first);
+        let mut rest = tail_lines
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            .0;
+        for line in &mut rest {
+            line.number += lines_before_tail;
         }
-        (lines, done)
+        (ReadLines { first, rest }, done)
     })
 }
 
@@ -178,6 +199,8 @@ mod tests {
         let line = "-a -t 10.0.0.1:80 -r 192.168.1.1:8080 -m -w 1\n";
         let big = line.repeat(2 * TWO_THREADS_FROM_BYTES / line.len());
         let (lines, first) = read_restore_input_overlapped("ipvsadm", &big, |first| first.to_vec());
+        assert_eq!(lines.first, first);
+        let lines = lines.joined();
         assert_eq!(lines.len(), 2 * TWO_THREADS_FROM_BYTES / line.len());
         assert!(first.len() > lines.len() / 3 && first.len() < lines.len() / 2);
         assert_eq!(lines[..first.len()], first[..]);
@@ -186,7 +209,8 @@ mod tests {
         let small = line.repeat(3);
         let (lines, first) =
             read_restore_input_overlapped("ipvsadm", &small, |first| first.to_vec());
-        assert_eq!((lines.len(), first), (3, lines.clone()));
+        assert_eq!((lines.first.len(), lines.rest.len()), (3, 0));
+        assert_eq!(first, lines.first);
     }
 
     #[test]

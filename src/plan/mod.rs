@@ -285,7 +285,11 @@ impl State {
     /// The simulated table, in kernel order.
     pub fn table(&self) -> Table {
         Table {
-            services: self.services.iter().map(PlannedService::to_kernel).collect(),
+            services: self
+                .services
+                .iter()
+                .map(PlannedService::to_kernel)
+                .collect(),
         }
     }
 

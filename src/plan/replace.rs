@@ -20,11 +20,8 @@ struct Servers<'a> {
 
 impl<'a> Servers<'a> {
     fn new(list: &'a [RealServer]) -> Servers<'a> {
-        let map = (list.len() > WIDE).then(|| {
-            list.iter()
-                .map(|rs| ((rs.addr, rs.port), rs))
-                .collect()
-        });
+        let map =
+            (list.len() > WIDE).then(|| list.iter().map(|rs| ((rs.addr, rs.port), rs)).collect());
         Servers { list, map }
     }
 
