@@ -6,7 +6,7 @@
 //! and leaves whatever was applied before a failure.)
 
 use crate::cli::restore::{
-    read_restore_input, read_restore_input_overlapped, restore_text, RestoreLine,
+    read_restore_input, read_restore_input_overlapped, restore_text, room_for_lines, RestoreLine,
 };
 use crate::cli::{Command, RestoreMode};
 use crate::error::{Error, KernelOp};
@@ -268,6 +268,67 @@ fn simulate_lines(simulation: &mut Simulation, lines: &[RestoreLine]) -> bool {
 /// more than reading it does (measured: killed in a 512 MB VM).
 const PLAN_WHILE_PARSING_UP_TO: usize = 8 << 20;
 
+/// What a restore does with the first part of its input while a second
+/// thread reads the rest: each line is simulated against the current table
+/// as soon as it is read (lines read before the table arrived wait for
+/// it), so the first part is never stored. Lines are kept instead when the
+/// input is not planned this way (`--replace`, huge inputs), when the
+/// table could not be read, or from a line that did not parse on (the
+/// input is refused then, and its problems reported).
+struct FirstPart<'scope> {
+    table_reader: Option<std::thread::ScopedJoinHandle<'scope, Result<State, Error>>>,
+    state: Option<Result<State, Error>>,
+    plan_early: bool,
+    /// room for the steps of the whole input
+    room: usize,
+    simulation: Option<Simulation>,
+    kept: Vec<RestoreLine>,
+}
+
+impl FirstPart<'_> {
+    fn take(&mut self, line: RestoreLine) {
+        if self.simulation.is_none()
+            && self.plan_early
+            && self
+                .table_reader
+                .as_ref()
+                .is_some_and(|reader| reader.is_finished())
+        {
+            self.table_read();
+        }
+        match (&mut self.simulation, &line.parsed) {
+            (Some(simulation), Ok(command)) => simulation.run(line.number, command),
+            (Some(_), Err(_)) => {
+                self.simulation = None;
+                self.plan_early = false;
+                self.kept.push(line);
+            }
+            (None, _) => self.kept.push(line),
+        }
+    }
+
+    /// Wait for the current table, if it is still being read, and plan
+    /// the lines that waited for it.
+    fn table_read(&mut self) {
+        let Some(reader) = self.table_reader.take() else {
+            return;
+        };
+        let state = reader
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        if let (Ok(current), true) = (&state, self.plan_early) {
+            let mut simulation = Simulation::new(current, self.room);
+            if simulate_lines(&mut simulation, &self.kept) {
+                left_to_exit(std::mem::take(&mut self.kept));
+                self.simulation = Some(simulation);
+            } else {
+                self.plan_early = false;
+            }
+        }
+        self.state = Some(state);
+    }
+}
+
 pub fn restore(
     ipvs: &mut Ipvs,
     info: &Info,
@@ -279,41 +340,40 @@ pub fn restore(
     let text = restore_text(input).map_err(refuse)?;
     // Three things at once: the current table is read (for --replace of a
     // big table, as long as parsing the input); the input is parsed in two
-    // parts, one per thread; and the first part is planned while the other
-    // is still being parsed. Errors come out as if one step came after the
-    // other: parse errors first, then the table, then the plan's refusals.
-    let (lines, (state, first_part)) = std::thread::scope(|scope| {
-        let state = scope.spawn(|| current_state(ipvs));
-        read_restore_input_overlapped(program, text, |first| {
-            let state = state
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            let simulation = match &state {
-                // Room for the steps of the whole input, of which this is
-                // about half (or all).
-                Ok(current) if !mode.replace && text.len() <= PLAN_WHILE_PARSING_UP_TO => {
-                    let mut simulation = Simulation::new(current, 3 * first.len());
-                    simulate_lines(&mut simulation, first).then_some(simulation)
-                }
-                _ => None,
-            };
-            (state, simulation)
-        })
+    // parts, one per thread; and the first part is planned as it is parsed
+    // while the other is still being parsed. Errors come out as if one step
+    // came after the other: parse errors first, then the table, then the
+    // plan's refusals.
+    let (state, first_part, mut kept, rest) = std::thread::scope(|scope| {
+        let mut first = FirstPart {
+            table_reader: Some(scope.spawn(|| current_state(ipvs))),
+            state: None,
+            plan_early: !mode.replace && text.len() <= PLAN_WHILE_PARSING_UP_TO,
+            room: room_for_lines(text),
+            simulation: None,
+            kept: Vec::new(),
+        };
+        let rest = read_restore_input_overlapped(program, text, |line| first.take(line));
+        first.table_read();
+        let state = first.state.expect("the table was read");
+        (state, first.simulation, first.kept, rest)
     });
     // The first part is planned: the rest follows, if every line of it parsed.
-    let planned = first_part.and_then(|mut simulation| {
-        simulate_lines(&mut simulation, &lines.rest).then_some(simulation)
-    });
+    let planned = first_part
+        .and_then(|mut simulation| simulate_lines(&mut simulation, &rest).then_some(simulation));
     let (state, steps) = match planned {
         Some(simulation) => {
-            left_to_exit(lines);
+            left_to_exit(rest);
             let state = state?;
             let (simulated, steps) = simulation.finish().map_err(refusals)?;
             left_to_exit(simulated);
             (state, steps)
         }
         None => {
-            let commands = commands_of(lines.joined()).map_err(refuse)?;
+            // Lines planned early all parsed: what was kept and the rest
+            // hold every problem, or (not planned early) every line.
+            kept.extend(rest);
+            let commands = commands_of(kept).map_err(refuse)?;
             let state = state?;
             let steps = if mode.replace {
                 replace_steps(&state, &commands)?

@@ -60,45 +60,33 @@ const TWO_THREADS_FROM_BYTES: usize = 256 * 1024;
 
 /// Read every line of a restore input. `program` is argv[0].
 pub fn read_restore_input(program: &str, input: &str) -> Vec<RestoreLine> {
-    read_restore_input_overlapped(program, input, |_| ())
-        .0
-        .joined()
+    let mut lines = Vec::with_capacity(room_for_lines(input));
+    let rest = read_restore_input_overlapped(program, input, |line| lines.push(line));
+    lines.extend(rest);
+    lines
 }
 
-/// The lines of a restore input, in order, as the two threads that read
-/// them left them: the first part and the rest (empty when one thread read
-/// everything). A restore that goes well never needs them joined, and
-/// joining 60,000 lines copies 6 MB.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReadLines {
-    pub first: Vec<RestoreLine>,
-    pub rest: Vec<RestoreLine>,
+/// Room for the lines (or the steps) of `input`: lines of 16 bytes and
+/// more (`-a -t` lines are three times that), so that a vector of them is
+/// seldom copied as it grows; room not written to costs no memory.
+pub fn room_for_lines(input: &str) -> usize {
+    input.len() / 16 + 1
 }
 
-impl ReadLines {
-    pub fn joined(self) -> Vec<RestoreLine> {
-        let mut all = self.first;
-        all.extend(self.rest);
-        all
-    }
-}
-
-/// [`read_restore_input`], handing the lines of the input's first part to
-/// `first_part` on this thread while a second thread still reads the rest
-/// (a restore plans them meanwhile). Returns the lines, and what
-/// `first_part` returned. Small inputs are read by this thread alone, and
-/// `first_part` then gets every line.
-pub fn read_restore_input_overlapped<T>(
+/// [`read_restore_input`], by two threads for a big input: each line of
+/// its first part goes to `first_part` as soon as it is read, on this
+/// thread (a restore plans it there and then), while a second thread reads
+/// the rest. Returns the rest, numbered after the first part; it is empty
+/// when the input is small and `first_part` got every line.
+pub fn read_restore_input_overlapped(
     program: &str,
     input: &str,
-    first_part: impl FnOnce(&[RestoreLine]) -> T,
-) -> (ReadLines, T) {
+    mut first_part: impl FnMut(RestoreLine),
+) -> Vec<RestoreLine> {
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     if input.len() < TWO_THREADS_FROM_BYTES || cpus < 2 {
-        let first = read_lines(program, input).0;
-        let done = first_part(&first);
-        let rest = Vec::new();
-        return (ReadLines { first, rest }, done);
+        each_line(program, input, &mut first_part);
+        return Vec::new();
     }
     // The first part is the smaller one, as this thread has `first_part`
     // to run too. The cut is just after a newline (a byte boundary that is
@@ -111,16 +99,14 @@ pub fn read_restore_input_overlapped<T>(
     let (head, tail) = input.split_at(cut);
     std::thread::scope(|scope| {
         let tail_lines = scope.spawn(|| read_lines(program, tail));
-        let (first, lines_before_tail) = read_lines(program, head);
-        let done = first_part(&first);
+        let lines_before_tail = each_line(program, head, &mut first_part);
         let mut rest = tail_lines
             .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            .0;
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         for line in &mut rest {
             line.number += lines_before_tail;
         }
-        (ReadLines { first, rest }, done)
+        rest
     })
 }
 
@@ -129,23 +115,26 @@ pub fn read_restore_input_overlapped<T>(
 /// planned here takes about as long as 55% parsed by the other thread.
 const FIRST_PART_PERCENT: usize = 45;
 
-/// The lines of `input`, numbered from 1, and the number of its line ends.
-fn read_lines(program: &str, input: &str) -> (Vec<RestoreLine>, usize) {
-    // Room for lines of 16 bytes and more (`-a -t` lines are three times
-    // that), so that the vector is seldom copied as it grows; room not
-    // written to costs no memory.
-    let mut lines = Vec::with_capacity(input.len() / 16 + 1);
-    let line_ends = each_restore_line(input, |i, words| {
+/// Each line of `input` that is not blank or a comment, numbered from 1,
+/// to `each`; returns the number of line ends.
+fn each_line(program: &str, input: &str, each: &mut impl FnMut(RestoreLine)) -> usize {
+    each_restore_line(input, |i, words| {
         words.retain(|w| *w != "ipvsadm");
         if words.is_empty() || words[0].starts_with('#') {
             return;
         }
-        lines.push(RestoreLine {
+        each(RestoreLine {
             number: i + 1,
             parsed: parse_restore_words(program, words),
         });
-    });
-    (lines, line_ends)
+    })
+}
+
+/// The lines of `input`, numbered from 1.
+fn read_lines(program: &str, input: &str) -> Vec<RestoreLine> {
+    let mut lines = Vec::with_capacity(room_for_lines(input));
+    each_line(program, input, &mut |line| lines.push(line));
+    lines
 }
 
 /// A restore line cannot ask for help, the version, or another restore:
@@ -190,27 +179,29 @@ mod tests {
         let numbers: Vec<usize> = lines.iter().map(|l| l.number).collect();
         expected.push(number + 1);
         assert_eq!(numbers, expected);
-        assert_eq!(read_lines("ipvsadm", &input).0, lines);
+        assert_eq!(read_lines("ipvsadm", &input), lines);
         assert!(lines.last().unwrap().parsed.is_err());
     }
 
     #[test]
-    fn the_first_part_is_a_prefix_of_every_line() {
+    fn the_first_part_and_the_rest_are_every_line_in_order() {
         let line = "-a -t 10.0.0.1:80 -r 192.168.1.1:8080 -m -w 1\n";
         let big = line.repeat(2 * TWO_THREADS_FROM_BYTES / line.len());
-        let (lines, first) = read_restore_input_overlapped("ipvsadm", &big, |first| first.to_vec());
-        assert_eq!(lines.first, first);
-        let lines = lines.joined();
+        let mut first = Vec::new();
+        let rest = read_restore_input_overlapped("ipvsadm", &big, |line| first.push(line));
+        let lines = read_lines("ipvsadm", &big);
         assert_eq!(lines.len(), 2 * TWO_THREADS_FROM_BYTES / line.len());
         assert!(first.len() > lines.len() / 3 && first.len() < lines.len() / 2);
-        assert_eq!(lines[..first.len()], first[..]);
+        assert_eq!(
+            (&lines[..first.len()], &lines[first.len()..]),
+            (&first[..], &rest[..])
+        );
         assert!(lines.iter().enumerate().all(|(i, l)| l.number == i + 1));
         // A small input is read by this thread: the first part is all of it.
         let small = line.repeat(3);
-        let (lines, first) =
-            read_restore_input_overlapped("ipvsadm", &small, |first| first.to_vec());
-        assert_eq!((lines.first.len(), lines.rest.len()), (3, 0));
-        assert_eq!(first, lines.first);
+        let mut first = Vec::new();
+        let rest = read_restore_input_overlapped("ipvsadm", &small, |line| first.push(line));
+        assert_eq!((first.len(), rest.len()), (3, 0));
     }
 
     #[test]
