@@ -15,6 +15,7 @@ use crate::model::{
     Timeouts,
 };
 use key_hash::KeyHashing;
+use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 
@@ -190,6 +191,10 @@ pub struct State {
     /// the real servers of each service with more than `WIDE` of them:
     /// checking an addition must not search thousands of entries
     wide: HashMap<ServiceKey, HashSet<(IpAddr, u16), KeyHashing>, KeyHashing>,
+    /// the service found last, and where: restore files give a service's
+    /// real servers one after the other, and the look-up in `index` is a
+    /// good part of planning a line
+    last_found: Cell<Option<(ServiceKey, usize)>>,
 }
 
 /// States are equal when the services, timeouts and daemons are: the
@@ -238,6 +243,7 @@ impl State {
             daemons,
             index: HashMap::default(),
             wide: HashMap::default(),
+            last_found: Cell::new(None),
         };
         state.reindex();
         for i in 0..state.services.len() {
@@ -274,6 +280,7 @@ impl State {
     }
 
     fn reindex(&mut self) {
+        self.last_found.set(None);
         self.index = self
             .services
             .iter()
@@ -294,7 +301,16 @@ impl State {
     }
 
     fn service_index(&self, key: &ServiceKey) -> Option<usize> {
-        self.index.get(key).copied()
+        if let Some((last, i)) = self.last_found.get() {
+            if last == *key {
+                return Some(i);
+            }
+        }
+        let found = self.index.get(key).copied();
+        if let Some(i) = found {
+            self.last_found.set(Some((*key, i)));
+        }
+        found
     }
 
     /// The service with this key and its real servers, if there is one.
@@ -340,6 +356,7 @@ impl State {
             }
             Command::Flush => {
                 self.index.clear();
+                self.last_found.set(None);
                 self.wide.clear();
                 Op::Flush {
                     old: std::mem::take(&mut self.services)
@@ -615,6 +632,48 @@ mod tests {
         let read = State::new(state.table(), Timeouts::default(), vec![]);
         assert_eq!(read, state);
         assert_eq!(run(&read, again).unwrap_err().len(), again.len());
+    }
+
+    #[test]
+    fn services_are_found_where_they_are_after_deletions_and_flushes() {
+        let text = [
+            "-A -t 10.0.0.1:80",
+            "-A -t 10.0.0.2:80",
+            "-a -t 10.0.0.1:80 -r 10.1.1.1",
+            "-D -t 10.0.0.1:80",
+            // Gone, though it was the service found last.
+            "-a -t 10.0.0.1:80 -r 10.1.1.3",
+            // 10.0.0.2 moved down a place when 10.0.0.1 went.
+            "-a -t 10.0.0.2:80 -r 10.1.1.2",
+            "-A -t 10.0.0.1:80",
+            "-a -t 10.0.0.1:80 -r 10.1.1.4",
+            "-C",
+            "-a -t 10.0.0.1:80 -r 10.1.1.5",
+            "-A -t 10.0.0.2:80",
+            "-a -t 10.0.0.2:80 -r 10.1.1.6",
+        ];
+        let lines = lines(&text);
+        let refused = plan(&State::default(), &lines).unwrap_err();
+        let refused: Vec<(usize, String)> = refused
+            .iter()
+            .map(|r| (r.line, r.error.to_string()))
+            .collect();
+        let undefined = "Service not defined".to_string();
+        assert_eq!(refused, [(5, undefined.clone()), (10, undefined)]);
+        // Without the refused lines, the final table holds what is left.
+        let accepted: Vec<(usize, Command)> = lines
+            .into_iter()
+            .filter(|(line, _)| ![5, 10].contains(line))
+            .collect();
+        let (state, _) = simulate(&State::default(), &accepted).unwrap();
+        let table = state.table();
+        assert_eq!(table.services.len(), 1);
+        let servers: Vec<String> = table.services[0]
+            .real_servers
+            .iter()
+            .map(|rs| rs.server.addr.to_string())
+            .collect();
+        assert_eq!(servers, ["10.1.1.6"]);
     }
 
     #[test]
