@@ -61,9 +61,11 @@ for size in 2000 10000; do
     # kernel's rate estimators time on a shared CPU); best of five, as TCG
     # timings wander by half between runs (the kernel's estimator timer,
     # every 2 s, walks every real server added so far, and the host's load
-    # moves): at 10,000 x 10 the raw load alone took 1.19 s to 2.15 s in
-    # one boot, so fewer runs compare luck more than tools.
-    a= b= raw=
+    # moves): at 10,000 x 10 the raw load alone took 1.08 s to 2.15 s in
+    # one boot, so fewer runs compare luck more than tools. For the same
+    # reason each ipvsadm-rs run is also compared with the raw load run
+    # just before it, and the median of those ratios is printed too.
+    a= b= raw= ratios=
     for run in 1 2 3 4 5; do
         fresh ref
         seconds ref /sbin/ipvsadm -R < /tmp/rules.$size
@@ -73,14 +75,17 @@ for size in 2000 10000; do
         # The floor: the same requests, encoded before the clock starts,
         # sent in the same batches on one socket (examples/raw_load.rs).
         mkns raw
-        raw=$(least "$raw" "$(ip netns exec raw /work/raw_load < /tmp/rules.$size)")
+        this_raw=$(ip netns exec raw /work/raw_load < /tmp/rules.$size)
+        raw=$(least "$raw" "$this_raw")
         drop raw
         fresh rs
         seconds rs ipvsadm-rs -R < /tmp/rules.$size
         b=$(least "$b" "$(cat /tmp/elapsed)")
+        ratios="$ratios $(busybox awk -v r="$this_raw" -v b="$(cat /tmp/elapsed)" 'BEGIN { printf "%.2f", b / r }')"
     done
     row "restore $size x 10 into an empty table ($lines lines)" $a $b
     busybox awk -v r="$raw" -v b="$b" 'BEGIN { printf "  raw batched load of the same requests: %.3f s (ipvsadm-rs takes %.2fx that)\n", r, b / r }'
+    echo "  each ipvsadm-rs run against the raw load run before it:$ratios (median $(echo $ratios | tr ' ' '\n' | sort -n | busybox awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')x)"
     ip netns exec rs /sbin/ipvsadm -Sn | sort > /tmp/rs.table
     cmp -s /tmp/ref.table /tmp/rs.table || echo "  !! the two tables differ"
 done
