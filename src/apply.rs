@@ -6,7 +6,7 @@
 //! and leaves whatever was applied before a failure.)
 
 use crate::cli::restore::{
-    read_restore_input, read_restore_input_overlapped, restore_text, room_for_lines, RestoreLine,
+    each_restore_input_line, read_restore_input, restore_text, room_for_lines, RestoreLine,
 };
 use crate::cli::{Command, RestoreMode};
 use crate::error::{Error, KernelOp};
@@ -261,21 +261,20 @@ fn simulate_lines(simulation: &mut Simulation, lines: &[RestoreLine]) -> bool {
     })
 }
 
-/// Inputs up to this size have their first part planned while the rest is
-/// parsed (about 200,000 lines). Beyond it, a plan of hundreds of
+/// Inputs up to this size are planned while they are parsed (about
+/// 200,000 lines). Beyond it, a plan of hundreds of
 /// thousands of lines would be held for nothing when a later line turns
 /// out wrong: refusing a bad input of a million lines would need 200 MB
 /// more than reading it does (measured: killed in a 512 MB VM).
 const PLAN_WHILE_PARSING_UP_TO: usize = 8 << 20;
 
-/// What a restore does with the first part of its input while a second
-/// thread reads the rest: each line is simulated against the current table
-/// as soon as it is read (lines read before the table arrived wait for
-/// it), so the first part is never stored. Lines are kept instead when the
-/// input is not planned this way (`--replace`, huge inputs), when the
-/// table could not be read, or from a line that did not parse on (the
-/// input is refused then, and its problems reported).
-struct FirstPart<'scope> {
+/// What a restore does with the lines of its input as they are parsed:
+/// each is simulated against the current table at once (lines parsed
+/// before the table arrived wait for it), so lines are not stored. They are
+/// kept instead when the input is not planned this way (`--replace`, huge
+/// inputs), when the table could not be read, or from a line that did not
+/// parse on (the input is refused then, and its problems reported).
+struct Planner<'scope> {
     table_reader: Option<std::thread::ScopedJoinHandle<'scope, Result<State, Error>>>,
     state: Option<Result<State, Error>>,
     plan_early: bool,
@@ -285,7 +284,7 @@ struct FirstPart<'scope> {
     kept: Vec<RestoreLine>,
 }
 
-impl FirstPart<'_> {
+impl Planner<'_> {
     fn take(&mut self, line: RestoreLine) {
         if self.simulation.is_none()
             && self.plan_early
@@ -340,12 +339,11 @@ pub fn restore(
     let text = restore_text(input).map_err(refuse)?;
     // Three things at once: the current table is read (for --replace of a
     // big table, as long as parsing the input); the input is parsed in two
-    // parts, one per thread; and the first part is planned as it is parsed
-    // while the other is still being parsed. Errors come out as if one step
-    // came after the other: parse errors first, then the table, then the
-    // plan's refusals.
-    let (state, first_part, mut kept, rest) = std::thread::scope(|scope| {
-        let mut first = FirstPart {
+    // parts, one per thread; and lines are planned as soon as they are
+    // parsed. Errors come out as if one step came after the other: parse
+    // errors first, then the table, then the plan's refusals.
+    let (state, simulation, kept) = std::thread::scope(|scope| {
+        let mut planner = Planner {
             table_reader: Some(scope.spawn(|| current_state(ipvs))),
             state: None,
             plan_early: !mode.replace && text.len() <= PLAN_WHILE_PARSING_UP_TO,
@@ -353,26 +351,22 @@ pub fn restore(
             simulation: None,
             kept: Vec::new(),
         };
-        let rest = read_restore_input_overlapped(program, text, |line| first.take(line));
-        first.table_read();
-        let state = first.state.expect("the table was read");
-        (state, first.simulation, first.kept, rest)
+        each_restore_input_line(program, text, |line| planner.take(line));
+        planner.table_read();
+        let state = planner.state.expect("the table was read");
+        (state, planner.simulation, planner.kept)
     });
-    // The first part is planned: the rest follows, if every line of it parsed.
-    let planned = first_part
-        .and_then(|mut simulation| simulate_lines(&mut simulation, &rest).then_some(simulation));
-    let (state, steps) = match planned {
+    // A simulation left means that every line parsed and was planned.
+    let (state, steps) = match simulation {
         Some(simulation) => {
-            left_to_exit(rest);
             let state = state?;
             let (simulated, steps) = simulation.finish().map_err(refusals)?;
             left_to_exit(simulated);
             (state, steps)
         }
         None => {
-            // Lines planned early all parsed: what was kept and the rest
-            // hold every problem, or (not planned early) every line.
-            kept.extend(rest);
+            // Lines planned early all parsed: what was kept holds every
+            // problem, or (not planned early) every line.
             let commands = commands_of(kept).map_err(refuse)?;
             let state = state?;
             let steps = if mode.replace {
