@@ -262,18 +262,19 @@ fn simulate_lines(simulation: &mut Simulation, lines: &[RestoreLine]) -> bool {
 }
 
 /// Inputs up to this size are planned while they are parsed (about
-/// 200,000 lines). Beyond it, a plan of hundreds of
-/// thousands of lines would be held for nothing when a later line turns
-/// out wrong: refusing a bad input of a million lines would need 200 MB
-/// more than reading it does (measured: killed in a 512 MB VM).
+/// 200,000 lines). Beyond it, a plan of hundreds of thousands of lines
+/// would be held for nothing when a later line turns out wrong: refusing a
+/// bad input of a million lines would need 200 MB more than reading it
+/// does (measured: killed in a 512 MB VM).
 const PLAN_WHILE_PARSING_UP_TO: usize = 8 << 20;
 
 /// What a restore does with the lines of its input as they are parsed:
 /// each is simulated against the current table at once (lines parsed
-/// before the table arrived wait for it), so lines are not stored. They are
-/// kept instead when the input is not planned this way (`--replace`, huge
-/// inputs), when the table could not be read, or from a line that did not
-/// parse on (the input is refused then, and its problems reported).
+/// before the table arrived wait for it), so lines are not stored. They
+/// are kept instead when the input is not planned this way (`--replace`,
+/// huge inputs) or the table could not be read, and from the first line
+/// that does not parse on (the input is refused then, and the kept lines
+/// hold its problems).
 struct Planner<'scope> {
     table_reader: Option<std::thread::ScopedJoinHandle<'scope, Result<State, Error>>>,
     state: Option<Result<State, Error>>,

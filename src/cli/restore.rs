@@ -100,7 +100,7 @@ pub fn each_restore_input_line(program: &str, input: &str, mut each: impl FnMut(
                 chunk.push(line);
                 if chunk.len() == CHUNK_LINES {
                     let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_LINES));
-                    // The receiver only goes away when this thread panics.
+                    // The receiver only goes away if the first thread panics.
                     let _ = send.send(full);
                 }
             });
