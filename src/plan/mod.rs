@@ -185,7 +185,7 @@ pub struct State {
     services: Vec<PlannedService>,
     pub timeouts: Timeouts,
     pub daemons: Vec<SyncDaemon>,
-    /// where each service is in `table.services`: restores of tens of
+    /// where each service is in `services`: restores of tens of
     /// thousands of lines must not search the table for every line
     index: HashMap<ServiceKey, usize, KeyHashing>,
     /// the real servers of each service with more than `WIDE` of them:
