@@ -13,17 +13,21 @@ rules() {  # rules SERVICES SERVERS_PER_SERVICE
         printf "-A -t %s -s wlc\n", s
         for (j = 1; j <= r; j++) printf "-a -t %s -r 192.168.%d.%d:8080 -m -w %d\n", s, j, i % 250 + 1, j } }'
 }
-seconds() {  # seconds NS COMMAND...: wall time of COMMAND run in namespace NS, stdin and stdout passed through
+seconds() {  # seconds NS COMMAND...: wall time of COMMAND run in namespace NS (in /tmp/elapsed), stdin and stdout passed through, its exit status returned
     # The clock is read inside the namespace: entering it (`ip netns exec`
     # makes a mount namespace and remounts /sys) takes about 50 ms under
     # TCG, for either tool, and is not the tool's time.
     local ns=$1
     shift
-    ip netns exec "$ns" bash -c 'start=$EPOCHREALTIME; "$@"; end=$EPOCHREALTIME
-        echo "$start $end" | busybox awk "{ printf \"%.3f\", \$2 - \$1 }" > /tmp/elapsed' timed "$@"
+    ip netns exec "$ns" bash -c 'start=$EPOCHREALTIME; "$@"; status=$?; end=$EPOCHREALTIME
+        echo "$start $end" | busybox awk "{ printf \"%.3f\", \$2 - \$1 }" > /tmp/elapsed
+        exit $status' timed "$@"
 }
 least() {  # least A B: the smaller number (an empty A counts as none)
     busybox awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b < a) ? b : a }'
+}
+least_of() {  # least_of NUMBERS...: the smallest
+    echo "$@" | tr ' ' '\n' | sort -n | head -n 1
 }
 best_of_3() {  # best_of_3 OUT NS COMMAND...: the shortest of three runs, output in OUT
     local out=$1 best=
@@ -52,42 +56,70 @@ fresh() {  # fresh NS...: empty namespaces (deleting one frees its table)
     for ns in "$@"; do mkns "$ns"; done
 }
 printf '%-52s %11s %11s %8s\n' "measurement" "ipvsadm" "ipvsadm-rs" "speed-up"
+median() {  # median NUMBERS...: the middle one (the lower middle of an even count)
+    echo "$@" | tr ' ' '\n' | sort -n | busybox awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+ratio() {  # ratio A B: A / B, two decimals
+    busybox awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
+}
+# Each run below makes its namespace and drops it (and its table) after.
+restore_ref() {  # ipvsadm -R of /tmp/rules.$size (the last round's table kept in /tmp/ref.table)
+    mkns ref
+    seconds ref /sbin/ipvsadm -R < /tmp/rules.$size || echo "  !! ipvsadm -R failed"
+    refs="$refs $(cat /tmp/elapsed)"
+    [ "$round" = 7 ] && ip netns exec ref /sbin/ipvsadm -Sn | sort > /tmp/ref.table
+    drop ref
+}
+restore_raw() {  # the floor: the same requests, encoded before the clock
+    # starts, sent in the same batches on one socket (examples/raw_load.rs)
+    mkns raw
+    this_raw=$(ip netns exec raw /work/raw_load < /tmp/rules.$size) || echo "  !! the raw load failed"
+    raws="$raws $this_raw"
+    drop raw
+}
+restore_rs() {  # ipvsadm-rs -R of /tmp/rules.$size
+    mkns rs
+    seconds rs ipvsadm-rs -R < /tmp/rules.$size || echo "  !! ipvsadm-rs -R failed"
+    this_rs=$(cat /tmp/elapsed)
+    rss="$rss $this_rs"
+    drop rs
+}
 for size in 2000 10000; do
     rules $size 10 > /tmp/rules.$size
     lines=$(wc -l < /tmp/rules.$size)
     # Fresh namespaces each time: the kernel keeps removed real servers in
     # a per-namespace trash list that every later add searches. Each
-    # restore runs with no other table in the kernel (every table costs the
-    # kernel's rate estimators time on a shared CPU); best of five, as TCG
-    # timings wander by half between runs (the kernel's estimator timer,
-    # every 2 s, walks every real server added so far, and the host's load
-    # moves): at 10,000 x 10 the raw load alone took 1.08 s to 2.15 s in
-    # one boot, so fewer runs compare luck more than tools. For the same
-    # reason each ipvsadm-rs run is also compared with the raw load run
-    # just before it, and the median of those ratios is printed too.
-    a= b= raw= ratios=
-    for run in 1 2 3 4 5; do
-        fresh ref
-        seconds ref /sbin/ipvsadm -R < /tmp/rules.$size
-        a=$(least "$a" "$(cat /tmp/elapsed)")
-        ip netns exec ref /sbin/ipvsadm -Sn | sort > /tmp/ref.table
-        drop ref
-        # The floor: the same requests, encoded before the clock starts,
-        # sent in the same batches on one socket (examples/raw_load.rs).
-        mkns raw
-        this_raw=$(ip netns exec raw /work/raw_load < /tmp/rules.$size)
-        raw=$(least "$raw" "$this_raw")
-        drop raw
-        fresh rs
-        seconds rs ipvsadm-rs -R < /tmp/rules.$size
-        b=$(least "$b" "$(cat /tmp/elapsed)")
-        ratios="$ratios $(busybox awk -v r="$this_raw" -v b="$(cat /tmp/elapsed)" 'BEGIN { printf "%.2f", b / r }')"
+    # restore runs with no other table in the kernel: the service hash
+    # table is shared by all namespaces, and every table costs the
+    # kernel's rate estimators time on a shared CPU.
+    #
+    # TCG timings wander by half between runs of the same thing, whatever
+    # the pause before them (the host's load moves): at 10,000 x 10 the
+    # raw load alone took 1.15 s to 2.2 s in one boot. So there are seven
+    # rounds of the three runs, in an order that turns each round so that
+    # no tool always follows the same one; best and median are printed,
+    # and each ipvsadm-rs run is compared with the raw load of its round.
+    refs= raws= rss= ratios=
+    for round in 1 2 3 4 5 6 7; do
+        case $((round % 3)) in
+            1) restore_ref; restore_raw; restore_rs ;;
+            2) restore_rs; restore_ref; restore_raw ;;
+            0) restore_raw; restore_rs; restore_ref ;;
+        esac
+        ratios="$ratios $(ratio "$this_rs" "$this_raw")"
     done
+    a=$(least_of $refs) b=$(least_of $rss) raw=$(least_of $raws)
     row "restore $size x 10 into an empty table ($lines lines)" $a $b
-    busybox awk -v r="$raw" -v b="$b" 'BEGIN { printf "  raw batched load of the same requests: %.3f s (ipvsadm-rs takes %.2fx that)\n", r, b / r }'
-    echo "  each ipvsadm-rs run against the raw load run before it:$ratios (median $(echo $ratios | tr ' ' '\n' | sort -n | busybox awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')x)"
+    echo "  medians of seven runs: ipvsadm $(median $refs) s, ipvsadm-rs $(median $rss) s ($(ratio "$(median $refs)" "$(median $rss)")x)"
+    echo "  raw batched load of the same requests: best $raw s, median $(median $raws) s; ipvsadm-rs takes $(ratio "$b" "$raw")x the best"
+    echo "  each ipvsadm-rs run against the raw load of its round:$ratios (median $(median $ratios)x)"
+    # Untimed: the table ipvsadm-rs makes, against ipvsadm's (its last
+    # run); the 10000 x 10 one stays for the listings.
+    fresh rs
+    ip netns exec rs ipvsadm-rs -R < /tmp/rules.$size
     ip netns exec rs /sbin/ipvsadm -Sn | sort > /tmp/rs.table
     cmp -s /tmp/ref.table /tmp/rs.table || echo "  !! the two tables differ"
+    [ $size = 10000 ] || drop rs
 done
 # Listings of the one 10000 x 10 table (in namespace rs), best of three runs.
 for form in -Ln -Sn; do
