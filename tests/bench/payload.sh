@@ -41,15 +41,30 @@ best_of_3() {  # best_of_3 OUT NS COMMAND...: the shortest of three runs, output
 row() {  # row WHAT REF RS
     busybox awk -v w="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%-52s %9.3f s %9.3f s %7.1fx\n", w, a, b, (b > 0 ? a / b : 0) }'
 }
+settle() {  # wait (30 s at most) until the CPUs were 97% idle over half a second
+    local tries=0 before after
+    while [ $tries -lt 60 ]; do
+        before=$(head -n 1 /proc/stat)
+        sleep 0.5
+        after=$(head -n 1 /proc/stat)
+        # Fields of the "cpu" line: user nice system idle iowait irq ...
+        echo "$before $after" | busybox awk '{ for (i = 2; i <= 11; i++) { t1 += $i; t2 += $(i + 11) }
+            exit !(($16 + $17 - $5 - $6) >= 0.97 * (t2 - t1)) }' && return
+        tries=$((tries + 1))
+    done
+}
 drop() {  # drop NS...: free the namespaces' tables, then the namespaces
     # Flushing is synchronous; deleting a namespace that still holds a big
     # table leaves the kernel freeing it in the background for seconds,
-    # on one of the two CPUs, while the next measurement runs.
+    # on one of the two CPUs, while the next measurement runs. Even after
+    # a flush, the kernel frees the removed real servers when the
+    # namespace goes, in the background: the next run waits for that.
     for ns in "$@"; do
         ip netns exec "$ns" /sbin/ipvsadm -C 2>/dev/null
         ip netns del "$ns" 2>/dev/null
     done
-    sleep 3  # namespace clean-up runs asynchronously in the kernel
+    sleep 1
+    settle
 }
 fresh() {  # fresh NS...: empty namespaces (deleting one frees its table)
     drop "$@"
@@ -113,6 +128,7 @@ for size in 2000 10000; do
     echo "  medians of seven runs: ipvsadm $(median $refs) s, ipvsadm-rs $(median $rss) s ($(ratio "$(median $refs)" "$(median $rss)")x)"
     echo "  raw batched load of the same requests: best $raw s, median $(median $raws) s; ipvsadm-rs takes $(ratio "$b" "$raw")x the best"
     echo "  each ipvsadm-rs run against the raw load of its round:$ratios (median $(median $ratios)x)"
+    echo "  the runs in order, ipvsadm:$refs; raw:$raws; ipvsadm-rs:$rss"
     # Untimed: the table ipvsadm-rs makes, against ipvsadm's (its last
     # run); the 10000 x 10 one stays for the listings.
     fresh rs
