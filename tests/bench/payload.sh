@@ -70,7 +70,6 @@ fresh() {  # fresh NS...: empty namespaces (deleting one frees its table)
     drop "$@"
     for ns in "$@"; do mkns "$ns"; done
 }
-printf '%-52s %11s %11s %8s\n' "measurement" "ipvsadm" "ipvsadm-rs" "speed-up"
 median() {  # median NUMBERS...: the middle one (the lower middle of an even count)
     echo "$@" | tr ' ' '\n' | sort -n | busybox awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
@@ -99,6 +98,7 @@ restore_rs() {  # ipvsadm-rs -R of /tmp/rules.$size
     rss="$rss $this_rs"
     drop rs
 }
+printf '%-52s %11s %11s %8s\n' "measurement" "ipvsadm" "ipvsadm-rs" "speed-up"
 for size in 2000 10000; do
     rules $size 10 > /tmp/rules.$size
     lines=$(wc -l < /tmp/rules.$size)
