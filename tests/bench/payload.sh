@@ -23,20 +23,17 @@ seconds() {  # seconds NS COMMAND...: wall time of COMMAND run in namespace NS (
         echo "$start $end" | busybox awk "{ printf \"%.3f\", \$2 - \$1 }" > /tmp/elapsed
         exit $status' timed "$@"
 }
-least() {  # least A B: the smaller number (an empty A counts as none)
-    busybox awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b < a) ? b : a }'
-}
 least_of() {  # least_of NUMBERS...: the smallest
     echo "$@" | tr ' ' '\n' | sort -n | head -n 1
 }
 best_of_3() {  # best_of_3 OUT NS COMMAND...: the shortest of three runs, output in OUT
-    local out=$1 best=
+    local out=$1 times=
     shift
     for _ in 1 2 3; do
         seconds "$@" > "$out"
-        best=$(least "$best" "$(cat /tmp/elapsed)")
+        times="$times $(cat /tmp/elapsed)"
     done
-    echo "$best" > /tmp/elapsed
+    least_of $times > /tmp/elapsed
 }
 row() {  # row WHAT REF RS
     busybox awk -v w="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%-52s %9.3f s %9.3f s %7.1fx\n", w, a, b, (b > 0 ? a / b : 0) }'
@@ -130,8 +127,9 @@ for size in 2000 10000; do
     echo "  each ipvsadm-rs run against the raw load of its round:$ratios (median $(median $ratios)x)"
     echo "  the runs in order, ipvsadm:$refs; raw:$raws; ipvsadm-rs:$rss"
     # Untimed: the table ipvsadm-rs makes, against ipvsadm's (its last
-    # run); the 10000 x 10 one stays for the listings.
-    fresh rs
+    # run); the 10000 x 10 one stays for the listings. (Every timed run
+    # dropped its namespace already.)
+    mkns rs
     ip netns exec rs ipvsadm-rs -R < /tmp/rules.$size
     ip netns exec rs /sbin/ipvsadm -Sn | sort > /tmp/rs.table
     cmp -s /tmp/ref.table /tmp/rs.table || echo "  !! the two tables differ"
