@@ -8,6 +8,7 @@
 use crate::cli::restore::{
     each_restore_input_line, read_restore_input, restore_text, room_for_lines, RestoreLine,
 };
+use crate::cli::restore_file::{RestoreBytes, TailThread};
 use crate::cli::{Command, RestoreMode};
 use crate::error::{Error, KernelOp};
 use crate::exec::{failed, run_listing};
@@ -334,10 +335,17 @@ pub fn restore(
     info: &Info,
     program: &str,
     mode: RestoreMode,
-    input: &[u8],
+    input: RestoreBytes,
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
-    let text = restore_text(input).map_err(refuse)?;
+    // A split input's tail is known to be clean text: the problems of the
+    // head are all there are, numbered from its first line.
+    let (head, tail) = match input {
+        RestoreBytes::Whole(bytes) => (bytes, None),
+        RestoreBytes::Split { head, tail } => (head, Some(tail)),
+    };
+    let text = restore_text(&head).map_err(refuse)?;
+    let len = text.len() + tail.as_ref().map_or(0, TailThread::len);
     // Three things at once: the current table is read (for --replace of a
     // big table, as long as parsing the input); the input is parsed in two
     // parts, one per thread; and lines are planned as soon as they are
@@ -347,12 +355,16 @@ pub fn restore(
         let mut planner = Planner {
             table_reader: Some(scope.spawn(|| current_state(ipvs))),
             state: None,
-            plan_early: !mode.replace && text.len() <= PLAN_WHILE_PARSING_UP_TO,
-            room: room_for_lines(text),
+            plan_early: !mode.replace && len <= PLAN_WHILE_PARSING_UP_TO,
+            room: room_for_lines(len),
             simulation: None,
             kept: Vec::new(),
         };
-        each_restore_input_line(program, text, |line| planner.take(line));
+        let mut take = |line| planner.take(line);
+        match tail {
+            Some(tail) => tail.each_line_after(program, text, &mut take),
+            None => each_restore_input_line(program, text, take),
+        }
         planner.table_read();
         let state = planner.state.expect("the table was read");
         (state, planner.simulation, planner.kept)

@@ -2,6 +2,7 @@
 //! does first: family, then GET_INFO), apply or fetch, then print. Kernel
 //! failures become ipvsadm's messages and exit statuses.
 
+use crate::cli::restore_file::RestoreInput;
 use crate::cli::{Command, ListFormat, ListTarget};
 use crate::error::{Error, KernelOp};
 use crate::fetch::{self, Detail};
@@ -286,7 +287,7 @@ pub fn execute(
     (ipvs, info): (&mut Ipvs, Info),
     program: &str,
     command: &Command,
-    input: &mut dyn std::io::Read,
+    input: RestoreInput,
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
     let changes_table = match command {
@@ -320,11 +321,10 @@ pub fn execute(
             return run_listing(ipvs, &info, command, out)
         }
         Command::Restore(mode) => {
-            let mut bytes = Vec::new();
-            input.read_to_end(&mut bytes).map_err(|e| {
+            let bytes = input.read().map_err(|e| {
                 Error::Listing(format!("ipvsadm-rs: cannot read the restore input: {e}"))
             })?;
-            return crate::apply::restore(ipvs, &info, program, *mode, &bytes, out);
+            return crate::apply::restore(ipvs, &info, program, *mode, bytes, out);
         }
     };
     ipvs.apply(&change).map_err(failed(op))?;

@@ -1,17 +1,20 @@
 //! The `ipvsadm-rs` binary: read argv, run the command, exit with ipvsadm's
 //! status. anyhow stops here; everything user-visible is a typed `Error`.
 
+use ipvsadm_rs::cli::parse::is_restore;
 use ipvsadm_rs::cli::personality::{admin_program, wrapped_words, Personality};
-use ipvsadm_rs::cli::Command;
+use ipvsadm_rs::cli::restore_file::RestoreInput;
 use ipvsadm_rs::cli::{help, parse_command_line, Parsed};
 use ipvsadm_rs::error::Error;
 use ipvsadm_rs::exec::{connect, execute};
-use std::fs::File;
-use std::io::{Read, Write};
-use std::os::fd::AsFd;
+use std::io::Write;
 use std::process::ExitCode;
 
 fn run(program: &str, words: &[String]) -> anyhow::Result<ExitCode> {
+    // A big restore file starts being read and parsed now, by a second
+    // thread, while this one connects. Nothing of it shows before the
+    // command line has been read in full.
+    let restore_input = is_restore(words).then(|| RestoreInput::stdin(program));
     // ipvsadm initialises IPVS before it reads a single option: without
     // IPVS, or without privilege, every command line (even -h, -v or a
     // wrong one) gets the initialisation failure and status 2.
@@ -32,7 +35,7 @@ fn run(program: &str, words: &[String]) -> anyhow::Result<ExitCode> {
                 (&mut ipvs, info),
                 program,
                 &command,
-                &mut *command_input(&command),
+                restore_input.unwrap_or(RestoreInput::Stream),
                 &mut out,
             );
             // Whatever was listed before a failure still goes out first.
@@ -44,21 +47,6 @@ fn run(program: &str, words: &[String]) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(result?))
         }
     }
-}
-
-/// What `-R` reads: standard input, as a `File` when it is a regular file
-/// (`< rules`), whose `read_to_end` sizes its buffer from the file, so a
-/// restore input of megabytes is read into one allocation.
-fn command_input(command: &Command) -> Box<dyn Read> {
-    let stdin = std::io::stdin();
-    if matches!(command, Command::Restore(_)) {
-        if let Ok(file) = stdin.as_fd().try_clone_to_owned().map(File::from) {
-            if file.metadata().is_ok_and(|m| m.is_file()) {
-                return Box::new(file);
-            }
-        }
-    }
-    Box::new(stdin.lock())
 }
 
 fn main() -> ExitCode {

@@ -12,6 +12,7 @@ pub mod parse;
 pub mod personality;
 pub mod popt;
 pub mod restore;
+pub mod restore_file;
 pub mod values;
 
 pub use command::{Command, ListFormat, ListTarget, Parsed, RestoreMode};

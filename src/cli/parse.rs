@@ -143,6 +143,16 @@ pub fn parse_command_line<W: AsRef<str>>(program: &str, words: &[W]) -> Result<P
     parse_words(program, &words)
 }
 
+/// Whether the command of `words` is a restore (`-R`), known before the
+/// line is read in full: the first option popt returns is the command.
+pub fn is_restore<W: AsRef<str>>(words: &[W]) -> bool {
+    let words: Vec<&str> = words.iter().map(AsRef::as_ref).collect();
+    matches!(
+        Scanner::new(&words).next_option(),
+        Ok(Some(first)) if first.spec.action == Action::Command(CommandKind::Restore)
+    )
+}
+
 /// [`parse_command_line`] for words already borrowed as `&str`: a restore
 /// reads tens of thousands of lines, and a copy of each line's words shows.
 pub fn parse_words(program: &str, words: &[&str]) -> Result<Parsed, Error> {

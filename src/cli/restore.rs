@@ -10,6 +10,7 @@ use super::parse::parse_command_line;
 use super::parse::parse_words;
 use super::values::each_restore_line;
 use crate::error::Error;
+use std::sync::mpsc::{Receiver, Sender};
 
 /// One non-blank, non-comment line of a restore input and what it means.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,20 +57,28 @@ pub fn restore_text(input: &[u8]) -> Result<&str, Vec<Error>> {
 /// Inputs at least this large are read by two threads: lines are
 /// independent, and restores of tens of thousands of lines spend a good
 /// part of their time here.
-const TWO_THREADS_FROM_BYTES: usize = 256 * 1024;
+pub const TWO_THREADS_FROM_BYTES: usize = 256 * 1024;
 
 /// Read every line of a restore input. `program` is argv[0].
 pub fn read_restore_input(program: &str, input: &str) -> Vec<RestoreLine> {
-    let mut lines = Vec::with_capacity(room_for_lines(input));
+    let mut lines = Vec::with_capacity(room_for_lines(input.len()));
     each_restore_input_line(program, input, |line| lines.push(line));
     lines
 }
 
-/// Room for the lines (or the steps) of `input`: lines of 16 bytes and
-/// more (`-a -t` lines are three times that), so that a vector of them is
-/// seldom copied as it grows; room not written to costs no memory.
-pub fn room_for_lines(input: &str) -> usize {
-    input.len() / 16 + 1
+/// Room for the lines (or the steps) of an input of `len` bytes: lines of
+/// 16 bytes and more (`-a -t` lines are three times that), so that a
+/// vector of them is seldom copied as it grows; room not written to costs
+/// no memory.
+pub fn room_for_lines(len: usize) -> usize {
+    len / 16 + 1
+}
+
+/// Where a two-thread read cuts an input of `len` bytes: at the first line
+/// start at or after this byte. The cut is just after a newline (a byte
+/// boundary that is always a character boundary).
+pub fn two_thread_cut_near(len: usize) -> usize {
+    len * FIRST_PART_PERCENT / 100
 }
 
 /// Each line of a restore input, in order, to `each`, on this thread. A
@@ -84,38 +93,63 @@ pub fn each_restore_input_line(program: &str, input: &str, mut each: impl FnMut(
         return;
     }
     // The first part is the smaller one, as this thread has `each` to run
-    // on every line. The cut is just after a newline (a byte boundary that
-    // is always a character boundary).
-    let near = input.len() * FIRST_PART_PERCENT / 100;
-    let cut = input.as_bytes()[near..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(input.len(), |i| near + i + 1);
+    // on every line.
+    let near = two_thread_cut_near(input.len());
+    let cut = near + line_start_at(&input.as_bytes()[near..]);
     let (head, tail) = input.split_at(cut);
     std::thread::scope(|scope| {
         let (send, parsed) = std::sync::mpsc::channel();
-        scope.spawn(move || {
-            let mut chunk = Vec::with_capacity(CHUNK_LINES);
-            each_line(program, tail, &mut |line| {
-                chunk.push(line);
-                if chunk.len() == CHUNK_LINES {
-                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_LINES));
-                    // The receiver only goes away if the first thread panics.
-                    let _ = send.send(full);
-                }
-            });
-            let _ = send.send(chunk);
-        });
-        let lines_before_tail = each_line(program, head, &mut each);
+        scope.spawn(move || send_parsed_chunks(program, tail, &send));
         // Ends when the other thread is done (or panicked: the scope
         // passes its panic on).
-        for chunk in parsed {
-            for mut line in chunk {
-                line.number += lines_before_tail;
-                each(line);
-            }
+        each_line_then_received(program, head, parsed, &mut each);
+    });
+}
+
+/// Where the first line that starts at or after the beginning of `bytes`
+/// starts: just after its first newline (or at its end).
+pub fn line_start_at(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| i + 1)
+}
+
+/// The second thread's work: parse `tail` and send its lines in chunks
+/// as it goes. Stops early when nobody receives them any more.
+pub fn send_parsed_chunks(program: &str, tail: &str, send: &Sender<Vec<RestoreLine>>) {
+    let mut chunk = Vec::with_capacity(CHUNK_LINES);
+    let mut receiver_gone = false;
+    each_line(program, tail, &mut |line| {
+        if receiver_gone {
+            return;
+        }
+        chunk.push(line);
+        if chunk.len() == CHUNK_LINES {
+            let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_LINES));
+            receiver_gone = send.send(full).is_err();
         }
     });
+    if !receiver_gone {
+        let _ = send.send(chunk);
+    }
+}
+
+/// This thread's part: the lines of `head` to `each`, then the other
+/// thread's lines of the tail as they arrive, numbered on from `head`'s.
+pub fn each_line_then_received(
+    program: &str,
+    head: &str,
+    tail: Receiver<Vec<RestoreLine>>,
+    each: &mut impl FnMut(RestoreLine),
+) {
+    let lines_before_tail = each_line(program, head, each);
+    for chunk in tail {
+        for mut line in chunk {
+            line.number += lines_before_tail;
+            each(line);
+        }
+    }
 }
 
 /// How many lines the second thread parses before it hands them over:
@@ -148,7 +182,7 @@ fn each_line(program: &str, input: &str, each: &mut impl FnMut(RestoreLine)) -> 
 /// The lines of `input`, numbered from 1, read by this thread alone.
 #[cfg(test)]
 fn read_lines(program: &str, input: &str) -> Vec<RestoreLine> {
-    let mut lines = Vec::with_capacity(room_for_lines(input));
+    let mut lines = Vec::with_capacity(room_for_lines(input.len()));
     each_line(program, input, &mut |line| lines.push(line));
     lines
 }
