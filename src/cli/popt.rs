@@ -112,6 +112,14 @@ impl<'a> Scanner<'a> {
                                 .ok_or_else(|| self.fail(PoptErrorKind::UnknownOption))?;
                             (spec, arg)
                         }
+                        // `-x`, the usual form: its letter alone (ASCII,
+                        // as the word has two bytes), read here at once.
+                        None if word.len() == 2 => {
+                            let letter = char::from(word.as_bytes()[1]);
+                            let spec = find_short(letter)
+                                .ok_or_else(|| self.fail(PoptErrorKind::UnknownOption))?;
+                            (spec, None)
+                        }
                         None => {
                             // A single dash never matches a long name in
                             // ipvsadm's table: the word is a cluster.
