@@ -87,11 +87,8 @@ impl RestoreInput {
         let len = size.saturating_sub(start);
         let tail = (len >= TWO_THREADS_FROM_BYTES as u64)
             .then(|| {
-                TailThread::start(
-                    &file,
-                    start + two_thread_cut_near(len as usize) as u64,
-                    program,
-                )
+                let near = start + two_thread_cut_near(len as usize) as u64;
+                TailThread::start(&file, near, size, program)
             })
             .flatten();
         RestoreInput::File { file, tail }
@@ -157,37 +154,46 @@ fn whole(mut file: &File) -> std::io::Result<RestoreBytes> {
 }
 
 /// Bytes `from..to` of `file` (fewer if it ends before), without moving
-/// its position; `to` of u64::MAX reads to the end.
+/// its position, read straight into their place.
 fn read_at(file: &File, from: u64, to: u64) -> std::io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    if to != u64::MAX {
-        bytes.reserve_exact(to.saturating_sub(from) as usize);
-    }
-    let mut block = vec![0u8; 1 << 20];
-    let mut at = from;
-    while at < to {
-        let want = block.len().min((to - at).min(usize::MAX as u64) as usize);
-        let n = match file.read_at(&mut block[..want], at) {
+    let mut bytes = vec![0u8; usize::try_from(to.saturating_sub(from)).unwrap_or(usize::MAX)];
+    let mut filled = 0;
+    while filled < bytes.len() {
+        match file.read_at(&mut bytes[filled..], from + filled as u64) {
             Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
-        };
-        bytes.extend_from_slice(&block[..n]);
-        at += n as u64;
+        }
     }
+    bytes.truncate(filled);
     Ok(bytes)
 }
 
+/// The bytes of `file` from `from` to its end, expected at `size`: read
+/// in one piece up to there, then on if the file has grown since.
+fn read_to_end_at(file: &File, from: u64, size: u64) -> std::io::Result<Vec<u8>> {
+    let mut bytes = read_at(file, from, size.max(from))?;
+    loop {
+        let at = from + bytes.len() as u64;
+        let more = read_at(file, at, at + (64 << 10))?;
+        if more.is_empty() {
+            return Ok(bytes);
+        }
+        bytes.extend_from_slice(&more);
+    }
+}
+
 impl TailThread {
-    fn start(file: &File, near: u64, program: &str) -> Option<TailThread> {
+    /// Read `file` from `near` to its end (expected at `size`) on a new thread.
+    fn start(file: &File, near: u64, size: u64, program: &str) -> Option<TailThread> {
         let file = file.try_clone().ok()?;
         let program = program.to_string();
         let (ready_sender, ready) = channel();
         let (chunk_sender, chunks) = channel();
         let handle = std::thread::Builder::new()
             .spawn(move || {
-                let rest = match read_at(&file, near, u64::MAX) {
+                let rest = match read_to_end_at(&file, near, size) {
                     Ok(rest) => rest,
                     Err(e) => {
                         let _ = ready_sender.send(TailReady::Failed(e));
@@ -335,6 +341,15 @@ mod tests {
                 last_line + 1
             )]
         );
+    }
+
+    #[test]
+    fn a_file_that_grew_since_it_was_measured_is_read_to_its_end() {
+        let text: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let file = file_with("grew", &text, 0);
+        assert_eq!(read_to_end_at(&file, 1000, 5000).unwrap(), &text[1000..]);
+        assert_eq!(read_at(&file, 1000, 5000).unwrap(), &text[1000..5000]);
+        assert_eq!(read_at(&file, 199_990, 300_000).unwrap(), &text[199_990..]);
     }
 
     #[test]
