@@ -179,6 +179,16 @@ fn each_line(program: &str, input: &str, each: &mut impl FnMut(RestoreLine)) -> 
     })
 }
 
+/// The problems [`restore_text`] finds in `input`, as printed.
+#[cfg(test)]
+pub(crate) fn text_problems(input: &[u8]) -> Vec<String> {
+    restore_text(input)
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
 /// The lines of `input`, numbered from 1, read by this thread alone.
 #[cfg(test)]
 fn read_lines(program: &str, input: &str) -> Vec<RestoreLine> {
@@ -276,13 +286,8 @@ mod tests {
     #[test]
     fn lines_with_nul_bytes_or_bytes_that_are_not_utf8_are_named() {
         let input = b"-A -t 1.2.3.4:80\n-A -t 1.2.3.5:80 \xff\xfe\n-C\n-A\0 -t 1.2.3.6:80\n";
-        let problems: Vec<String> = restore_text(input)
-            .unwrap_err()
-            .iter()
-            .map(ToString::to_string)
-            .collect();
         assert_eq!(
-            problems,
+            text_problems(input),
             [
                 "line 2: byte 0xff at column 18 is not UTF-8 text",
                 "line 4: a NUL byte at column 3",

@@ -248,7 +248,7 @@ impl TailThread {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::restore::read_restore_input;
+    use crate::cli::restore::{read_restore_input, text_problems};
     use std::io::Write;
 
     /// A file with `text`, open for reading from `start`.
@@ -329,13 +329,8 @@ mod tests {
             panic!("a tail that is not text was split off");
         };
         assert_eq!(bytes, input);
-        let problems: Vec<String> = restore_text(&bytes)
-            .unwrap_err()
-            .iter()
-            .map(ToString::to_string)
-            .collect();
         assert_eq!(
-            problems,
+            text_problems(&bytes),
             [format!(
                 "line {}: byte 0xff at column 18 is not UTF-8 text",
                 last_line + 1
