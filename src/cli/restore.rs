@@ -116,7 +116,8 @@ pub fn line_start_at(bytes: &[u8]) -> usize {
 }
 
 /// The second thread's work: parse `tail` and send its lines in chunks
-/// as it goes. Stops early when nobody receives them any more.
+/// as it goes. Once nobody receives them any more, the lines parsed are
+/// no longer kept or sent (each line is still read to the end of `tail`).
 pub fn send_parsed_chunks(program: &str, tail: &str, send: &Sender<Vec<RestoreLine>>) {
     let mut chunk = Vec::with_capacity(CHUNK_LINES);
     let mut receiver_gone = false;
@@ -161,7 +162,10 @@ const CHUNK_LINES: usize = 2048;
 /// 10,000 x 10 takes 250 ms and planning it 117 ms. This thread parses
 /// and plans its part, then plans the other thread's lines as they come:
 /// parsing 30% and planning everything here takes about as long as
-/// parsing 70% there, and the whole is then shortest.
+/// parsing 70% there, and the whole is then shortest. (Measured again
+/// when the second thread starts before the connection, for a restore
+/// file: of 20, 25, 30, 35 and 40%, 30% gave the shortest median check
+/// of 10,000 x 10, 0.25 s.)
 const FIRST_PART_PERCENT: usize = 30;
 
 /// Each line of `input` that is not blank or a comment, numbered from 1,
