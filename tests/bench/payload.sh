@@ -70,8 +70,8 @@ fresh() {  # fresh NS...: empty namespaces (deleting one frees its table)
 median() {  # median NUMBERS...: the middle one (the lower middle of an even count)
     echo "$@" | tr ' ' '\n' | sort -n | busybox awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
-ratio() {  # ratio A B: A / B, two decimals
-    busybox awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
+ratio() {  # ratio A B: A / B, two decimals; "none" when B is missing or 0 (a failed run)
+    busybox awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "none" }'
 }
 # Each run below makes its namespace and drops it (and its table) after.
 restore_ref() {  # ipvsadm -R of /tmp/rules.$size (the last round's table kept in /tmp/ref.table)
