@@ -8,7 +8,7 @@
 use crate::cli::restore::{
     each_restore_input_line, read_restore_input, restore_text, room_for_lines, RestoreLine,
 };
-use crate::cli::restore_file::{RestoreBytes, TailThread};
+use crate::cli::restore_file::RestoreBytes;
 use crate::cli::{Command, RestoreMode};
 use crate::error::{Error, KernelOp};
 use crate::exec::{failed, run_listing};
@@ -367,12 +367,16 @@ pub fn restore(
 ) -> Result<u8, Error> {
     // A split input's tail is known to be clean text: the problems of the
     // head are all there are, numbered from its first line.
-    let (head, tail) = match input {
-        RestoreBytes::Whole(bytes) => (bytes, None),
-        RestoreBytes::Split { head, tail } => (head, Some(tail)),
+    let (head, tail, tail_len) = match input {
+        RestoreBytes::Whole(bytes) => (bytes, None, 0),
+        RestoreBytes::Split {
+            head,
+            tail,
+            tail_len,
+        } => (head, Some(tail), tail_len),
     };
     let text = restore_text(&head).map_err(refuse)?;
-    let len = text.len() + tail.as_ref().map_or(0, TailThread::len);
+    let len = text.len() + tail_len;
     // Three things at once: the current table is read (for --replace of a
     // big table, as long as parsing the input); the input is parsed in two
     // parts, one per thread; and lines are planned as soon as they are

@@ -31,11 +31,12 @@ pub enum RestoreInput {
 /// The bytes of a restore input.
 pub enum RestoreBytes {
     Whole(Vec<u8>),
-    /// The first part; the rest is clean text (UTF-8, no NUL) that the
-    /// tail thread parses.
+    /// The first part; the rest, `tail_len` bytes, is clean text (UTF-8,
+    /// no NUL) that the tail thread parses.
     Split {
         head: Vec<u8>,
         tail: TailThread,
+        tail_len: usize,
     },
 }
 
@@ -46,8 +47,6 @@ pub struct TailThread {
     ready: Receiver<TailReady>,
     chunks: Receiver<Vec<RestoreLine>>,
     handle: JoinHandle<()>,
-    /// bytes of the tail once it is read
-    len: usize,
 }
 
 /// What the tail thread found when it had read the file from `near` on.
@@ -115,7 +114,7 @@ impl RestoreInput {
 /// This thread reads the first part while the tail thread reads the rest.
 /// Afterwards the file position is at the end of what was read, as after
 /// ipvsadm's reads.
-fn read_in_two_parts(mut file: &File, mut tail: TailThread) -> std::io::Result<RestoreBytes> {
+fn read_in_two_parts(mut file: &File, tail: TailThread) -> std::io::Result<RestoreBytes> {
     let start = file.stream_position()?;
     let mut head = read_at(file, start, tail.near)?;
     let bytes = match tail.ready.recv() {
@@ -127,9 +126,12 @@ fn read_in_two_parts(mut file: &File, mut tail: TailThread) -> std::io::Result<R
                 return whole(file);
             }
             head.extend_from_slice(&rest);
-            tail.len = len;
             file.seek(SeekFrom::Start(cut + len as u64))?;
-            RestoreBytes::Split { head, tail }
+            RestoreBytes::Split {
+                head,
+                tail,
+                tail_len: len,
+            }
         }
         Ok(TailReady::NotText(rest)) => {
             head.extend_from_slice(&rest);
@@ -222,17 +224,7 @@ impl TailThread {
             ready,
             chunks,
             handle,
-            len: 0,
         })
-    }
-
-    /// Bytes in the tail.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
     }
 
     /// The lines of `head` (the first part, parsed on this thread), then
@@ -286,7 +278,7 @@ mod tests {
     fn lines_of(bytes: RestoreBytes) -> Vec<RestoreLine> {
         let mut lines = Vec::new();
         match bytes {
-            RestoreBytes::Split { head, tail } => {
+            RestoreBytes::Split { head, tail, .. } => {
                 let head = restore_text(&head).unwrap();
                 tail.each_line_after("ipvsadm", head, &mut |line| lines.push(line));
             }
