@@ -2,7 +2,7 @@
 //! folder (default `packaging/completions`): `cargo run --example completions`.
 //! The files are committed; `tests/completions.rs` fails when they are stale.
 
-use ipvsadm_rs::cli::completion::{file_name, script, Shell};
+use ipvsadm_rs::tool::{completion_file_name as file_name, completion_script as script, Shell};
 
 fn main() -> std::io::Result<()> {
     let dir = std::env::args()

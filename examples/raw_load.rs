@@ -5,33 +5,35 @@
 //! Run as root in a namespace whose table is empty:
 //! `raw_load < rules` (built by `cargo build --release --examples`).
 
-use ipvsadm_rs::cli::restore::read_restore_input;
-use ipvsadm_rs::cli::Command;
-use ipvsadm_rs::netlink::{Change, Ipvs, RequestBatch};
+use ipvsadm_rs::cli::{parse_command_line, Command, Parsed};
+use ipvsadm_rs::kernel::{self, RequestBatch, Settings};
 use std::io::Read;
 
 fn main() -> anyhow::Result<()> {
     let mut input = String::new();
     std::io::stdin().read_to_string(&mut input)?;
-    let lines = read_restore_input("raw_load", &input);
+    let mut commands = Vec::new();
+    for (number, line) in input.lines().enumerate() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match parse_command_line("raw_load", &words)? {
+            Parsed::Run(c @ (Command::AddService(_) | Command::AddServer { .. })) => {
+                commands.push(c)
+            }
+            _ => anyhow::bail!("line {}: only -A and -a lines are loaded", number + 1),
+        }
+    }
     let mut batches = vec![RequestBatch::new()];
-    for line in &lines {
-        let change = match line.parsed.as_ref() {
-            Ok(Command::AddService(s)) => Change::AddService(s),
-            Ok(Command::AddServer { service, server }) => Change::AddServer(service, server),
-            _ => anyhow::bail!("line {}: only -A and -a lines are loaded", line.number),
-        };
+    for command in &commands {
         if batches.last().is_some_and(RequestBatch::is_full) {
             batches.push(RequestBatch::new());
         }
+        let change = command.change().expect("-A and -a send a request");
         change.push_to(batches.last_mut().expect("one batch at least"));
     }
-    let mut ipvs = Ipvs::connect(|| false).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let (mut ipvs, _) = kernel::connect(&Settings::default())?;
     let start = std::time::Instant::now();
     for batch in &mut batches {
-        let result = ipvs
-            .apply_batch(batch)
-            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let result = ipvs.apply_batch(batch)?;
         anyhow::ensure!(result.failures.is_empty(), "refused: {:?}", result.failures);
     }
     println!("{:.3}", start.elapsed().as_secs_f64());

@@ -4,7 +4,7 @@
 //! another libc (the static musl build words some of them differently).
 
 /// The text glibc gives `errno`, or None for a value it does not name.
-pub fn glibc_strerror(errno: i32) -> Option<&'static str> {
+pub(crate) fn glibc_strerror(errno: i32) -> Option<&'static str> {
     Some(match errno {
         1 => "Operation not permitted",
         2 => "No such file or directory",

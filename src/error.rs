@@ -39,9 +39,21 @@ pub enum Error {
     /// A failure without a kernel errno (no reply in time, a malformed
     /// reply): our own text, the operation's exit status.
     Netlink { op: KernelOp, detail: String },
-    /// A listing-side failure ipvsadm reports with a message and exit 1
-    /// (`cannot open file /proc/net/ip_vs_conn`).
-    Listing(String),
+    /// ipvsadm's `cannot open file /proc/net/ip_vs_conn`, exit 1.
+    CannotOpen { path: &'static str },
+    /// ipvsadm's `unexpected input from /proc/net/ip_vs_conn`, exit 1.
+    UnexpectedInput { path: &'static str },
+    /// The restore input could not be read, exit 1.
+    RestoreInput(String),
+    /// The output could not be written (other than a closed pipe), exit 1.
+    Output(String),
+    /// Changing the table failed and undoing part of it failed too: the
+    /// line whose change could not be undone, and why. Printed before
+    /// the failure that started the undo.
+    Undo { line: usize, error: Box<Error> },
+    /// Several problems, one per line in order (a refused restore names
+    /// every line it refuses); `status` is the exit status.
+    Several { problems: Vec<Error>, status: u8 },
     /// A termination signal arrived while changing the table; what was
     /// applied has been undone. Exit 128 + the signal, as a shell reports it.
     Interrupted { signal: i32 },
@@ -120,6 +132,14 @@ pub fn ipvs_strerror(op: Option<KernelOp>, errno: i32) -> String {
 }
 
 impl Error {
+    /// Every problem, one per line in order; the first one decides the
+    /// exit status (a refused restore).
+    pub fn several(problems: Vec<Error>) -> Error {
+        let status = problems.first().map_or(1, Error::exit_status);
+        Error::Several { problems, status }
+    }
+
+    /// ipvsadm's `fail(2, message)`.
     pub fn invalid(message: impl Into<String>) -> Error {
         Error::Invalid(message.into())
     }
@@ -129,7 +149,12 @@ impl Error {
         match self {
             Error::TryHelp { .. } | Error::Popt { .. } => 255,
             Error::Invalid(_) | Error::Init { .. } => 2,
-            Error::Listing(_) => 1,
+            Error::CannotOpen { .. }
+            | Error::UnexpectedInput { .. }
+            | Error::RestoreInput(_)
+            | Error::Output(_) => 1,
+            Error::Undo { error, .. } => error.exit_status(),
+            Error::Several { status, .. } => *status,
             Error::Kernel { op, .. } | Error::Netlink { op, .. } => op.exit_status(),
             Error::Silent { status } => *status,
             Error::BrokenPipe => 141,
@@ -148,7 +173,22 @@ impl fmt::Display for Error {
             ),
             Error::Popt { word, kind } => write!(f, "{word}: {}", kind.text()),
             Error::Invalid(message) => f.write_str(message),
-            Error::Listing(message) => f.write_str(message),
+            Error::CannotOpen { path } => write!(f, "cannot open file {path}"),
+            Error::UnexpectedInput { path } => write!(f, "unexpected input from {path}"),
+            Error::RestoreInput(e) => write!(f, "ipvsadm-rs: cannot read the restore input: {e}"),
+            Error::Output(e) => write!(f, "ipvsadm-rs: cannot write the output: {e}"),
+            Error::Undo { line, error } => {
+                write!(f, "ipvsadm-rs: undoing a change of line {line}: {error}")
+            }
+            Error::Several { problems, .. } => {
+                for (i, problem) in problems.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("\n")?;
+                    }
+                    write!(f, "{problem}")?;
+                }
+                Ok(())
+            }
             Error::Init { errno } => write!(
                 f,
                 "Can't initialize ipvs: {}\nAre you sure that IP Virtual Server is built in the kernel or as module?",

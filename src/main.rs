@@ -1,57 +1,39 @@
-//! The `ipvsadm-rs` binary: read argv, run the command, exit with ipvsadm's
-//! status. anyhow stops here; everything user-visible is a typed `Error`.
+//! The `ipvsadm-rs` binary: read the environment and argv, run the
+//! command, print what failed, exit with ipvsadm's status. anyhow stops
+//! here; everything user-visible is a typed `Error`.
 
-use ipvsadm_rs::cli::parse::is_restore;
-use ipvsadm_rs::cli::personality::{admin_program, wrapped_words, Personality};
-use ipvsadm_rs::cli::restore_file::RestoreInput;
-use ipvsadm_rs::cli::{help, parse_command_line, Parsed};
 use ipvsadm_rs::error::Error;
-use ipvsadm_rs::exec::{connect, execute};
+use ipvsadm_rs::kernel::Settings;
+use ipvsadm_rs::tool::{self, admin_program, wrapped_words, Personality};
 use std::io::Write;
 use std::process::ExitCode;
 
-fn run(program: &str, words: &[String]) -> anyhow::Result<ExitCode> {
-    // A big restore file starts being read and parsed now, by a second
-    // thread, while this one connects. Nothing of it shows before the
-    // command line has been read in full.
-    let restore_input = is_restore(words).then(|| RestoreInput::stdin(program));
-    // ipvsadm initialises IPVS before it reads a single option: without
-    // IPVS, or without privilege, every command line (even -h, -v or a
-    // wrong one) gets the initialisation failure and status 2.
-    let (mut ipvs, info) = connect()?;
-    match parse_command_line(program, words)? {
-        Parsed::Help => {
-            std::io::stdout().write_all(help::usage(program).as_bytes())?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Parsed::Version => {
-            println!("{}", help::version_line());
-            Ok(ExitCode::SUCCESS)
-        }
-        Parsed::Run(command) => {
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
-            let result = execute(
-                (&mut ipvs, info),
-                program,
-                &command,
-                restore_input.unwrap_or(RestoreInput::Stream),
-                &mut out,
-            );
-            // Whatever was listed before a failure still goes out first.
-            if let Err(e) = out.flush() {
-                if e.kind() == std::io::ErrorKind::BrokenPipe {
-                    ipvsadm_rs::sys::end_by_broken_pipe();
-                }
-            }
-            Ok(ExitCode::from(result?))
+/// The environment, read once: where to trace netlink datagrams, and
+/// whether listings must use netlink alone (to compare the two paths).
+fn settings() -> Settings {
+    Settings {
+        trace: std::env::var_os("IPVSADM_RS_NETLINK_TRACE").map(Into::into),
+        netlink_only: std::env::var("IPVSADM_RS_LIST_SOURCE").is_ok_and(|v| v == "netlink"),
+    }
+}
+
+fn run(program: &str, words: &[String]) -> anyhow::Result<u8> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let result = tool::run(program, words, &settings(), &mut out);
+    // Whatever was listed before a failure still goes out first; a reader
+    // that went away ends the process as it ends ipvsadm.
+    if let Err(e) = out.flush() {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            tool::end_by_broken_pipe();
         }
     }
+    Ok(result?)
 }
 
 fn main() -> ExitCode {
     // Big listings and restores allocate tens of megabytes in a burst.
-    ipvsadm_rs::sys::allocate_in_large_steps();
+    tool::allocate_in_large_steps();
     let args: Vec<String> = std::env::args_os()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
@@ -71,9 +53,9 @@ fn main() -> ExitCode {
         _ => admin_program(argv0),
     };
     match run(program, &words) {
-        Ok(code) => code,
+        Ok(code) => ExitCode::from(code),
         Err(err) => match err.downcast_ref::<Error>() {
-            Some(Error::BrokenPipe) => ipvsadm_rs::sys::end_by_broken_pipe(),
+            Some(Error::BrokenPipe) => tool::end_by_broken_pipe(),
             Some(Error::Silent { status }) => ExitCode::from(*status),
             Some(typed) => {
                 eprintln!("{typed}");

@@ -67,7 +67,7 @@ fn with_buffer<T>(mut call: impl FnMut(&mut [c_char]) -> Result<Option<T>, c_int
 
 /// glibc `inet_aton`: accepts `10.1`, `167772161`, `0x0a000001`, octal parts,
 /// and ignores anything after a whitespace character.
-pub fn parse_inet_aton(s: &str) -> Option<Ipv4Addr> {
+pub(crate) fn parse_inet_aton(s: &str) -> Option<Ipv4Addr> {
     // A plain dotted quad means the same to inet_aton; skip the C call and
     // its allocation for it.
     if let Some(addr) = plain_dotted_quad(s) {
@@ -135,7 +135,7 @@ pub(crate) fn plain_dotted_quad_prefix(bytes: &[u8]) -> Option<(Ipv4Addr, usize)
 }
 
 /// glibc `inet_pton(AF_INET, ...)`: strict dotted quad.
-pub fn parse_inet_pton4(s: &str) -> Option<Ipv4Addr> {
+pub(crate) fn parse_inet_pton4(s: &str) -> Option<Ipv4Addr> {
     let c = c_string(s);
     let mut out = [0u8; 4];
     // SAFETY: valid string, 4-byte destination as AF_INET requires.
@@ -144,7 +144,7 @@ pub fn parse_inet_pton4(s: &str) -> Option<Ipv4Addr> {
 }
 
 /// glibc `inet_pton(AF_INET6, ...)`.
-pub fn parse_inet_pton6(s: &str) -> Option<Ipv6Addr> {
+pub(crate) fn parse_inet_pton6(s: &str) -> Option<Ipv6Addr> {
     // Every IPv6 text has a colon, and a dot only in an embedded IPv4 tail
     // after one: `10.0.0.1:80` is not worth a C call (and its allocation).
     match (s.find(':'), s.find('.')) {
@@ -186,7 +186,7 @@ fn owned(p: *const c_char) -> Option<String> {
 }
 
 /// `gethostbyname()`: the first IPv4 address of a host name (ipvsadm's `host_to_addr`).
-pub fn resolve_host_v4(name: &str) -> Option<Ipv4Addr> {
+pub(crate) fn resolve_host_v4(name: &str) -> Option<Ipv4Addr> {
     // Fuzzing: every name would ask DNS, which takes milliseconds (or a
     // time-out) and answers differently from run to run.
     if cfg!(fuzzing) {
@@ -227,7 +227,7 @@ pub fn resolve_host_v4(name: &str) -> Option<Ipv4Addr> {
 }
 
 /// `gethostbyaddr()`: the official name of an address, if the resolver knows one.
-pub fn host_name(addr: IpAddr) -> Option<String> {
+pub(crate) fn host_name(addr: IpAddr) -> Option<String> {
     let (bytes, family): (Vec<u8>, c_int) = match addr {
         IpAddr::V4(a) => (a.octets().to_vec(), libc::AF_INET),
         IpAddr::V6(a) => (a.octets().to_vec(), libc::AF_INET6),
@@ -254,7 +254,7 @@ pub fn host_name(addr: IpAddr) -> Option<String> {
 }
 
 /// `getservbyname(name, proto)`: a port number from the services database.
-pub fn service_port(name: &str, proto: &str) -> Option<u16> {
+pub(crate) fn service_port(name: &str, proto: &str) -> Option<u16> {
     let (c, p) = (c_string(name), c_string(proto));
     reentrant(
         // SAFETY: valid strings, entry, buffer and out-pointer.
@@ -273,7 +273,7 @@ pub fn service_port(name: &str, proto: &str) -> Option<u16> {
 }
 
 /// `getservbyport(port, proto)`: the service name of a port.
-pub fn service_name(port: u16, proto: &str) -> Option<String> {
+pub(crate) fn service_name(port: u16, proto: &str) -> Option<String> {
     let p = c_string(proto);
     reentrant(
         // SAFETY: valid string, entry, buffer and out-pointer.
@@ -292,7 +292,7 @@ pub fn service_name(port: u16, proto: &str) -> Option<String> {
 }
 
 /// Wait until `fd` is readable or `timeout` passes (`poll(2)`); Ok(false) on timeout.
-pub fn wait_readable(
+pub(crate) fn wait_readable(
     fd: std::os::unix::io::RawFd,
     timeout: std::time::Duration,
 ) -> std::io::Result<bool> {
@@ -316,7 +316,7 @@ pub fn wait_readable(
 }
 
 /// C `strerror()` text for an errno value, without Rust's " (os error N)".
-pub fn strerror(errno: i32) -> String {
+pub(crate) fn strerror(errno: i32) -> String {
     let text = std::io::Error::from_raw_os_error(errno).to_string();
     match text.rfind(" (os error ") {
         Some(i) => text[..i].to_string(),
@@ -335,7 +335,7 @@ extern "C" {
 
 /// glibc `inet_ntop(AF_INET6, ...)`: its compression rules (e.g. `::1.2.3.4`
 /// for IPv4-compatible addresses) differ from Rust's `Display`.
-pub fn format_inet_ntop6(addr: &Ipv6Addr) -> String {
+pub(crate) fn format_inet_ntop6(addr: &Ipv6Addr) -> String {
     let octets = addr.octets();
     let mut buf = [0 as c_char; 64];
     // SAFETY: 16-byte source for AF_INET6, 64-byte destination (INET6_ADDRSTRLEN is 46).
@@ -351,7 +351,7 @@ pub fn format_inet_ntop6(addr: &Ipv6Addr) -> String {
 
 /// `setsockopt(fd, level, name, &int)`; used for SOL_NETLINK options and
 /// SO_RCVBUFFORCE, which neli does not wrap.
-pub fn set_int_option(
+pub(crate) fn set_int_option(
     fd: std::os::unix::io::RawFd,
     level: c_int,
     name: c_int,
@@ -377,7 +377,7 @@ pub fn set_int_option(
 /// An IPv4 datagram socket that only carries IPVS's `getsockopt` calls:
 /// the kernel hands IPVS's options over from any IPv4 socket, and unlike
 /// the raw socket ipvsadm's old code used, this one needs no CAP_NET_RAW.
-pub fn inet_datagram_socket() -> std::io::Result<std::os::fd::OwnedFd> {
+pub(crate) fn inet_datagram_socket() -> std::io::Result<std::os::fd::OwnedFd> {
     use std::os::fd::FromRawFd;
     // SAFETY: plain socket(2) with constant arguments.
     let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
@@ -391,7 +391,7 @@ pub fn inet_datagram_socket() -> std::io::Result<std::os::fd::OwnedFd> {
 /// `getsockopt(fd, level, name, buf, &len)` with `len` the whole buffer:
 /// IPVS reads its request from the start of `buf` and writes the answer
 /// over it. Returns the length the kernel reports.
-pub fn get_socket_option(
+pub(crate) fn get_socket_option(
     fd: std::os::unix::io::RawFd,
     level: c_int,
     name: c_int,
@@ -412,9 +412,8 @@ pub fn get_socket_option(
 /// blocks up to 32 MiB on them. Big restores and listings allocate tens of
 /// megabytes in a burst; where transparent huge pages are on (Debian's
 /// default), so large a heap is backed by 2 MiB pages, one page fault each
-/// instead of one per 4 KiB. Under emulation, where a fault costs 10 to
-/// 20 µs, that took 20 ms off planning a 2,000 × 10 restore and 100 ms off
-/// reading a 10,000 × 10 table. Small commands touch as little as before.
+/// instead of one per 4 KiB (the README's Speed section has the effect).
+/// Small commands touch as little as before.
 pub fn allocate_in_large_steps() {
     #[cfg(target_env = "gnu")]
     // SAFETY: mallopt only sets malloc's tuning parameters.
@@ -432,7 +431,7 @@ extern "C" fn remember_signal(signal: c_int) {
 
 /// From now on, SIGTERM, SIGINT and SIGHUP are remembered instead of ending
 /// the process, so a restore can undo what it applied before exiting.
-pub fn defer_termination_signals() {
+pub(crate) fn defer_termination_signals() {
     for signal in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
         // SAFETY: the handler only stores to an atomic (async-signal-safe).
         unsafe {
@@ -442,7 +441,7 @@ pub fn defer_termination_signals() {
 }
 
 /// The termination signal received since `defer_termination_signals`, if any.
-pub fn termination_requested() -> Option<i32> {
+pub(crate) fn termination_requested() -> Option<i32> {
     match TERMINATION.load(std::sync::atomic::Ordering::SeqCst) {
         0 => None,
         signal => Some(signal),

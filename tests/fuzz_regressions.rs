@@ -2,8 +2,7 @@
 //! `tests/fuzz/regressions/<target>/`) goes through that target's checks
 //! again, so a finding stays fixed. Runs on stable, without libFuzzer.
 
-#[path = "fuzz/bodies.rs"]
-mod bodies;
+use ipvsadm_rs::fuzz_bodies as bodies;
 
 use std::path::Path;
 

@@ -6,8 +6,8 @@
 //! child process of this test binary so that its peak memory can be read
 //! and held to a bound proportional to the input.
 
-use ipvsadm_rs::apply::read_commands;
 use ipvsadm_rs::plan::{plan, State};
+use ipvsadm_rs::restore::read_commands;
 use std::process::Command;
 
 /// The environment variable naming the case a child process runs.
@@ -80,7 +80,7 @@ fn input_of(case: &str) -> Vec<u8> {
 fn in_child(case: &str) -> (String, usize, u64) {
     let output = Command::new(std::env::current_exe().unwrap())
         .args([
-            "child_side",
+            "hostile_suite::child_side",
             "--exact",
             "--ignored",
             "--nocapture",

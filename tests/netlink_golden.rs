@@ -4,10 +4,10 @@
 //! model with the values the session created; requests carry what ipvsadm
 //! sends; damaged replies are errors, never panics.
 
+use ipvsadm_rs::kernel::attrs::{CmdAttr, DestAttr, InfoAttr, ServiceAttr};
+use ipvsadm_rs::kernel::convert::{daemon_from, dest_from, service_from};
+use ipvsadm_rs::kernel::wire::{self, AttrWriter};
 use ipvsadm_rs::model::*;
-use ipvsadm_rs::netlink::attrs::{CmdAttr, DestAttr, InfoAttr, ServiceAttr};
-use ipvsadm_rs::netlink::convert::{daemon_from, dest_from, service_from};
-use ipvsadm_rs::netlink::wire::{self, AttrWriter};
 use std::net::Ipv4Addr;
 
 struct Step {

@@ -6,15 +6,15 @@
 
 use ipvsadm_rs::cli::restore::read_restore_input;
 use ipvsadm_rs::cli::Command;
+use ipvsadm_rs::kernel::attrs::{emit_all, CmdAttr, DestAttr};
+use ipvsadm_rs::kernel::client::top_level;
+use ipvsadm_rs::kernel::convert::{daemon_attrs, daemon_from, dest_from, dest_full};
+use ipvsadm_rs::kernel::convert::{service_from, service_full, service_identity};
+use ipvsadm_rs::kernel::{wire, Change};
 use ipvsadm_rs::model::{
     DaemonState, Family, ForwardMethod, Netmask, Protocol, RealServer, RealServerEntry, Service,
     ServiceEntry, ServiceFlags, ServiceKey, Stats, SyncDaemon, Tunnel, TunnelFlags, TunnelType,
 };
-use ipvsadm_rs::netlink::attrs::{emit_all, CmdAttr, DestAttr};
-use ipvsadm_rs::netlink::client::top_level;
-use ipvsadm_rs::netlink::convert::{daemon_attrs, daemon_from, dest_from, dest_full};
-use ipvsadm_rs::netlink::convert::{service_from, service_full, service_identity};
-use ipvsadm_rs::netlink::{wire, Change};
 use ipvsadm_rs::plan::{simulate, State};
 use ipvsadm_rs::print::compat::write_save;
 use ipvsadm_rs::print::names::NoNames;

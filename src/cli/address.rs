@@ -10,14 +10,14 @@ use std::net::{IpAddr, Ipv4Addr};
 
 /// A parsed `host[:port]`; `port` is None when no port was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HostPort {
-    pub addr: IpAddr,
-    pub port: Option<u16>,
+pub(crate) struct HostPort {
+    pub(crate) addr: IpAddr,
+    pub(crate) port: Option<u16>,
 }
 
 /// ipvsadm's `parse_service`. `protocol` is the protocol of the service as
 /// parsed so far: port names resolve only for TCP, UDP and SCTP.
-pub fn parse_host_port(buf: &str, protocol: Option<Protocol>) -> Option<HostPort> {
+pub(crate) fn parse_host_port(buf: &str, protocol: Option<Protocol>) -> Option<HostPort> {
     plain_ipv4_host_port(buf).or_else(|| any_host_port(buf, protocol))
 }
 
@@ -114,7 +114,7 @@ fn parse_port(text: &str, protocol: Option<Protocol>) -> Option<u16> {
 
 /// ipvsadm's `parse_netmask` for IPv4 services: `inet_aton` forms (so `24`
 /// means 0.0.0.24), else a host name (!).
-pub fn parse_ipv4_netmask(buf: &str) -> Option<Ipv4Addr> {
+pub(crate) fn parse_ipv4_netmask(buf: &str) -> Option<Ipv4Addr> {
     sys::parse_inet_aton(buf).or_else(|| sys::resolve_host_v4(buf))
 }
 

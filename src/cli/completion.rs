@@ -21,7 +21,7 @@ fn choices(spec: &OptionSpec) -> Option<&'static [&'static str]> {
 
 /// The description column of a `--help` entry: what follows the last run
 /// of two or more blanks on each line, lines joined.
-pub fn description(help: &str) -> String {
+pub(crate) fn description(help: &str) -> String {
     help.lines()
         .filter_map(|line| line.trim_end().rsplit_once("  ").map(|(_, d)| d.trim()))
         .collect::<Vec<_>>()
@@ -55,7 +55,7 @@ fn argument(spec: &OptionSpec) -> Arg {
 }
 
 /// The option table as a clap command named `bin`.
-pub fn command(bin: &'static str) -> Command {
+pub(crate) fn command(bin: &'static str) -> Command {
     let mut command = Command::new(bin)
         .about("Linux Virtual Server administration (ipvsadm-compatible)")
         .disable_help_flag(true)

@@ -5,7 +5,7 @@ use super::options::{HelpSection, OPTIONS};
 use std::fmt::Write;
 
 /// The version line (`-v`, and the first line of `-h`).
-pub fn version_line() -> String {
+pub(crate) fn version_line() -> String {
     format!(
         "ipvsadm-rs v{} (compatible with ipvsadm v1.31 2019/12/24, IPVS v1.2.1)",
         env!("CARGO_PKG_VERSION")
@@ -40,7 +40,7 @@ fn section(out: &mut String, which: HelpSection) {
 }
 
 /// The full `-h` text; `program` is argv[0] as given.
-pub fn usage(program: &str) -> String {
+pub(crate) fn usage(program: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", version_line());
     out.push_str("Usage:\n");

@@ -9,7 +9,7 @@
 
 /// The commands, in ipvsadm's `CMD_*` order (the legality matrix columns).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CommandKind {
+pub(crate) enum CommandKind {
     AddService,
     EditService,
     DeleteService,
@@ -28,7 +28,7 @@ pub enum CommandKind {
 
 impl CommandKind {
     /// Name used in ipvsadm's messages (`cmdnames[]`).
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             CommandKind::AddService => "add-service",
             CommandKind::EditService => "edit-service",
@@ -55,7 +55,7 @@ impl CommandKind {
 /// Option bits: the rows of the legality matrix, in ipvsadm's `OPT_*` order,
 /// followed by ipvsadm-rs's own options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Opt {
+pub(crate) enum Opt {
     Numeric,
     Connection,
     ServiceAddress,
@@ -99,14 +99,14 @@ pub enum Opt {
 /// One row of the legality matrix: the option's name in messages and one
 /// character per command (columns in `CommandKind` order): `+` required,
 /// `x` illegal, `1` at most one of the `1` options, `.` optional.
-pub struct OptBit {
-    pub opt: Opt,
-    pub name: &'static str,
-    pub legality: &'static str,
+pub(crate) struct OptBit {
+    pub(crate) opt: Opt,
+    pub(crate) name: &'static str,
+    pub(crate) legality: &'static str,
 }
 
 //                                     AEDCLadeTSsRSZ
-pub const OPT_BITS: &[OptBit] = &[
+pub(crate) const OPT_BITS: &[OptBit] = &[
     bit(Opt::Numeric, "numeric", "xxxx.xxxxxxx.x"),
     bit(Opt::Connection, "connection", "xxxx1xxxxxxxxx"),
     bit(Opt::ServiceAddress, "service-address", "+++x1+++xxxxx."),
@@ -157,20 +157,20 @@ const fn bit(opt: Opt, name: &'static str, legality: &'static str) -> OptBit {
 }
 
 impl Opt {
-    pub fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         self as usize
     }
 
-    pub fn mask(self) -> u64 {
+    pub(crate) fn mask(self) -> u64 {
         1 << self.index()
     }
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         OPT_BITS[self.index()].name
     }
 
     /// The legality of this option with a command: `+`, `x`, `1` or `.`.
-    pub fn legality(self, cmd: CommandKind) -> u8 {
+    pub(crate) fn legality(self, cmd: CommandKind) -> u8 {
         OPT_BITS[self.index()].legality.as_bytes()[cmd.column()]
     }
 }
@@ -178,7 +178,7 @@ impl Opt {
 /// Whether an option takes an argument (popt's `POPT_ARG_NONE`,
 /// `POPT_ARG_STRING`, `POPT_ARG_STRING | POPT_ARGFLAG_OPTIONAL`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ArgKind {
+pub(crate) enum ArgKind {
     None,
     Required,
     Optional,
@@ -186,7 +186,7 @@ pub enum ArgKind {
 
 /// What a spelling means once popt has matched it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+pub(crate) enum Action {
     Command(CommandKind),
     Help,
     Version,
@@ -239,7 +239,7 @@ pub enum Action {
 
 /// The sections of `--help`, in print order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HelpSection {
+pub(crate) enum HelpSection {
     Commands,
     VirtualService,
     Options,
@@ -248,15 +248,15 @@ pub enum HelpSection {
 
 /// One popt table entry.
 #[derive(Debug)]
-pub struct OptionSpec {
-    pub long: &'static str,
-    pub short: Option<char>,
-    pub arg: ArgKind,
-    pub action: Action,
+pub(crate) struct OptionSpec {
+    pub(crate) long: &'static str,
+    pub(crate) short: Option<char>,
+    pub(crate) arg: ArgKind,
+    pub(crate) action: Action,
     /// Where and how `--help` shows it (exact ipvsadm layout), if at all.
-    pub help: Option<(HelpSection, &'static str)>,
+    pub(crate) help: Option<(HelpSection, &'static str)>,
     /// Argument placeholder used by completions and the man page check.
-    pub value_name: Option<&'static str>,
+    pub(crate) value_name: Option<&'static str>,
 }
 
 const fn spec(
@@ -285,7 +285,7 @@ use HelpSection::{Commands, DaemonOptions, Options, VirtualService};
 /// Every spelling, in `--help` order. popt matches the first entry with the
 /// long name or short letter; `--list` appears twice as in ipvsadm (`-L`, `-l`).
 #[rustfmt::skip]
-pub const OPTIONS: &[OptionSpec] = &[
+pub(crate) const OPTIONS: &[OptionSpec] = &[
     spec("add-service", Some('A'), Flag, A::Command(C::AddService), Some((Commands, "  --add-service     -A        add virtual service with options")), None),
     spec("edit-service", Some('E'), Flag, A::Command(C::EditService), Some((Commands, "  --edit-service    -E        edit virtual service with options")), None),
     spec("delete-service", Some('D'), Flag, A::Command(C::DeleteService), Some((Commands, "  --delete-service  -D        delete virtual service")), None),
@@ -351,12 +351,12 @@ pub const OPTIONS: &[OptionSpec] = &[
 ];
 
 /// popt's `findOption` for `--name`: exact match only (no abbreviations).
-pub fn find_long(name: &str) -> Option<&'static OptionSpec> {
+pub(crate) fn find_long(name: &str) -> Option<&'static OptionSpec> {
     OPTIONS.iter().find(|o| o.long == name)
 }
 
 /// popt's `findOption` for a short letter: the first entry with it.
-pub fn find_short(letter: char) -> Option<&'static OptionSpec> {
+pub(crate) fn find_short(letter: char) -> Option<&'static OptionSpec> {
     // A table by letter (restores look up four or five letters a line).
     let entry = *SHORT_LETTERS.get(letter as usize)?;
     (entry != 0).then(|| &OPTIONS[usize::from(entry) - 1])
@@ -380,16 +380,16 @@ const SHORT_LETTERS: [u8; 128] = {
 
 /// One command's column of the legality matrix as option masks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Column {
-    pub required: u64,
-    pub illegal: u64,
+pub(crate) struct Column {
+    pub(crate) required: u64,
+    pub(crate) illegal: u64,
     /// at most one of these
-    pub exclusive: u64,
+    pub(crate) exclusive: u64,
 }
 
 /// The matrix by command (`CommandKind` order), for a check in a few
 /// instructions; the error messages still come from `OPT_BITS`'s rows.
-pub const COLUMNS: [Column; 14] = {
+pub(crate) const COLUMNS: [Column; 14] = {
     let mut columns = [Column {
         required: 0,
         illegal: 0,
@@ -416,7 +416,7 @@ pub const COLUMNS: [Column; 14] = {
 
 impl CommandKind {
     /// This command's column of the legality matrix.
-    pub fn column_masks(self) -> &'static Column {
+    pub(crate) fn column_masks(self) -> &'static Column {
         &COLUMNS[self.column()]
     }
 }

@@ -145,7 +145,7 @@ pub fn parse_command_line<W: AsRef<str>>(program: &str, words: &[W]) -> Result<P
 
 /// Whether the command of `words` is a restore (`-R`), known before the
 /// line is read in full: the first option popt returns is the command.
-pub fn is_restore<W: AsRef<str>>(words: &[W]) -> bool {
+pub(crate) fn is_restore<W: AsRef<str>>(words: &[W]) -> bool {
     let words: Vec<&str> = words.iter().map(AsRef::as_ref).collect();
     matches!(
         Scanner::new(&words).next_option(),
@@ -155,7 +155,7 @@ pub fn is_restore<W: AsRef<str>>(words: &[W]) -> bool {
 
 /// [`parse_command_line`] for words already borrowed as `&str`: a restore
 /// reads tens of thousands of lines, and a copy of each line's words shows.
-pub fn parse_words(program: &str, words: &[&str]) -> Result<Parsed, Error> {
+pub(crate) fn parse_words(program: &str, words: &[&str]) -> Result<Parsed, Error> {
     if words.is_empty() {
         // No arguments at all: ipvsadm lists the table, names resolved.
         return Ok(Parsed::Run(Command::List {

@@ -9,19 +9,19 @@ use crate::error::PoptErrorKind;
 /// One option popt returned, with its argument (None: no argument, or an
 /// optional argument that was not given).
 #[derive(Debug, Clone, Copy)]
-pub struct Occurrence<'a> {
-    pub spec: &'static OptionSpec,
-    pub arg: Option<&'a str>,
+pub(crate) struct Occurrence<'a> {
+    pub(crate) spec: &'static OptionSpec,
+    pub(crate) arg: Option<&'a str>,
 }
 
 /// A popt failure and the argv word `poptBadOption` names.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PoptFailure {
-    pub kind: PoptErrorKind,
-    pub word: String,
+pub(crate) struct PoptFailure {
+    pub(crate) kind: PoptErrorKind,
+    pub(crate) word: String,
 }
 
-pub struct Scanner<'a> {
+pub(crate) struct Scanner<'a> {
     /// argv without argv[0]
     words: &'a [&'a str],
     next: usize,
@@ -34,7 +34,7 @@ pub struct Scanner<'a> {
 }
 
 impl<'a> Scanner<'a> {
-    pub fn new(words: &'a [&'a str]) -> Scanner<'a> {
+    pub(crate) fn new(words: &'a [&'a str]) -> Scanner<'a> {
         Scanner {
             words,
             next: 0,
@@ -46,7 +46,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// `poptBadOption(con, POPT_BADOPTION_NOALIAS)`: the last argv word consumed.
-    pub fn last_word(&self) -> &'a str {
+    pub(crate) fn last_word(&self) -> &'a str {
         match self.next.checked_sub(1) {
             Some(i) => self.words[i],
             None => "",
@@ -61,7 +61,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// `poptGetArg`: the next positional word, in order of appearance.
-    pub fn next_positional(&mut self) -> Option<&'a str> {
+    pub(crate) fn next_positional(&mut self) -> Option<&'a str> {
         let word = self.leftovers.get(self.next_leftover).copied();
         if word.is_some() {
             self.next_leftover += 1;
@@ -70,7 +70,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// `poptGetNextOpt`: Ok(None) at the end of argv.
-    pub fn next_option(&mut self) -> Result<Option<Occurrence<'a>>, PoptFailure> {
+    pub(crate) fn next_option(&mut self) -> Result<Option<Occurrence<'a>>, PoptFailure> {
         loop {
             let (spec, long_arg): (&'static OptionSpec, Option<&'a str>) = match self.cluster {
                 Some(pos) => {

@@ -59,7 +59,7 @@ fn strtol(s: &str) -> Option<CLong<'_>> {
 
 /// ipvsadm's `string_to_number(s, min, max)`: a whole-string decimal number
 /// in range, else None.
-pub fn string_to_number(s: &str, min: i64, max: i64) -> Option<i64> {
+pub(crate) fn string_to_number(s: &str, min: i64, max: i64) -> Option<i64> {
     // Plain digits (every port and weight of a saved table) need no strtol:
     // restores read hundreds of thousands of them.
     if (1..=18).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) {
@@ -71,7 +71,7 @@ pub fn string_to_number(s: &str, min: i64, max: i64) -> Option<i64> {
 }
 
 /// ipvsadm's `parse_fwmark`: 1..=4294967295, whole string.
-pub fn parse_fwmark(s: &str) -> Option<u32> {
+pub(crate) fn parse_fwmark(s: &str) -> Option<u32> {
     let n = strtol(s)?;
     if !n.rest.is_empty() || n.overflow || n.value <= 0 {
         return None;
@@ -82,12 +82,12 @@ pub fn parse_fwmark(s: &str) -> Option<u32> {
 /// C `atoi`: `(int) strtol(s, NULL, 10)`, garbage after the number ignored,
 /// 0 when there is no number. The truncation to `int` is C's, kept on purpose
 /// (ipvsadm reads IPv6 netmasks with it).
-pub fn atoi(s: &str) -> i32 {
+pub(crate) fn atoi(s: &str) -> i32 {
     strtol(s).map_or(0, |n| n.value as i32)
 }
 
 /// The items of a `-b` list, as `strtok(arg, ",")` yields them (empty items skipped).
-pub fn comma_items(s: &str) -> impl Iterator<Item = &str> {
+pub(crate) fn comma_items(s: &str) -> impl Iterator<Item = &str> {
     s.split(',').filter(|item| !item.is_empty())
 }
 
@@ -108,7 +108,7 @@ const WORD_CLASS: [u8; 256] = {
 /// tokens: maximal runs of characters other than space, TAB, CR and LF
 /// (ipvsadm's config_stream). `each` may change the token list it is given.
 /// Returns the number of LFs.
-pub fn each_restore_line<'a>(
+pub(crate) fn each_restore_line<'a>(
     input: &'a str,
     mut each: impl FnMut(usize, &mut Vec<&'a str>),
 ) -> usize {

@@ -7,12 +7,12 @@
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// `BuildHasher` of [`KeyHasher`], for `HashMap<ServiceKey, _, KeyHashing>`.
-pub type KeyHashing = BuildHasherDefault<KeyHasher>;
+pub(crate) type KeyHashing = BuildHasherDefault<KeyHasher>;
 
 /// Mixes each written word into the state: rotate, xor, multiply by an odd
 /// constant with well-spread bits (the golden ratio's, 2^64 / phi).
 #[derive(Debug, Default, Clone, Copy)]
-pub struct KeyHasher {
+pub(crate) struct KeyHasher {
     state: u64,
 }
 

@@ -5,6 +5,7 @@
 //! first, with the line that causes them), and every operation carries what
 //! is needed to undo it.
 
+mod changes;
 mod key_hash;
 pub mod replace;
 
@@ -149,9 +150,8 @@ const WIDE: usize = 32;
 struct PlannedService {
     service: Service,
     /// Oldest first, the reverse of the kernel's order, so that adding one
-    /// is a push: inserting at the front made a restore of one service with
-    /// 20,000 real servers take 750 ms natively (each entry moved 10,000
-    /// times on average).
+    /// is a push: inserting at the front would move every entry for each
+    /// addition, quadratic in a wide service.
     real_servers: Vec<RealServer>,
 }
 

@@ -11,7 +11,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 /// A line ipvsadm cannot read (`sscanf` found nothing): it exits 1 silently.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BlankLine;
+pub(crate) struct BlankLine;
 
 /// ipvsadm's address reading: IPv6 text, else dotted IPv4, else hex
 /// (`strtoul(s, NULL, 16)`, garbage read as 0).
@@ -35,7 +35,7 @@ fn proc_port(text: &str) -> u16 {
 
 /// One line of the proc file (after its header); Ok(None) for a line with
 /// too few fields (ipvsadm prints garbage for those; here they are skipped).
-pub fn parse_connection(line: &str) -> Result<Option<Connection>, BlankLine> {
+pub(crate) fn parse_connection(line: &str) -> Result<Option<Connection>, BlankLine> {
     let f: Vec<&str> = line.split_ascii_whitespace().collect();
     if f.is_empty() {
         return Err(BlankLine);
@@ -63,7 +63,7 @@ pub fn parse_connection(line: &str) -> Result<Option<Connection>, BlankLine> {
 
 /// Every connection of the proc file; the first line is the kernel's header.
 /// Err(None): the file is empty; Err(Some(n)): a blank line after n rows.
-pub fn parse_connections(text: &str) -> (Vec<Connection>, Option<BlankLine>) {
+pub(crate) fn parse_connections(text: &str) -> (Vec<Connection>, Option<BlankLine>) {
     let mut out = Vec::new();
     for line in text.lines().skip(1) {
         match parse_connection(line) {
@@ -85,7 +85,7 @@ fn protocol_of(name: &str) -> Option<Protocol> {
 }
 
 /// The header lines of `-L -c`.
-pub fn header(persistent_conn: bool) -> String {
+pub(crate) fn header(persistent_conn: bool) -> String {
     let mut out = String::from("IPVS connection entries\n");
     if persistent_conn {
         out.push_str(&format!(
@@ -102,7 +102,12 @@ pub fn header(persistent_conn: bool) -> String {
 }
 
 /// One row of `-L -c`.
-pub fn row(c: &Connection, persistent_conn: bool, numeric: bool, names: &dyn Resolver) -> String {
+pub(crate) fn row(
+    c: &Connection,
+    persistent_conn: bool,
+    numeric: bool,
+    names: &dyn Resolver,
+) -> String {
     let protocol = protocol_of(&c.protocol);
     let name = |addr: &IpAddr, port| addr_port(addr, port, protocol, numeric, names);
     let (client, virt, dest) = (

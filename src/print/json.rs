@@ -22,7 +22,7 @@ pub struct Document {
     pub connections: Option<Vec<Connection>>,
 }
 
-pub fn write_document(w: &mut dyn Write, doc: &Document) -> io::Result<()> {
+pub(crate) fn write_document(w: &mut dyn Write, doc: &Document) -> io::Result<()> {
     serde_json::to_writer(&mut *w, doc)?;
     w.write_all(b"\n")
 }

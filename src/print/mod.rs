@@ -2,8 +2,8 @@
 //! [`sort`] reproduces its order, [`names`] its host and port naming.
 
 pub mod compat;
-pub mod conn;
+pub(crate) mod conn;
 pub mod json;
-pub mod names;
-pub mod sort;
-pub mod text;
+pub(crate) mod names;
+pub(crate) mod sort;
+pub(crate) mod text;

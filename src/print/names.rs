@@ -10,13 +10,13 @@ use std::net::IpAddr;
 
 /// Name look-ups the printer needs (from more than one thread: big tables
 /// are formatted in parts at once).
-pub trait Resolver: Sync {
+pub(crate) trait Resolver: Sync {
     fn host_name(&self, addr: IpAddr) -> Option<String>;
     fn service_name(&self, port: u16, protocol: Protocol) -> Option<String>;
 }
 
 /// The system resolver and services database (what ipvsadm uses).
-pub struct SystemResolver;
+pub(crate) struct SystemResolver;
 
 impl Resolver for SystemResolver {
     fn host_name(&self, addr: IpAddr) -> Option<String> {
@@ -29,7 +29,7 @@ impl Resolver for SystemResolver {
 }
 
 /// No names at all (numeric output, and tests).
-pub struct NoNames;
+pub(crate) struct NoNames;
 
 impl Resolver for NoNames {
     fn host_name(&self, _: IpAddr) -> Option<String> {
@@ -42,7 +42,7 @@ impl Resolver for NoNames {
 }
 
 /// `inet_ntop` text of an address.
-pub fn numeric_host(addr: &IpAddr) -> String {
+pub(crate) fn numeric_host(addr: &IpAddr) -> String {
     match addr {
         IpAddr::V4(a) => a.to_string(),
         IpAddr::V6(a) => sys::format_inet_ntop6(a),
@@ -50,7 +50,7 @@ pub fn numeric_host(addr: &IpAddr) -> String {
 }
 
 /// `host:port` or `[host]:port`, at most 59 characters (ipvsadm's 60-byte buffer).
-pub fn addr_port(
+pub(crate) fn addr_port(
     addr: &IpAddr,
     port: u16,
     protocol: Option<Protocol>,
@@ -64,7 +64,7 @@ pub fn addr_port(
 
 /// [`addr_port`] written over `text`: big listings reuse one buffer for
 /// every real server.
-pub fn write_addr_port(
+pub(crate) fn write_addr_port(
     text: &mut String,
     addr: &IpAddr,
     port: u16,
@@ -103,7 +103,7 @@ pub fn write_addr_port(
 }
 
 /// Cut a C string to `max` bytes (on a character boundary).
-pub fn truncate(text: &mut String, max: usize) {
+pub(crate) fn truncate(text: &mut String, max: usize) {
     if text.len() > max {
         let mut end = max;
         while !text.is_char_boundary(end) {

@@ -10,7 +10,7 @@ use std::net::IpAddr;
 /// glibc `msort_with_tmp`: split at n/2, sort both halves, merge taking from
 /// the left run while `cmp(left, right) <= 0`. Works on positions, so the
 /// items themselves are moved once, at the end.
-pub fn glibc_merge_sort<T>(items: &mut Vec<T>, cmp: &impl Fn(&T, &T) -> i32) {
+pub(crate) fn glibc_merge_sort<T>(items: &mut Vec<T>, cmp: &impl Fn(&T, &T) -> i32) {
     let mut order: Vec<usize> = (0..items.len()).collect();
     let mut scratch = Vec::with_capacity(items.len());
     merge_sort_positions(&mut order, &mut scratch, &|a, b| cmp(&items[a], &items[b]));
@@ -108,7 +108,7 @@ fn service_fields(key: &ServiceKey) -> (u32, u16, u16, Option<IpAddr>, u16) {
 }
 
 /// ipvsadm's `ipvs_cmp_services`: fwmark, family, protocol, address, port.
-pub fn compare_services(a: &ServiceEntry, b: &ServiceEntry) -> i32 {
+pub(crate) fn compare_services(a: &ServiceEntry, b: &ServiceEntry) -> i32 {
     let (fa, afa, pa, aa, porta) = service_fields(&a.service.key);
     let (fb, afb, pb, ab, portb) = service_fields(&b.service.key);
     let r = wrapping_diff(fa, fb);
@@ -133,7 +133,7 @@ pub fn compare_services(a: &ServiceEntry, b: &ServiceEntry) -> i32 {
 }
 
 /// ipvsadm's `ipvs_cmp_dests`: address, then port.
-pub fn compare_servers(a: &RealServerEntry, b: &RealServerEntry) -> i32 {
+pub(crate) fn compare_servers(a: &RealServerEntry, b: &RealServerEntry) -> i32 {
     let r = compare_addr(&a.server.addr, &b.server.addr);
     if r != 0 {
         return r;
@@ -142,7 +142,7 @@ pub fn compare_servers(a: &RealServerEntry, b: &RealServerEntry) -> i32 {
 }
 
 /// Sort services and each service's real servers in ipvsadm's order.
-pub fn sort_table(services: &mut Vec<ServiceEntry>) {
+pub(crate) fn sort_table(services: &mut Vec<ServiceEntry>) {
     glibc_merge_sort(services, &compare_services);
     for entry in services.iter_mut() {
         glibc_merge_sort(&mut entry.real_servers, &compare_servers);

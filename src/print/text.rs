@@ -6,7 +6,7 @@
 use std::net::Ipv4Addr;
 
 /// `%llu`
-pub fn push_unsigned(out: &mut String, v: u64) {
+pub(crate) fn push_unsigned(out: &mut String, v: u64) {
     // Most numbers of a listing are short: octets, ports, weights, counts.
     if v < 100_000 {
         let digit = |d: u64| char::from(b'0' + (d % 10) as u8);
@@ -43,7 +43,7 @@ fn push_long_unsigned(out: &mut String, mut v: u64) {
 }
 
 /// `%lld`
-pub fn push_signed(out: &mut String, v: i64) {
+pub(crate) fn push_signed(out: &mut String, v: i64) {
     if v < 0 {
         out.push('-');
     }
@@ -53,7 +53,7 @@ pub fn push_signed(out: &mut String, v: i64) {
 /// Spaces up to `width` bytes written since `start` (`out.len()` before
 /// the field), as `%-Ns` pads: printf counts bytes, not characters, so a
 /// host name in UTF-8 gets fewer spaces. A longer field is not cut.
-pub fn pad_from(out: &mut String, start: usize, width: usize) {
+pub(crate) fn pad_from(out: &mut String, start: usize, width: usize) {
     const SPACES: &str = "                                ";
     let mut missing = width.saturating_sub(out.len() - start);
     while missing > 0 {
@@ -64,28 +64,28 @@ pub fn pad_from(out: &mut String, start: usize, width: usize) {
 }
 
 /// `%-Nd`
-pub fn push_signed_left(out: &mut String, v: i64, width: usize) {
+pub(crate) fn push_signed_left(out: &mut String, v: i64, width: usize) {
     let start = out.len();
     push_signed(out, v);
     pad_from(out, start, width);
 }
 
 /// `%-Nu`
-pub fn push_unsigned_left(out: &mut String, v: u64, width: usize) {
+pub(crate) fn push_unsigned_left(out: &mut String, v: u64, width: usize) {
     let start = out.len();
     push_unsigned(out, v);
     pad_from(out, start, width);
 }
 
 /// `%-Ns`
-pub fn push_left(out: &mut String, text: &str, width: usize) {
+pub(crate) fn push_left(out: &mut String, text: &str, width: usize) {
     let start = out.len();
     out.push_str(text);
     pad_from(out, start, width);
 }
 
 /// `inet_ntoa`
-pub fn push_ipv4(out: &mut String, addr: Ipv4Addr) {
+pub(crate) fn push_ipv4(out: &mut String, addr: Ipv4Addr) {
     for (i, octet) in addr.octets().into_iter().enumerate() {
         if i > 0 {
             out.push('.');

@@ -1,9 +1,5 @@
-//! libFuzzer entry point; the checks are in `bodies::argv`.
+//! libFuzzer entry point; the checks are in `bodies::argv`, built into the
+//! library when fuzzing.
 #![no_main]
 
-// Each target uses one of the bodies.
-#[allow(dead_code)]
-#[path = "../bodies.rs"]
-mod bodies;
-
-libfuzzer_sys::fuzz_target!(|data: &[u8]| bodies::argv(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| ipvsadm_rs::fuzz_bodies::argv(data));

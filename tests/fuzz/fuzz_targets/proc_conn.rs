@@ -1,9 +1,5 @@
-//! libFuzzer entry point; the checks are in `bodies::proc_conn`.
+//! libFuzzer entry point; the checks are in `bodies::proc_conn`, built into the
+//! library when fuzzing.
 #![no_main]
 
-// Each target uses one of the bodies.
-#[allow(dead_code)]
-#[path = "../bodies.rs"]
-mod bodies;
-
-libfuzzer_sys::fuzz_target!(|data: &[u8]| bodies::proc_conn(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| ipvsadm_rs::fuzz_bodies::proc_conn(data));

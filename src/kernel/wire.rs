@@ -4,22 +4,21 @@
 
 use std::fmt;
 
-pub const NLMSG_NOOP: u16 = 1;
-pub const NLMSG_ERROR: u16 = 2;
-pub const NLMSG_DONE: u16 = 3;
-pub const NLMSG_OVERRUN: u16 = 4;
+pub(crate) const NLMSG_NOOP: u16 = 1;
+pub(crate) const NLMSG_ERROR: u16 = 2;
+pub(crate) const NLMSG_DONE: u16 = 3;
+pub(crate) const NLMSG_OVERRUN: u16 = 4;
 
-pub const NLM_F_REQUEST: u16 = 0x1;
-pub const NLM_F_MULTI: u16 = 0x2;
-pub const NLM_F_ACK: u16 = 0x4;
-pub const NLM_F_DUMP: u16 = 0x300;
+pub(crate) const NLM_F_REQUEST: u16 = 0x1;
+pub(crate) const NLM_F_ACK: u16 = 0x4;
+pub(crate) const NLM_F_DUMP: u16 = 0x300;
 
 /// `NLA_F_NESTED` and `NLA_F_NET_BYTEORDER` live in the top bits of the
 /// type; they are masked off when parsing.
 const NLA_TYPE_MASK: u16 = 0x3fff;
 
-pub const NLMSG_HDRLEN: usize = 16;
-pub const GENL_HDRLEN: usize = 4;
+pub(crate) const NLMSG_HDRLEN: usize = 16;
+pub(crate) const GENL_HDRLEN: usize = 4;
 
 /// A reply that does not follow the netlink or IPVS layout.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,18 +36,18 @@ fn bad(what: impl Into<String>) -> DecodeError {
     DecodeError(what.into())
 }
 
-pub fn align4(n: usize) -> usize {
+pub(crate) fn align4(n: usize) -> usize {
     (n + 3) & !3
 }
 
 /// One netlink message inside a received buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Message<'a> {
-    pub kind: u16,
-    pub flags: u16,
-    pub seq: u32,
-    pub pid: u32,
-    pub payload: &'a [u8],
+pub(crate) struct Message<'a> {
+    pub(crate) kind: u16,
+    pub(crate) flags: u16,
+    pub(crate) seq: u32,
+    pub(crate) pid: u32,
+    pub(crate) payload: &'a [u8],
 }
 
 fn u16_at(b: &[u8], at: usize) -> u16 {
@@ -60,7 +59,7 @@ fn u32_at(b: &[u8], at: usize) -> u32 {
 }
 
 /// Split a datagram into its netlink messages.
-pub fn messages(mut buf: &[u8]) -> Result<Vec<Message<'_>>, DecodeError> {
+pub(crate) fn messages(mut buf: &[u8]) -> Result<Vec<Message<'_>>, DecodeError> {
     let mut out = Vec::new();
     while !buf.is_empty() {
         if buf.len() < NLMSG_HDRLEN {
@@ -89,7 +88,7 @@ pub fn messages(mut buf: &[u8]) -> Result<Vec<Message<'_>>, DecodeError> {
 }
 
 /// The error code of an `NLMSG_ERROR` payload: 0 is an ACK, otherwise −errno.
-pub fn error_code(payload: &[u8]) -> Result<i32, DecodeError> {
+pub(crate) fn error_code(payload: &[u8]) -> Result<i32, DecodeError> {
     if payload.len() < 4 {
         return Err(bad("truncated netlink error message"));
     }
@@ -98,13 +97,13 @@ pub fn error_code(payload: &[u8]) -> Result<i32, DecodeError> {
 
 /// A generic netlink payload: command, version, attributes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Genl<'a> {
-    pub cmd: u8,
-    pub version: u8,
-    pub attrs: &'a [u8],
+pub(crate) struct Genl<'a> {
+    pub(crate) cmd: u8,
+    pub(crate) version: u8,
+    pub(crate) attrs: &'a [u8],
 }
 
-pub fn genl(payload: &[u8]) -> Result<Genl<'_>, DecodeError> {
+pub(crate) fn genl(payload: &[u8]) -> Result<Genl<'_>, DecodeError> {
     if payload.len() < GENL_HDRLEN {
         return Err(bad("truncated generic netlink header"));
     }
@@ -116,7 +115,14 @@ pub fn genl(payload: &[u8]) -> Result<Genl<'_>, DecodeError> {
 }
 
 /// Encode one generic netlink request.
-pub fn request(family: u16, flags: u16, seq: u32, cmd: u8, version: u8, attrs: &[u8]) -> Vec<u8> {
+pub(crate) fn request(
+    family: u16,
+    flags: u16,
+    seq: u32,
+    cmd: u8,
+    version: u8,
+    attrs: &[u8],
+) -> Vec<u8> {
     let mut out = Vec::with_capacity(align4(NLMSG_HDRLEN + GENL_HDRLEN + attrs.len()));
     push_request(&mut out, family, flags, seq, version, |w| {
         w.raw(attrs);
@@ -128,7 +134,7 @@ pub fn request(family: u16, flags: u16, seq: u32, cmd: u8, version: u8, attrs: &
 /// Append one generic netlink request to `buf`: `write` writes its
 /// attributes in place and returns its command (a restore frames tens of
 /// thousands of requests back to back, and a buffer per request showed).
-pub fn push_request(
+pub(crate) fn push_request(
     buf: &mut Vec<u8>,
     family: u16,
     flags: u16,
@@ -156,35 +162,35 @@ pub fn push_request(
 
 /// One attribute: its type (flags masked off) and payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Attr<'a> {
-    pub kind: u16,
-    pub payload: &'a [u8],
+pub(crate) struct Attr<'a> {
+    pub(crate) kind: u16,
+    pub(crate) payload: &'a [u8],
 }
 
 impl<'a> Attr<'a> {
-    pub fn u8(&self) -> Result<u8, DecodeError> {
+    pub(crate) fn u8(&self) -> Result<u8, DecodeError> {
         self.fixed::<1>().map(|b| b[0])
     }
 
-    pub fn u16(&self) -> Result<u16, DecodeError> {
+    pub(crate) fn u16(&self) -> Result<u16, DecodeError> {
         self.fixed::<2>().map(u16::from_ne_bytes)
     }
 
-    pub fn be16(&self) -> Result<u16, DecodeError> {
+    pub(crate) fn be16(&self) -> Result<u16, DecodeError> {
         self.fixed::<2>().map(u16::from_be_bytes)
     }
 
-    pub fn u32(&self) -> Result<u32, DecodeError> {
+    pub(crate) fn u32(&self) -> Result<u32, DecodeError> {
         self.fixed::<4>().map(u32::from_ne_bytes)
     }
 
-    pub fn u64(&self) -> Result<u64, DecodeError> {
+    pub(crate) fn u64(&self) -> Result<u64, DecodeError> {
         self.fixed::<8>().map(u64::from_ne_bytes)
     }
 
     /// The first N bytes; longer payloads are accepted as the kernel's
     /// lenient parser does, shorter ones are an error.
-    pub fn fixed<const N: usize>(&self) -> Result<[u8; N], DecodeError> {
+    pub(crate) fn fixed<const N: usize>(&self) -> Result<[u8; N], DecodeError> {
         self.payload
             .get(..N)
             .and_then(|b| b.try_into().ok())
@@ -198,7 +204,7 @@ impl<'a> Attr<'a> {
     }
 
     /// A NUL-terminated string (the terminator and anything after it dropped).
-    pub fn string(&self) -> Result<String, DecodeError> {
+    pub(crate) fn string(&self) -> Result<String, DecodeError> {
         let end = self
             .payload
             .iter()
@@ -209,20 +215,21 @@ impl<'a> Attr<'a> {
             .map_err(|_| bad(format!("attribute {} is not UTF-8", self.kind)))
     }
 
-    pub fn nested(&self) -> Result<Vec<Attr<'a>>, DecodeError> {
+    #[cfg(any(test, fuzzing))]
+    pub(crate) fn nested(&self) -> Result<Vec<Attr<'a>>, DecodeError> {
         attrs(self.payload)
     }
 }
 
 /// Split an attribute area into attributes.
-pub fn attrs(buf: &[u8]) -> Result<Vec<Attr<'_>>, DecodeError> {
+pub(crate) fn attrs(buf: &[u8]) -> Result<Vec<Attr<'_>>, DecodeError> {
     parse_attrs(buf, |a| Ok(*a))
 }
 
 /// Read every attribute of an area with `parse`, in order. The vector is
 /// sized for the area up front (an attribute takes at least 8 bytes in
 /// practice): big listings decode hundreds of thousands of attributes.
-pub fn parse_attrs<'a, T>(
+pub(crate) fn parse_attrs<'a, T>(
     mut buf: &'a [u8],
     mut parse: impl FnMut(&Attr<'a>) -> Result<T, DecodeError>,
 ) -> Result<Vec<T>, DecodeError> {
@@ -252,12 +259,12 @@ pub fn parse_attrs<'a, T>(
 
 /// Builds an attribute area.
 #[derive(Debug, Default, Clone)]
-pub struct AttrWriter {
+pub(crate) struct AttrWriter {
     buf: Vec<u8>,
 }
 
 impl AttrWriter {
-    pub fn new() -> AttrWriter {
+    pub(crate) fn new() -> AttrWriter {
         // Room for a whole request: growing from empty is most of the cost
         // of encoding a restore's tens of thousands of requests.
         AttrWriter {
@@ -265,11 +272,11 @@ impl AttrWriter {
         }
     }
 
-    pub fn into_bytes(self) -> Vec<u8> {
+    pub(crate) fn into_bytes(self) -> Vec<u8> {
         self.buf
     }
 
-    pub fn bytes(&mut self, kind: u16, payload: &[u8]) -> &mut Self {
+    pub(crate) fn bytes(&mut self, kind: u16, payload: &[u8]) -> &mut Self {
         self.parts(kind, &[payload])
     }
 
@@ -302,38 +309,39 @@ impl AttrWriter {
     }
 
     /// Two 32-bit values in one attribute (flags and mask).
-    pub fn u32_pair(&mut self, kind: u16, a: u32, b: u32) -> &mut Self {
+    pub(crate) fn u32_pair(&mut self, kind: u16, a: u32, b: u32) -> &mut Self {
         let (a, b) = (a.to_ne_bytes(), b.to_ne_bytes());
         self.fixed(kind, [a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3]])
     }
 
-    pub fn u8(&mut self, kind: u16, v: u8) -> &mut Self {
+    pub(crate) fn u8(&mut self, kind: u16, v: u8) -> &mut Self {
         self.fixed(kind, [v])
     }
 
-    pub fn u16(&mut self, kind: u16, v: u16) -> &mut Self {
+    pub(crate) fn u16(&mut self, kind: u16, v: u16) -> &mut Self {
         self.fixed(kind, v.to_ne_bytes())
     }
 
-    pub fn be16(&mut self, kind: u16, v: u16) -> &mut Self {
+    pub(crate) fn be16(&mut self, kind: u16, v: u16) -> &mut Self {
         self.fixed(kind, v.to_be_bytes())
     }
 
-    pub fn u32(&mut self, kind: u16, v: u32) -> &mut Self {
+    pub(crate) fn u32(&mut self, kind: u16, v: u32) -> &mut Self {
         self.fixed(kind, v.to_ne_bytes())
     }
 
-    pub fn u64(&mut self, kind: u16, v: u64) -> &mut Self {
+    #[cfg(any(test, fuzzing))]
+    pub(crate) fn u64(&mut self, kind: u16, v: u64) -> &mut Self {
         self.fixed(kind, v.to_ne_bytes())
     }
 
     /// An address (`union nf_inet_addr`).
-    pub fn addr(&mut self, kind: u16, v: [u8; 16]) -> &mut Self {
+    pub(crate) fn addr(&mut self, kind: u16, v: [u8; 16]) -> &mut Self {
         self.fixed(kind, v)
     }
 
     /// A NUL-terminated string.
-    pub fn string(&mut self, kind: u16, s: &str) -> &mut Self {
+    pub(crate) fn string(&mut self, kind: u16, s: &str) -> &mut Self {
         self.parts(kind, &[s.as_bytes(), &[0]])
     }
 
@@ -341,7 +349,7 @@ impl AttrWriter {
     /// without `NLA_F_NESTED`, as the kernel writes its replies (so
     /// parse-then-emit of a reply is byte-exact); the IPVS family parses
     /// requests leniently and accepts both forms.
-    pub fn nest(&mut self, kind: u16, fill: impl FnOnce(&mut AttrWriter)) -> &mut Self {
+    pub(crate) fn nest(&mut self, kind: u16, fill: impl FnOnce(&mut AttrWriter)) -> &mut Self {
         let start = self.buf.len();
         self.buf.extend_from_slice(&0u16.to_ne_bytes()); // the length, patched below
         self.buf.extend_from_slice(&kind.to_ne_bytes());
@@ -353,13 +361,13 @@ impl AttrWriter {
     }
 
     /// Attributes already encoded, appended as they are.
-    pub fn raw(&mut self, attrs: &[u8]) -> &mut Self {
+    pub(crate) fn raw(&mut self, attrs: &[u8]) -> &mut Self {
         self.buf.extend_from_slice(attrs);
         self
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, fuzzing))]
 mod tests {
     use super::*;
 

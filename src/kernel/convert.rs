@@ -4,6 +4,7 @@
 //! missing required ones an error).
 
 use super::attrs::{DaemonAttr, DestAttr, ServiceAttr, StatsAttr, StatsBlock};
+use super::table::Detail;
 use super::wire::DecodeError;
 use crate::model::{
     DaemonState, Family, ForwardMethod, Netmask, Protocol, RealServer, RealServerEntry, Service,
@@ -11,8 +12,8 @@ use crate::model::{
 };
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-pub const AF_INET: u16 = 2;
-pub const AF_INET6: u16 = 10;
+pub(crate) const AF_INET: u16 = 2;
+pub(crate) const AF_INET6: u16 = 10;
 
 fn af(family: Family) -> u16 {
     match family {
@@ -64,7 +65,7 @@ fn collected<T: Clone>(each_attr: impl FnOnce(&mut dyn FnMut(&T))) -> Vec<T> {
 /// What identifies a service: AF plus fwmark, or protocol, address and
 /// port, one attribute at a time (a restore encodes one per request; no
 /// list is built).
-pub fn each_service_identity(key: &ServiceKey, each: &mut dyn FnMut(&ServiceAttr)) {
+pub(crate) fn each_service_identity(key: &ServiceKey, each: &mut dyn FnMut(&ServiceAttr)) {
     match key {
         ServiceKey::Addr {
             protocol,
@@ -83,7 +84,7 @@ pub fn each_service_identity(key: &ServiceKey, each: &mut dyn FnMut(&ServiceAttr
     }
 }
 
-pub fn service_identity(key: &ServiceKey) -> Vec<ServiceAttr> {
+pub(crate) fn service_identity(key: &ServiceKey) -> Vec<ServiceAttr> {
     collected(|each| each_service_identity(key, each))
 }
 
@@ -97,7 +98,7 @@ fn netmask_raw(netmask: Netmask) -> u32 {
 
 /// A full service definition, in the order ipvsadm sends it; the flags mask
 /// is all ones, so every flag is set to exactly what the service says.
-pub fn each_service_full(s: &Service, each: &mut dyn FnMut(&ServiceAttr)) {
+pub(crate) fn each_service_full(s: &Service, each: &mut dyn FnMut(&ServiceAttr)) {
     each_service_identity(&s.key, each);
     each(&ServiceAttr::SchedName(s.scheduler.clone()));
     if let Some(pe) = &s.pe_name {
@@ -111,7 +112,8 @@ pub fn each_service_full(s: &Service, each: &mut dyn FnMut(&ServiceAttr)) {
     each(&ServiceAttr::Netmask(netmask_raw(s.netmask)));
 }
 
-pub fn service_full(s: &Service) -> Vec<ServiceAttr> {
+#[cfg(any(test, fuzzing))]
+pub(crate) fn service_full(s: &Service) -> Vec<ServiceAttr> {
     collected(|each| each_service_full(s, each))
 }
 
@@ -146,7 +148,7 @@ fn missing(what: &str) -> DecodeError {
 }
 
 /// A service from a `GET_SERVICE` reply.
-pub fn service_from(attrs: &[ServiceAttr]) -> Result<(Service, Stats), DecodeError> {
+pub(crate) fn service_from(attrs: &[ServiceAttr]) -> Result<(Service, Stats), DecodeError> {
     service_from_each(|each| {
         attrs.iter().cloned().for_each(each);
         Ok(())
@@ -155,7 +157,7 @@ pub fn service_from(attrs: &[ServiceAttr]) -> Result<(Service, Stats), DecodeErr
 
 /// [`service_from`], the attributes handed over one at a time by `fill`
 /// (a dump of 10,000 services builds no list on the way).
-pub fn service_from_each(
+pub(crate) fn service_from_each(
     fill: impl FnOnce(&mut dyn FnMut(ServiceAttr)) -> Result<(), DecodeError>,
 ) -> Result<(Service, Stats), DecodeError> {
     let (mut af_v, mut proto, mut addr, mut port, mut fwmark) = (None, None, None, None, None);
@@ -208,18 +210,14 @@ pub fn service_from_each(
 }
 
 /// The identity of a real server within its service.
-pub fn each_dest_identity(server: &RealServer, each: &mut dyn FnMut(&DestAttr)) {
+pub(crate) fn each_dest_identity(server: &RealServer, each: &mut dyn FnMut(&DestAttr)) {
     each(&DestAttr::AddrFamily(af(Family::of(&server.addr))));
     each(&DestAttr::Addr(addr16(&server.addr)));
     each(&DestAttr::Port(server.port));
 }
 
-pub fn dest_identity(server: &RealServer) -> Vec<DestAttr> {
-    collected(|each| each_dest_identity(server, each))
-}
-
 /// A full real-server definition, in the order ipvsadm sends it.
-pub fn each_dest_full(server: &RealServer, each: &mut dyn FnMut(&DestAttr)) {
+pub(crate) fn each_dest_full(server: &RealServer, each: &mut dyn FnMut(&DestAttr)) {
     each_dest_identity(server, each);
     each(&DestAttr::FwdMethod(server.forward.raw()));
     each(&DestAttr::Weight(server.weight as u32));
@@ -230,13 +228,15 @@ pub fn each_dest_full(server: &RealServer, each: &mut dyn FnMut(&DestAttr)) {
     each(&DestAttr::LThresh(server.l_threshold));
 }
 
-pub fn dest_full(server: &RealServer) -> Vec<DestAttr> {
+#[cfg(any(test, fuzzing))]
+pub(crate) fn dest_full(server: &RealServer) -> Vec<DestAttr> {
     collected(|each| each_dest_full(server, each))
 }
 
 /// A real server from a `GET_DEST` reply; `service_family` applies when the
 /// kernel does not say (before 3.18).
-pub fn dest_from(
+#[cfg(any(test, fuzzing))]
+pub(crate) fn dest_from(
     attrs: &[DestAttr],
     service_family: Family,
 ) -> Result<RealServerEntry, DecodeError> {
@@ -247,7 +247,7 @@ pub fn dest_from(
 }
 
 /// [`dest_from`], the attributes handed over one at a time by `fill`.
-pub fn dest_from_each(
+pub(crate) fn dest_from_each(
     service_family: Family,
     fill: impl FnOnce(&mut dyn FnMut(DestAttr)) -> Result<(), DecodeError>,
 ) -> Result<RealServerEntry, DecodeError> {
@@ -297,9 +297,66 @@ pub fn dest_from_each(
     })
 }
 
+/// `IP_VS_CONN_F_FWD_MASK`: the forwarding method in a real server's flags
+/// (netlink's FWD_METHOD attribute is the same bits).
+const FORWARD_MASK: u32 = 0x7;
+
+/// What one real-server entry of a `getsockopt` answer holds.
+pub(crate) struct SockoptDest {
+    pub(crate) addr: Ipv4Addr,
+    pub(crate) port: u16,
+    pub(crate) conn_flags: u32,
+    pub(crate) weight: i32,
+    pub(crate) u_threshold: u32,
+    pub(crate) l_threshold: u32,
+    pub(crate) active_conns: u32,
+    pub(crate) inactive_conns: u32,
+    pub(crate) persist_conns: u32,
+}
+
+/// A real server from a `getsockopt` entry. What that interface does not
+/// hold is left at its default here and named in [`getsockopt_carries`];
+/// counters stay zero (it has only 32 bits for most of them).
+pub(crate) fn dest_from_sockopt(d: SockoptDest) -> RealServerEntry {
+    RealServerEntry {
+        server: RealServer {
+            addr: IpAddr::V4(d.addr),
+            port: d.port,
+            forward: ForwardMethod::from_raw(d.conn_flags & FORWARD_MASK),
+            weight: d.weight,
+            u_threshold: d.u_threshold,
+            l_threshold: d.l_threshold,
+            tunnel: Tunnel::default(),
+        },
+        active_conns: d.active_conns,
+        inactive_conns: d.inactive_conns,
+        persist_conns: d.persist_conns,
+        stats: Stats::default(),
+    }
+}
+
+/// Whether a real server read through `getsockopt` is whole for a listing
+/// of `detail`; when it is not, the listing reads its service through
+/// netlink. Every setting is named here without `..`: a new one does not
+/// compile until it says whether the fast path can show it.
+pub(crate) fn getsockopt_carries(server: &RealServer, detail: Detail) -> bool {
+    let RealServer {
+        addr: _,
+        port: _,
+        forward,
+        weight: _,
+        u_threshold: _,
+        l_threshold: _,
+        tunnel: _,
+    } = server;
+    // The interface has no tunnel settings; only tunnelled real servers
+    // have any, and only some listings show them.
+    detail == Detail::Basic || *forward != ForwardMethod::Tunnel
+}
+
 /// `--start-daemon`: state, interface and sync id always; the rest only when
 /// given, so the kernel applies its own defaults.
-pub fn daemon_attrs(d: &SyncDaemon) -> Vec<DaemonAttr> {
+pub(crate) fn daemon_attrs(d: &SyncDaemon) -> Vec<DaemonAttr> {
     let mut attrs = vec![
         DaemonAttr::State(d.state.raw()),
         DaemonAttr::McastIfn(d.mcast_ifn.clone()),
@@ -323,7 +380,7 @@ pub fn daemon_attrs(d: &SyncDaemon) -> Vec<DaemonAttr> {
 }
 
 /// `--stop-daemon`: which daemon (state and sync id), no interface.
-pub fn daemon_stop_attrs(state: DaemonState, syncid: u32) -> Vec<DaemonAttr> {
+pub(crate) fn daemon_stop_attrs(state: DaemonState, syncid: u32) -> Vec<DaemonAttr> {
     vec![
         DaemonAttr::State(state.raw()),
         DaemonAttr::McastIfn(String::new()),
@@ -333,7 +390,7 @@ pub fn daemon_stop_attrs(state: DaemonState, syncid: u32) -> Vec<DaemonAttr> {
 
 /// A daemon from a `GET_DAEMON` reply; None for a state that is neither
 /// master nor backup (ipvsadm skips those).
-pub fn daemon_from(attrs: &[DaemonAttr]) -> Result<Option<SyncDaemon>, DecodeError> {
+pub(crate) fn daemon_from(attrs: &[DaemonAttr]) -> Result<Option<SyncDaemon>, DecodeError> {
     let (mut state, mut ifn, mut syncid) = (None, None, None);
     let mut d = SyncDaemon::new(DaemonState::Master, "");
     let (mut group4, mut group6) = (None, None);

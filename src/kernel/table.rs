@@ -3,15 +3,12 @@
 //! So service attributes come from one netlink dump and the real servers of
 //! IPv4 services from one `getsockopt` call each ([`sockopt`]), read at the
 //! same time by a second thread. Netlink per service is left for what that
-//! interface lacks: IPv6 services, real servers of the other family,
-//! tunnel settings and 64-bit counters.
+//! interface lacks: IPv6 services, real servers of the other family, and
+//! every setting that [`convert::getsockopt_carries`] says it cannot hold.
 
-pub mod sockopt;
-
+use super::{convert, failed, sockopt, Ipvs};
 use crate::error::{Error, KernelOp};
-use crate::exec::failed;
-use crate::model::{ForwardMethod, RealServerEntry, Service, ServiceEntry, ServiceKey, Stats};
-use crate::netlink::Ipvs;
+use crate::model::{RealServerEntry, Service, ServiceEntry, ServiceKey, Stats};
 use std::collections::HashMap;
 
 /// How much of each real server a listing needs.
@@ -28,15 +25,10 @@ pub enum Detail {
     Full,
 }
 
-/// The environment variable that forces the pure-netlink path (`netlink`);
-/// for comparing the two paths.
-pub const SOURCE_VARIABLE: &str = "IPVSADM_RS_LIST_SOURCE";
-
 /// Every service with its real servers, in kernel order, with at least
 /// `detail` filled in.
-pub fn table(ipvs: &mut Ipvs, detail: Detail) -> Result<Vec<ServiceEntry>, Error> {
-    let forced = std::env::var(SOURCE_VARIABLE).is_ok_and(|v| v == "netlink");
-    if detail == Detail::Full || forced {
+pub(crate) fn table(ipvs: &mut Ipvs, detail: Detail) -> Result<Vec<ServiceEntry>, Error> {
+    if detail == Detail::Full || ipvs.netlink_only {
         let services = ipvs.services().map_err(failed(KernelOp::List))?;
         return with_servers(ipvs, services, HashMap::new());
     }
@@ -45,13 +37,17 @@ pub fn table(ipvs: &mut Ipvs, detail: Detail) -> Result<Vec<ServiceEntry>, Error
     let (services, mut quick) = std::thread::scope(|scope| {
         let quick = scope.spawn(quick_servers);
         let services = ipvs.services();
+        // The fast path is only a shortcut: if its thread panicked, every
+        // service is read through netlink instead, as when the interface
+        // is missing.
         (services, quick.join().unwrap_or_default())
     });
     let services = services.map_err(failed(KernelOp::List))?;
-    if detail == Detail::Tunnels {
-        // Tunnel settings are only in the netlink dump.
-        quick.retain(|_, servers| !has_tunnel(servers));
-    }
+    quick.retain(|_, servers| {
+        servers
+            .iter()
+            .all(|rs| convert::getsockopt_carries(&rs.server, detail))
+    });
     with_servers(ipvs, services, quick)
 }
 
@@ -87,13 +83,6 @@ fn quick_servers() -> HashMap<ServiceKey, Vec<RealServerEntry>> {
         .collect()
 }
 
-/// Tunnel settings are only in the netlink dump.
-fn has_tunnel(servers: &[RealServerEntry]) -> bool {
-    servers
-        .iter()
-        .any(|rs| rs.server.forward == ForwardMethod::Tunnel)
-}
-
 /// The services with their real servers: those in `known`, the others by
 /// one netlink dump each.
 fn with_servers(
@@ -117,7 +106,7 @@ fn with_servers(
 }
 
 /// One service and its real servers, from netlink.
-pub fn service(ipvs: &mut Ipvs, key: &ServiceKey) -> Result<ServiceEntry, Error> {
+pub(crate) fn service(ipvs: &mut Ipvs, key: &ServiceKey) -> Result<ServiceEntry, Error> {
     let (service, stats) = ipvs.service(key).map_err(failed(KernelOp::List))?;
     let real_servers = ipvs.servers(&service.key).map_err(failed(KernelOp::List))?;
     Ok(ServiceEntry {

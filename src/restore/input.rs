@@ -5,10 +5,10 @@
 //! kernel, takes the writer lock and reads the first part; parsing is where
 //! a big restore spends most of its time before it can apply anything.
 
-use super::restore::{
-    line_start_at, restore_text, send_parsed_chunks, two_thread_cut_near, RestoreLine,
-    TWO_THREADS_FROM_BYTES,
+use super::lines::{
+    each_line_then_received, send_parsed_chunks, two_thread_cut_near, TWO_THREADS_FROM_BYTES,
 };
+use crate::cli::restore::{line_start_at, restore_text, RestoreLine};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::os::fd::AsFd;
@@ -17,7 +17,7 @@ use std::sync::mpsc::{channel, Receiver};
 use std::thread::JoinHandle;
 
 /// Standard input of a restore, opened before the command runs.
-pub enum RestoreInput {
+pub(crate) enum RestoreInput {
     /// A pipe or a terminal: read whole when the command runs.
     Stream,
     /// A regular file; if it is big, a second thread already reads and
@@ -29,7 +29,7 @@ pub enum RestoreInput {
 }
 
 /// The bytes of a restore input.
-pub enum RestoreBytes {
+pub(crate) enum RestoreBytes {
     Whole(Vec<u8>),
     /// The first part; the rest, `tail_len` bytes, is clean text (UTF-8,
     /// no NUL) that the tail thread parses.
@@ -41,7 +41,7 @@ pub enum RestoreBytes {
 }
 
 /// The thread that reads and parses the last part of a restore file.
-pub struct TailThread {
+pub(crate) struct TailThread {
     /// where the first part ends (the file was cut near this byte)
     near: u64,
     ready: Receiver<TailReady>,
@@ -65,7 +65,7 @@ enum TailReady {
 
 impl RestoreInput {
     /// Standard input, with the tail thread started if it is a big regular file.
-    pub fn stdin(program: &str) -> RestoreInput {
+    pub(crate) fn stdin(program: &str) -> RestoreInput {
         match std::io::stdin().as_fd().try_clone_to_owned() {
             Ok(fd) => RestoreInput::file(File::from(fd), program),
             Err(_) => RestoreInput::Stream,
@@ -73,7 +73,7 @@ impl RestoreInput {
     }
 
     /// `file` as a restore input, read from its position on.
-    pub fn file(file: File, program: &str) -> RestoreInput {
+    pub(crate) fn file(file: File, program: &str) -> RestoreInput {
         let size = match file.metadata() {
             Ok(meta) if meta.is_file() => meta.len(),
             _ => return RestoreInput::Stream,
@@ -94,7 +94,7 @@ impl RestoreInput {
     }
 
     /// Read the input (standard input to its end, as ipvsadm does).
-    pub fn read(self) -> std::io::Result<RestoreBytes> {
+    pub(crate) fn read(self) -> std::io::Result<RestoreBytes> {
         match self {
             RestoreInput::Stream => {
                 let mut bytes = Vec::new();
@@ -229,8 +229,13 @@ impl TailThread {
 
     /// The lines of `head` (the first part, parsed on this thread), then
     /// the tail's lines as the tail thread hands them over.
-    pub fn each_line_after(self, program: &str, head: &str, each: &mut impl FnMut(RestoreLine)) {
-        super::restore::each_line_then_received(program, head, self.chunks, each);
+    pub(crate) fn each_line_after(
+        self,
+        program: &str,
+        head: &str,
+        each: &mut impl FnMut(RestoreLine),
+    ) {
+        each_line_then_received(program, head, self.chunks, each);
         if let Err(panic) = self.handle.join() {
             std::panic::resume_unwind(panic);
         }

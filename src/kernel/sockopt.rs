@@ -1,15 +1,13 @@
 //! IPVS's older `getsockopt` interface, read-only, for big listings: one
 //! call returns every real server of an IPv4 service, where netlink needs
 //! a dump per service (three system calls and a message per real server).
-//! For 10,000 services × 10 the calls take 0.1 s in the test VM, the
-//! netlink dumps 3.6 s. The interface sees only IPv4 services and their
+//! The interface sees only IPv4 services and their
 //! IPv4 real servers, and has neither tunnel settings nor 64-bit counters;
 //! the caller takes those from netlink. Replies are decoded from bytes by
 //! pure functions, at the offsets of the kernel's structures.
 
-use crate::model::{
-    Family, ForwardMethod, Protocol, RealServer, RealServerEntry, ServiceKey, Stats, Tunnel,
-};
+use super::convert::{dest_from_sockopt, SockoptDest};
+use crate::model::{Family, Protocol, RealServerEntry, ServiceKey};
 use crate::sys;
 use std::collections::HashMap;
 use std::io;
@@ -22,10 +20,6 @@ const BASE_CTL: i32 = 64 + 1024 + 64;
 const GET_INFO: i32 = BASE_CTL + 1;
 const GET_SERVICES: i32 = BASE_CTL + 2;
 const GET_DESTS: i32 = BASE_CTL + 4;
-
-/// `IP_VS_CONN_F_FWD_MASK`: the forwarding method in a real server's flags
-/// (netlink's FWD_METHOD attribute is the same bits).
-const FORWARD_MASK: u32 = 0x7;
 
 // The structures of <linux/ip_vs.h>, mirrored only for their sizes and
 // field offsets (C layout: padding and the 8-byte alignment of the 64-bit
@@ -155,7 +149,10 @@ fn service_key(entry: &[u8]) -> Option<ServiceKey> {
 /// A `GET_SERVICES` answer for `capacity` entries: each written entry's
 /// key and real-server count (every family, unlike `GET_DESTS`), and
 /// whether every entry was written (so there may be more).
-pub fn decode_server_counts(answer: &[u8], capacity: usize) -> (HashMap<ServiceKey, usize>, bool) {
+pub(crate) fn decode_server_counts(
+    answer: &[u8],
+    capacity: usize,
+) -> (HashMap<ServiceKey, usize>, bool) {
     let mut counts = HashMap::new();
     let table = answer
         .get(offset_of!(GetServices, entrytable)..)
@@ -179,7 +176,7 @@ pub fn decode_server_counts(answer: &[u8], capacity: usize) -> (HashMap<ServiceK
 /// A `GET_DESTS` answer for `capacity` entries: the written real servers,
 /// and whether every entry was written (so there may be more). Counters
 /// are left zero: the interface has only 32 bits for most of them.
-pub fn decode_servers(answer: &[u8], capacity: usize) -> (Vec<RealServerEntry>, bool) {
+pub(crate) fn decode_servers(answer: &[u8], capacity: usize) -> (Vec<RealServerEntry>, bool) {
     let table = answer
         .get(offset_of!(GetDests, entrytable)..)
         .unwrap_or(&[]);
@@ -196,23 +193,17 @@ pub fn decode_servers(answer: &[u8], capacity: usize) -> (Vec<RealServerEntry>, 
         ) else {
             break;
         };
-        servers.push(RealServerEntry {
-            server: RealServer {
-                addr: IpAddr::V4(addr),
-                port,
-                forward: ForwardMethod::from_raw(
-                    field(offset_of!(DestEntry, conn_flags)) & FORWARD_MASK,
-                ),
-                weight,
-                u_threshold: field(offset_of!(DestEntry, u_threshold)),
-                l_threshold: field(offset_of!(DestEntry, l_threshold)),
-                tunnel: Tunnel::default(),
-            },
+        servers.push(dest_from_sockopt(SockoptDest {
+            addr,
+            port,
+            conn_flags: field(offset_of!(DestEntry, conn_flags)),
+            weight,
+            u_threshold: field(offset_of!(DestEntry, u_threshold)),
+            l_threshold: field(offset_of!(DestEntry, l_threshold)),
             active_conns: field(offset_of!(DestEntry, activeconns)),
             inactive_conns: field(offset_of!(DestEntry, inactconns)),
             persist_conns: field(offset_of!(DestEntry, persistconns)),
-            stats: Stats::default(),
-        });
+        }));
     }
     let full = servers.len() == capacity;
     (servers, full)
@@ -220,7 +211,7 @@ pub fn decode_servers(answer: &[u8], capacity: usize) -> (Vec<RealServerEntry>, 
 
 /// A `GET_DESTS` request for `capacity` entries of the service `key`
 /// (IPv4 only), its entries pre-filled with [`UNWRITTEN`].
-pub fn servers_request(key: &ServiceKey, capacity: usize) -> Option<Vec<u8>> {
+pub(crate) fn servers_request(key: &ServiceKey, capacity: usize) -> Option<Vec<u8>> {
     let mut request = vec![UNWRITTEN; size_of::<GetDests>() + capacity * size_of::<DestEntry>()];
     let mut put = |offset: usize, bytes: &[u8]| {
         request[offset..offset + bytes.len()].copy_from_slice(bytes);
@@ -250,7 +241,7 @@ pub fn servers_request(key: &ServiceKey, capacity: usize) -> Option<Vec<u8>> {
 
 /// A `GET_SERVICES` request for `capacity` entries, pre-filled with
 /// [`UNWRITTEN`].
-pub fn services_request(capacity: usize) -> Option<Vec<u8>> {
+pub(crate) fn services_request(capacity: usize) -> Option<Vec<u8>> {
     let mut request =
         vec![UNWRITTEN; size_of::<GetServices>() + capacity * size_of::<ServiceEntry>()];
     let at = offset_of!(GetServices, num_services);
@@ -259,12 +250,12 @@ pub fn services_request(capacity: usize) -> Option<Vec<u8>> {
 }
 
 /// A socket for the `getsockopt` requests.
-pub struct Reader {
+pub(crate) struct Reader {
     socket: OwnedFd,
 }
 
 impl Reader {
-    pub fn open() -> io::Result<Reader> {
+    pub(crate) fn open() -> io::Result<Reader> {
         Ok(Reader {
             socket: sys::inet_datagram_socket()?,
         })
@@ -294,7 +285,7 @@ impl Reader {
     }
 
     /// How many real servers each IPv4 service has, every family counted.
-    pub fn server_counts(&self) -> io::Result<HashMap<ServiceKey, usize>> {
+    pub(crate) fn server_counts(&self) -> io::Result<HashMap<ServiceKey, usize>> {
         let mut info = [0u8; size_of::<GetInfo>()];
         self.get(GET_INFO, &mut info)?;
         let services = u32_at(&info, offset_of!(GetInfo, num_services)).unwrap_or(0) as usize;
@@ -310,7 +301,7 @@ impl Reader {
 
     /// The IPv4 real servers of an IPv4 service, `expected` being a guess
     /// of their number; None when the kernel has no such service.
-    pub fn servers(
+    pub(crate) fn servers(
         &self,
         key: &ServiceKey,
         expected: usize,
@@ -329,6 +320,7 @@ impl Reader {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ForwardMethod;
 
     /// The sizes and offsets <linux/ip_vs.h> has on x86_64, measured there
     /// with a C program (`offsetof`, `sizeof`).

@@ -45,6 +45,25 @@ pub enum NetlinkError {
     Decode(wire::DecodeError),
 }
 
+/// What users read of a failed exchange (the operation is named by the
+/// caller's error).
+impl std::fmt::Display for NetlinkError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NetlinkError::Kernel(errno) => {
+                write!(f, "the kernel refused: {}", sys::strerror(*errno))
+            }
+            NetlinkError::Io(e) => write!(f, "netlink socket: {e}"),
+            NetlinkError::Timeout(d) => {
+                write!(f, "no answer from the kernel within {} s", d.as_secs())
+            }
+            NetlinkError::Decode(e) => write!(f, "unexpected reply from the kernel: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for NetlinkError {}
+
 impl From<io::Error> for NetlinkError {
     fn from(e: io::Error) -> Self {
         NetlinkError::Io(e)
@@ -93,7 +112,7 @@ impl RequestBatch {
 
     /// Append one request: `write` writes its attributes in place and
     /// returns its command.
-    pub fn push(&mut self, version: u8, write: impl FnOnce(&mut wire::AttrWriter) -> u8) {
+    pub(crate) fn push(&mut self, version: u8, write: impl FnOnce(&mut wire::AttrWriter) -> u8) {
         self.starts.push(self.bytes.len());
         wire::push_request(&mut self.bytes, 0, NLM_F_REQUEST, 0, version, write);
     }
@@ -137,8 +156,8 @@ pub struct Socket {
     seq: u32,
     buf: Vec<u8>,
     deadline: Duration,
-    /// `IPVSADM_RS_NETLINK_TRACE=FILE`: every datagram sent (`>`) and
-    /// received (`<`) as a hex line, for debugging and golden tests.
+    /// Every datagram sent (`>`) and received (`<`) as a hex line, for
+    /// debugging and golden tests.
     trace: Option<std::fs::File>,
 }
 
@@ -147,7 +166,9 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 impl Socket {
-    pub fn open() -> Result<Socket, NetlinkError> {
+    /// A socket ready for IPVS requests; with `trace`, every datagram is
+    /// also appended to that file.
+    pub fn open(trace: Option<&std::path::Path>) -> Result<Socket, NetlinkError> {
         let sock = NlSocket::connect(NlFamily::Generic, None, Groups::empty())?;
         sock.nonblock()?;
         // Dump parts are up to 32 KiB; a larger receive buffer keeps bursts of
@@ -163,7 +184,7 @@ impl Socket {
         // Error replies carry only the failed request's header, not all of it.
         let _ = sys::set_int_option(sock.as_raw_fd(), SOL_NETLINK, NETLINK_CAP_ACK, 1);
         let port_id = sock.pid()?;
-        let trace = match std::env::var_os("IPVSADM_RS_NETLINK_TRACE") {
+        let trace = match trace {
             Some(path) => Some(
                 std::fs::OpenOptions::new()
                     .create(true)

@@ -12,15 +12,22 @@ use super::convert::{
 };
 use super::socket::{Batch, Kind, NetlinkError, RequestBatch, Socket};
 use super::wire::{self, AttrWriter, DecodeError};
+use crate::error::KernelOp;
 use crate::model::{
     DaemonState, Family, Info, RealServer, RealServerEntry, Service, ServiceKey, Stats, SyncDaemon,
     Timeouts,
 };
 use std::collections::HashSet;
 
+/// A connection to the kernel's IPVS: one netlink socket, its family
+/// resolved once. Every wait for the kernel has a deadline
+/// ([`REPLY_DEADLINE`](super::REPLY_DEADLINE)): a kernel that does not
+/// answer becomes [`NetlinkError::Timeout`], never a hang.
 pub struct Ipvs {
     socket: Socket,
     family: u16,
+    /// listings never use the `getsockopt` interface
+    pub(crate) netlink_only: bool,
 }
 
 /// A request that changes the kernel's table.
@@ -41,6 +48,23 @@ pub enum Change<'a> {
 }
 
 impl Change<'_> {
+    /// The operation ipvsadm's messages name when this request fails.
+    pub fn op(&self) -> KernelOp {
+        match self {
+            Change::AddService(_) => KernelOp::AddService,
+            Change::EditService(_) => KernelOp::EditService,
+            Change::DeleteService(_) => KernelOp::DeleteService,
+            Change::Flush => KernelOp::Flush,
+            Change::Zero(_) => KernelOp::Zero,
+            Change::AddServer(..) => KernelOp::AddServer,
+            Change::EditServer(..) => KernelOp::EditServer,
+            Change::DeleteServer(..) => KernelOp::DeleteServer,
+            Change::SetTimeouts(_) => KernelOp::SetTimeouts,
+            Change::StartDaemon(_) => KernelOp::StartDaemon,
+            Change::StopDaemon(..) => KernelOp::StopDaemon,
+        }
+    }
+
     /// Write the request's attributes (what ipvsadm sends, identity only
     /// where the kernel reads nothing else); returns its command.
     fn write(&self, w: &mut AttrWriter) -> Cmd {
@@ -173,8 +197,11 @@ fn each_nest(
 impl Ipvs {
     /// Open the socket and resolve the IPVS family. `load_module` runs when
     /// the family is missing (ipvsadm runs `/sbin/modprobe -- ip_vs`).
-    pub fn connect(load_module: impl FnOnce() -> bool) -> Result<Ipvs, ConnectError> {
-        let mut socket = Socket::open().map_err(ConnectError::Netlink)?;
+    pub fn connect(
+        settings: &super::Settings,
+        load_module: impl FnOnce() -> bool,
+    ) -> Result<Ipvs, ConnectError> {
+        let mut socket = Socket::open(settings.trace.as_deref()).map_err(ConnectError::Netlink)?;
         let family = match socket
             .resolve_family(FAMILY_NAME)
             .map_err(ConnectError::Netlink)?
@@ -186,7 +213,11 @@ impl Ipvs {
                 .ok_or(ConnectError::NoFamily)?,
             None => return Err(ConnectError::NoFamily),
         };
-        Ok(Ipvs { socket, family })
+        Ok(Ipvs {
+            socket,
+            family,
+            netlink_only: settings.netlink_only,
+        })
     }
 
     fn call(
@@ -322,9 +353,9 @@ impl Ipvs {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernel::attrs::{StatsAttr, StatsBlock};
+    use crate::kernel::convert::{dest_from, dest_full, service_full};
     use crate::model::{ForwardMethod, Netmask, Protocol, ServiceFlags, Tunnel};
-    use crate::netlink::attrs::{StatsAttr, StatsBlock};
-    use crate::netlink::convert::{dest_from, dest_full, service_full};
     use std::net::{IpAddr, Ipv4Addr};
 
     fn service(i: u8) -> Service {

@@ -1,0 +1,83 @@
+//! The kernel boundary: everything that talks to IPVS lives here, and
+//! nothing above it knows that there are two interfaces. Generic netlink
+//! ([`wire`] frames messages, [`attrs`] types every attribute space,
+//! [`convert`] maps them to and from the model, [`socket`] talks to the
+//! kernel, [`client`] offers the operations) does every change and most
+//! reads; the older `getsockopt` interface ([`sockopt`]) reads the real
+//! servers of big listings fast ([`table`] chooses between them). Nothing
+//! here knows argv or text formats.
+
+pub(crate) mod attrs;
+pub(crate) mod client;
+pub(crate) mod convert;
+pub(crate) mod socket;
+pub(crate) mod sockopt;
+pub(crate) mod table;
+pub(crate) mod wire;
+
+pub use client::{Change, ConnectError, Ipvs};
+pub use socket::{Batch, NetlinkError, RequestBatch, BATCH_MESSAGES, REPLY_DEADLINE};
+pub use table::Detail;
+pub use wire::DecodeError;
+
+use crate::error::{Error, KernelOp};
+use crate::model::Info;
+use std::path::PathBuf;
+
+/// How the kernel layer behaves, decided once by the caller (the binary
+/// reads it from its environment).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settings {
+    /// Every datagram sent (`>`) and received (`<`) is appended to this
+    /// file as a hex line, for debugging and golden tests.
+    pub trace: Option<PathBuf>,
+    /// Listings read every real server through netlink, never through
+    /// `getsockopt` (for comparing the two interfaces).
+    pub netlink_only: bool,
+}
+
+/// The error for a failed exchange, in the words ipvsadm uses for `op`.
+pub(crate) fn failed(op: KernelOp) -> impl Fn(NetlinkError) -> Error {
+    move |e| match e {
+        NetlinkError::Kernel(errno) => Error::Kernel { op, errno },
+        other => Error::Netlink {
+            op,
+            detail: other.to_string(),
+        },
+    }
+}
+
+/// `/sbin/modprobe -- ip_vs`, its own messages left on stderr as ipvsadm does.
+fn load_ip_vs_module() -> bool {
+    std::process::Command::new("/sbin/modprobe")
+        .args(["--", "ip_vs"])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The errno ipvsadm's start-up failure reports for a failed connection.
+fn init_errno(e: ConnectError) -> i32 {
+    match e {
+        // ipvsadm then falls back to the raw-socket interface, which
+        // answers ENOPROTOOPT on a kernel without IPVS.
+        ConnectError::NoFamily => libc::ENOPROTOOPT,
+        ConnectError::Netlink(NetlinkError::Kernel(errno)) => errno,
+        ConnectError::Netlink(NetlinkError::Io(e)) => e.raw_os_error().unwrap_or(libc::EINVAL),
+        ConnectError::Netlink(_) => libc::EINVAL,
+    }
+}
+
+/// ipvsadm's `ipvs_init` (+ modprobe and retry): a working family and
+/// GET_INFO, or ipvsadm's start-up failure.
+pub fn connect(settings: &Settings) -> Result<(Ipvs, Info), Error> {
+    let mut ipvs = Ipvs::connect(settings, load_ip_vs_module).map_err(|e| Error::Init {
+        errno: init_errno(e),
+    })?;
+    let info = ipvs.info().map_err(|e| Error::Init {
+        errno: match e {
+            NetlinkError::Kernel(errno) => errno,
+            _ => libc::EINVAL,
+        },
+    })?;
+    Ok((ipvs, info))
+}

@@ -1,0 +1,200 @@
+//! Listings, wherever they are asked for: a `-L`/`-S` command line, or a
+//! listing line inside a restore input (run where it stands). The table
+//! comes from the kernel layer, the bytes from the printers.
+
+use crate::cli::{Command, ListFormat, ListTarget};
+use crate::error::{Error, KernelOp};
+use crate::kernel::{failed, table, Detail, Ipvs, NetlinkError};
+use crate::model::{Info, ServiceEntry};
+use crate::print::json::{write_document, Document};
+use crate::print::names::{NoNames, Resolver, SystemResolver};
+use crate::print::sort::sort_table;
+use crate::print::{compat, conn};
+use std::io::Write;
+
+fn resolver(numeric: bool) -> &'static dyn Resolver {
+    if numeric {
+        &NoNames
+    } else {
+        &SystemResolver
+    }
+}
+
+/// Output errors are reported; a closed pipe (`ipvsadm-rs -Ln | head`)
+/// becomes `Error::BrokenPipe`, which ends the process as ipvsadm ends.
+fn written(result: std::io::Result<()>) -> Result<(), Error> {
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Error::BrokenPipe),
+        Err(e) => Err(Error::Output(e.to_string())),
+    }
+}
+
+/// `--orphans`: keep the services that cannot send new connections. A
+/// service with no real server is confirmed with a single-service GET first:
+/// one deleted between the service dump and its real-server dump would
+/// otherwise look like an orphan (the kernel answers an empty dump for it).
+fn keep_orphans(ipvs: &mut Ipvs, entries: Vec<ServiceEntry>) -> Result<Vec<ServiceEntry>, Error> {
+    let mut orphans = Vec::new();
+    for entry in entries.into_iter().filter(ServiceEntry::is_orphan) {
+        if entry.real_servers.is_empty() {
+            match ipvs.service(&entry.service.key) {
+                Ok(_) => {}
+                Err(NetlinkError::Kernel(libc::ESRCH)) => continue,
+                Err(e) => return Err(failed(KernelOp::List)(e)),
+            }
+        }
+        orphans.push(entry);
+    }
+    Ok(orphans)
+}
+
+const CONN_PROC_FILE: &str = "/proc/net/ip_vs_conn";
+
+fn read_connections() -> Result<String, Error> {
+    let text = std::fs::read_to_string(CONN_PROC_FILE).map_err(|_| Error::CannotOpen {
+        path: CONN_PROC_FILE,
+    })?;
+    if text.is_empty() {
+        return Err(Error::UnexpectedInput {
+            path: CONN_PROC_FILE,
+        });
+    }
+    Ok(text)
+}
+
+fn list_connections(format: ListFormat, out: &mut dyn Write) -> Result<u8, Error> {
+    let text = read_connections()?;
+    let (connections, blank) = conn::parse_connections(&text);
+    if format.json {
+        written(write_document(
+            out,
+            &Document {
+                connections: Some(connections),
+                ..Document::default()
+            },
+        ))?;
+    } else {
+        let names = resolver(format.numeric);
+        let mut text = conn::header(format.persistent_conn);
+        for c in &connections {
+            text.push_str(&conn::row(c, format.persistent_conn, format.numeric, names));
+        }
+        written(out.write_all(text.as_bytes()))?;
+    }
+    // ipvsadm stops at a line its sscanf cannot read, and exits 1 silently.
+    match blank {
+        Some(_) => Err(Error::Silent { status: 1 }),
+        None => Ok(0),
+    }
+}
+
+/// What of each real server a listing form prints.
+fn detail_shown(format: &ListFormat) -> Detail {
+    if format.json || format.stats || format.rate {
+        Detail::Full
+    } else if format.tun_info {
+        Detail::Tunnels
+    } else {
+        Detail::Basic
+    }
+}
+
+/// The exit status of `--orphans`: 3 when it listed any, 0 when none.
+fn orphans_status(format: &ListFormat, listed: usize) -> u8 {
+    if format.orphans && listed > 0 {
+        3
+    } else {
+        0
+    }
+}
+
+fn list(
+    ipvs: &mut Ipvs,
+    info: &Info,
+    target: ListTarget,
+    format: ListFormat,
+    out: &mut dyn Write,
+) -> Result<u8, Error> {
+    let names = resolver(format.numeric);
+    match target {
+        ListTarget::Table | ListTarget::Service(_) => {
+            let (mut entries, info) = match target {
+                ListTarget::Service(key) => (vec![table::service(ipvs, &key)?], None),
+                _ => (table::table(ipvs, detail_shown(&format))?, Some(info)),
+            };
+            if format.orphans {
+                entries = keep_orphans(ipvs, entries)?;
+            }
+            if format.json {
+                if !format.nosort {
+                    sort_table(&mut entries);
+                }
+                let doc = Document {
+                    ipvs: info.copied(),
+                    services: Some(entries.clone()),
+                    ..Document::default()
+                };
+                written(write_document(out, &doc))?;
+            } else {
+                written(compat::write_listing(out, info, &entries, &format, names))?;
+            }
+            Ok(orphans_status(&format, entries.len()))
+        }
+        // ipvsadm reports these failures with its exit status only.
+        ListTarget::Timeouts => {
+            let t = ipvs.timeouts().map_err(|_| Error::Silent { status: 1 })?;
+            if format.json {
+                written(write_document(
+                    out,
+                    &Document {
+                        timeouts: Some(t),
+                        ..Document::default()
+                    },
+                ))?;
+            } else {
+                written(compat::write_timeouts(out, &t))?;
+            }
+            Ok(0)
+        }
+        ListTarget::Daemons => {
+            let d = ipvs.daemons().map_err(|_| Error::Silent { status: 1 })?;
+            if format.json {
+                written(write_document(
+                    out,
+                    &Document {
+                        daemons: Some(d),
+                        ..Document::default()
+                    },
+                ))?;
+            } else {
+                written(compat::write_daemons(out, &d))?;
+            }
+            Ok(0)
+        }
+        ListTarget::Connections => list_connections(format, out),
+    }
+}
+
+/// A listing or save command (also from inside a restore input).
+pub(crate) fn run_listing(
+    ipvs: &mut Ipvs,
+    info: &Info,
+    command: &Command,
+    out: &mut dyn Write,
+) -> Result<u8, Error> {
+    match command {
+        Command::List { target, format } => list(ipvs, info, *target, *format, out),
+        Command::Save { numeric } => {
+            let entries = table::table(ipvs, Detail::Tunnels)?;
+            written(compat::write_save(
+                out,
+                &entries,
+                *numeric,
+                resolver(*numeric),
+            ))?;
+            Ok(0)
+        }
+        _ => Ok(0),
+    }
+}

@@ -1,0 +1,59 @@
+//! The `ipvsadm-rs` command as a function, for the binary: argv words in,
+//! listings on the given output, an exit status or a typed error out. The
+//! binary reads its environment into [`Settings`], prints errors and exits.
+
+use crate::cli::parse::is_restore;
+use crate::cli::{help, parse_command_line, Parsed};
+use crate::error::Error;
+use crate::kernel::{connect, Settings};
+use crate::restore::RestoreInput;
+use std::io::Write;
+
+pub use crate::cli::personality::{admin_program, wrapped_words, Personality};
+pub use crate::sys::{allocate_in_large_steps, end_by_broken_pipe};
+
+/// Run the command line `words` (argv without argv[0]); `program` is the
+/// name messages use. Listings and help go to `out`.
+pub fn run(
+    program: &str,
+    words: &[String],
+    settings: &Settings,
+    out: &mut dyn Write,
+) -> Result<u8, Error> {
+    // A big restore file starts being read and parsed now, by a second
+    // thread, while this one connects. Nothing of it shows before the
+    // command line has been read in full.
+    let restore_input = is_restore(words).then(|| RestoreInput::stdin(program));
+    // ipvsadm initialises IPVS before it reads a single option: without
+    // IPVS, or without privilege, every command line (even -h, -v or a
+    // wrong one) gets the initialisation failure and status 2.
+    let (mut ipvs, info) = connect(settings)?;
+    let written = |result: std::io::Result<()>| result.map(|()| 0).map_err(output_error);
+    match parse_command_line(program, words)? {
+        Parsed::Help => written(out.write_all(help::usage(program).as_bytes())),
+        Parsed::Version => written(writeln!(out, "{}", help::version_line())),
+        Parsed::Run(command) => crate::exec::execute(
+            (&mut ipvs, info),
+            program,
+            &command,
+            restore_input.unwrap_or(RestoreInput::Stream),
+            out,
+        ),
+    }
+}
+
+/// A failed write of the output: a closed pipe ends the process as it
+/// ends ipvsadm.
+pub fn output_error(e: std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        Error::BrokenPipe
+    } else {
+        Error::Output(e.to_string())
+    }
+}
+
+/// The shell completions of the command, generated from its option table
+/// (packagers and `cargo run --example completions` write them out).
+pub use crate::cli::completion::{
+    file_name as completion_file_name, script as completion_script, Shell,
+};
