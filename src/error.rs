@@ -6,8 +6,11 @@ use std::fmt;
 /// The three popt failures ipvsadm reports after the first option.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PoptErrorKind {
+    /// `POPT_ERROR_BADOPT`
     UnknownOption,
+    /// `POPT_ERROR_NOARG`
     MissingArgument,
+    /// `POPT_ERROR_UNWANTEDARG`
     UnwantedArgument,
 }
 
@@ -22,27 +25,55 @@ impl PoptErrorKind {
     }
 }
 
+/// Everything that can go wrong, each with ipvsadm's text (`Display`) and exit status ([`Error::exit_status`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {
     /// The first option is not a command (or there is none): ipvsadm's
     /// `tryhelp_exit(argv[0], -1)`, exit 255.
-    TryHelp { program: String },
+    TryHelp {
+        /// argv[0]
+        program: String,
+    },
     /// A popt error after the first option: `<argv word>: <popt text>`, exit 255.
-    Popt { word: String, kind: PoptErrorKind },
+    Popt {
+        /// the argv word popt blames
+        word: String,
+        /// what is wrong with it
+        kind: PoptErrorKind,
+    },
     /// ipvsadm's `fail(2, ...)`: a validation failure, exit 2. The text is
     /// printed as is, followed by a newline.
     Invalid(String),
     /// ipvsadm's start-up failure (no IPVS, not root): exit 2.
-    Init { errno: i32 },
+    Init {
+        /// why
+        errno: i32,
+    },
     /// The kernel refused an operation: ipvsadm's text for the errno.
-    Kernel { op: KernelOp, errno: i32 },
+    Kernel {
+        /// what was refused
+        op: KernelOp,
+        /// the kernel's errno
+        errno: i32,
+    },
     /// A failure without a kernel errno (no reply in time, a malformed
     /// reply): our own text, the operation's exit status.
-    Netlink { op: KernelOp, detail: String },
+    Netlink {
+        /// what failed
+        op: KernelOp,
+        /// what went wrong
+        detail: String,
+    },
     /// ipvsadm's `cannot open file /proc/net/ip_vs_conn`, exit 1.
-    CannotOpen { path: &'static str },
+    CannotOpen {
+        /// the file
+        path: &'static str,
+    },
     /// ipvsadm's `unexpected input from /proc/net/ip_vs_conn`, exit 1.
-    UnexpectedInput { path: &'static str },
+    UnexpectedInput {
+        /// the file
+        path: &'static str,
+    },
     /// The restore input could not be read, exit 1.
     RestoreInput(String),
     /// The output could not be written (other than a closed pipe), exit 1.
@@ -50,18 +81,39 @@ pub enum Error {
     /// Changing the table failed and undoing part of it failed too: the
     /// line whose change could not be undone, and why. Printed before
     /// the failure that started the undo.
-    Undo { line: usize, error: Box<Error> },
+    Undo {
+        /// the input line whose change stays
+        line: usize,
+        /// why it could not be undone
+        error: Box<Error>,
+    },
     /// Several problems, one per line in order (a refused restore names
     /// every line it refuses); `status` is the exit status.
-    Several { problems: Vec<Error>, status: u8 },
+    Several {
+        /// every problem, in order
+        problems: Vec<Error>,
+        /// the exit status
+        status: u8,
+    },
     /// A termination signal arrived while changing the table; what was
     /// applied has been undone. Exit 128 + the signal, as a shell reports it.
-    Interrupted { signal: i32 },
+    Interrupted {
+        /// the signal
+        signal: i32,
+    },
     /// An error on one line of a restore input.
-    AtLine { line: usize, error: Box<Error> },
+    AtLine {
+        /// 1-based line number
+        line: usize,
+        /// what is wrong there
+        error: Box<Error>,
+    },
     /// A failure ipvsadm reports with its status only (`-L --timeout`,
     /// `-L --daemon`).
-    Silent { status: u8 },
+    Silent {
+        /// the exit status
+        status: u8,
+    },
     /// The reader of the output went away (`ipvsadm -Ln | head -1`); ipvsadm
     /// is killed by SIGPIPE then, and so the caller ends the process.
     BrokenPipe,
@@ -71,16 +123,27 @@ pub enum Error {
 /// for an errno and the exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KernelOp {
+    /// `-A`
     AddService,
+    /// `-E`
     EditService,
+    /// `-D`
     DeleteService,
+    /// `-C`
     Flush,
+    /// `-Z`
     Zero,
+    /// `-a`
     AddServer,
+    /// `-e`
     EditServer,
+    /// `-d`
     DeleteServer,
+    /// `--set`
     SetTimeouts,
+    /// `--start-daemon`
     StartDaemon,
+    /// `--stop-daemon`
     StopDaemon,
     /// reading the table (service dump, real-server dump, one service)
     List,

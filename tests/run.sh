@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: unit tests (no kernel, seconds) and the differential
+# The whole test suite: unit and feature tests (no kernel, seconds) and the differential
 # tests against the reference ipvsadm on a real IPVS kernel in the QEMU test
 # bed (installs its own prerequisites and caches the kernel on first use),
 # then the Debian packages (tests/package.sh), then the fuzzers for a
@@ -28,7 +28,10 @@ if [ "${#need[@]}" -gt 0 ]; then
 fi
 source tests/ensure-toolchain.sh
 bash tests/vm/testbed.sh prepare >/dev/null
+# Everything that needs no kernel (seconds), then the VM suite, which plain
+# `cargo test` leaves out.
 cargo test --release --all-targets "$@"
+cargo test --release --test vm "$@"
 # The .deb packages, built and installed into a scratch Debian root.
 bash tests/package.sh
 # Every fuzz target for a bounded time (IPVSADM_RS_FUZZ_SECONDS, default

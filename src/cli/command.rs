@@ -21,15 +21,25 @@ pub enum ListTarget {
 /// Listing modifiers (`-n`, `--stats`, ...).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ListFormat {
+    /// `-n`: addresses and ports as numbers
     pub numeric: bool,
+    /// `--stats`: traffic counters
     pub stats: bool,
+    /// `--rate`: traffic rates
     pub rate: bool,
+    /// `--exact`: counters without K/M/G
     pub exact: bool,
+    /// `--thresholds`: upper and lower connection thresholds
     pub thresholds: bool,
+    /// `--persistent-conn`: persistence templates
     pub persistent_conn: bool,
+    /// `--tun-info`: tunnel settings
     pub tun_info: bool,
+    /// `--nosort`: kernel order
     pub nosort: bool,
+    /// `--orphans`: only services that cannot send new connections
     pub orphans: bool,
+    /// `--json`: a JSON document
     pub json: bool,
 }
 
@@ -43,39 +53,63 @@ pub struct RestoreMode {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+/// One command, as argv or a restore line gives it.
 pub enum Command {
+    /// `-A`: add a virtual service
     AddService(Service),
+    /// `-E`: change a virtual service
     EditService(Service),
+    /// `-D`: delete a virtual service and its real servers
     DeleteService(ServiceKey),
+    /// `-C`: delete every virtual service
     Flush,
+    /// `-L`: list
     List {
+        /// what to list
         target: ListTarget,
+        /// how
         format: ListFormat,
     },
     /// zero the counters of one service, or of all (`None`)
     Zero(Option<ServiceKey>),
+    /// `-a`: add a real server to a service
     AddServer {
+        /// the virtual service
         service: ServiceKey,
+        /// the real server
         server: RealServer,
     },
+    /// `-e`: change a real server
     EditServer {
+        /// the virtual service
         service: ServiceKey,
+        /// the real server, as it is to be
         server: RealServer,
     },
     /// ipvsadm sends a whole destination (defaults filled in) for deletion;
     /// the kernel matches it by address and port.
     DeleteServer {
+        /// the virtual service
         service: ServiceKey,
+        /// the real server
         server: RealServer,
     },
+    /// `--set`: connection timeouts
     SetTimeouts(Timeouts),
+    /// `--start-daemon`
     StartDaemon(SyncDaemon),
+    /// `--stop-daemon`
     StopDaemon {
+        /// which daemon
         state: DaemonState,
+        /// the sync id given (ipvsadm sends it)
         syncid: u32,
     },
+    /// `-R`: changes from standard input
     Restore(RestoreMode),
+    /// `-S`: the table as restore lines
     Save {
+        /// addresses and ports as numbers (`-n`)
         numeric: bool,
     },
 }
@@ -87,5 +121,6 @@ pub enum Parsed {
     Help,
     /// `-v`: print the version line to stdout
     Version,
+    /// a command to run
     Run(Command),
 }

@@ -6,7 +6,9 @@
 
 /// What argv[0] asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which tool argv[0] names: ipvsadm itself or one of its wrapper scripts.
 pub enum Personality {
+    /// `ipvsadm`, `ipvsadm-rs`
     Admin,
     /// `ipvsadm-save [-n]`
     Save,
@@ -20,6 +22,7 @@ fn basename(argv0: &str) -> &str {
 }
 
 impl Personality {
+    /// The tool `argv0` names.
     pub fn of(argv0: &str) -> Personality {
         match basename(argv0) {
             "ipvsadm-rs-save" | "ipvsadm-save" => Personality::Save,

@@ -33,17 +33,27 @@ pub struct Ipvs {
 /// A request that changes the kernel's table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change<'a> {
+    /// `IPVS_CMD_NEW_SERVICE`
     AddService(&'a Service),
+    /// `IPVS_CMD_SET_SERVICE`
     EditService(&'a Service),
+    /// `IPVS_CMD_DEL_SERVICE`
     DeleteService(&'a ServiceKey),
+    /// `IPVS_CMD_FLUSH`
     Flush,
-    /// one service, or all
+    /// `IPVS_CMD_ZERO` of one service, or of all
     Zero(Option<&'a ServiceKey>),
+    /// `IPVS_CMD_NEW_DEST`: a real server of a service
     AddServer(&'a ServiceKey, &'a RealServer),
+    /// `IPVS_CMD_SET_DEST`
     EditServer(&'a ServiceKey, &'a RealServer),
+    /// `IPVS_CMD_DEL_DEST`
     DeleteServer(&'a ServiceKey, &'a RealServer),
+    /// `IPVS_CMD_SET_CONFIG`
     SetTimeouts(&'a Timeouts),
+    /// `IPVS_CMD_NEW_DAEMON`
     StartDaemon(&'a SyncDaemon),
+    /// `IPVS_CMD_DEL_DAEMON`: the daemon's state and sync id
     StopDaemon(DaemonState, u32),
 }
 
@@ -141,6 +151,7 @@ impl Change<'_> {
 pub enum ConnectError {
     /// the kernel has no IPVS family (module missing or not loadable)
     NoFamily,
+    /// the exchange failed
     Netlink(NetlinkError),
 }
 
@@ -230,6 +241,7 @@ impl Ipvs {
             .exchange(self.family, cmd as u8, GENL_VERSION, &emit_all(attrs), kind)
     }
 
+    /// The kernel's IPVS version and connection table size.
     pub fn info(&mut self) -> Result<Info, NetlinkError> {
         let replies = self.call(Cmd::GetInfo, &[], Kind::Do)?;
         let (mut version, mut size) = (None, None);
@@ -283,6 +295,7 @@ impl Ipvs {
         Ok(t)
     }
 
+    /// The running sync daemons.
     pub fn daemons(&mut self) -> Result<Vec<SyncDaemon>, NetlinkError> {
         let mut out = Vec::new();
         for reply in self.call(Cmd::GetDaemon, &[], Kind::Dump)? {

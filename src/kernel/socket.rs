@@ -88,6 +88,7 @@ pub enum Kind {
 /// batch, errno), in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Batch {
+    /// (index in the batch, errno) of each refused request
     pub failures: Vec<(usize, i32)>,
 }
 
@@ -103,6 +104,7 @@ pub struct RequestBatch {
 }
 
 impl RequestBatch {
+    /// An empty batch.
     pub fn new() -> RequestBatch {
         RequestBatch {
             bytes: Vec::with_capacity(BATCH_BYTES + 4096),
@@ -117,10 +119,12 @@ impl RequestBatch {
         wire::push_request(&mut self.bytes, 0, NLM_F_REQUEST, 0, version, write);
     }
 
+    /// How many requests it holds.
     pub fn len(&self) -> usize {
         self.starts.len()
     }
 
+    /// Whether it holds none.
     pub fn is_empty(&self) -> bool {
         self.starts.is_empty()
     }

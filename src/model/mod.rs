@@ -9,11 +9,14 @@ use std::net::{IpAddr, Ipv4Addr};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Family {
+    /// IPv4
     Inet,
+    /// IPv6
     Inet6,
 }
 
 impl Family {
+    /// The family of an address.
     pub fn of(addr: &IpAddr) -> Family {
         match addr {
             IpAddr::V4(_) => Family::Inet,
@@ -26,8 +29,11 @@ impl Family {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
+    /// TCP
     Tcp,
+    /// UDP
     Udp,
+    /// SCTP
     Sctp,
 }
 
@@ -57,15 +63,24 @@ impl Protocol {
 pub enum ServiceKey {
     /// protocol + address + port (port 0 = all ports, persistent services only)
     Addr {
+        /// transport protocol
         protocol: Protocol,
+        /// virtual address
         addr: IpAddr,
+        /// virtual port
         port: u16,
     },
     /// firewall-mark service; the family selects IPv4 or IPv6 packets
-    Fwmark { fwmark: u32, family: Family },
+    Fwmark {
+        /// the mark
+        fwmark: u32,
+        /// which packets
+        family: Family,
+    },
 }
 
 impl ServiceKey {
+    /// The address family of the service.
     pub fn family(&self) -> Family {
         match self {
             ServiceKey::Addr { addr, .. } => Family::of(addr),
@@ -80,14 +95,22 @@ impl ServiceKey {
 pub struct ServiceFlags(pub u32);
 
 impl ServiceFlags {
+    /// `IP_VS_SVC_F_PERSISTENT`: clients stick to one real server
     pub const PERSISTENT: u32 = 0x0001;
+    /// `IP_VS_SVC_F_HASHED`: set by the kernel on services in its table
     pub const HASHED: u32 = 0x0002;
+    /// `IP_VS_SVC_F_ONEPACKET`: one-packet scheduling (`-o`)
     pub const ONEPACKET: u32 = 0x0004;
+    /// `IP_VS_SVC_F_SCHED1`: the scheduler's first flag (`-b flag-1`)
     pub const SCHED1: u32 = 0x0008;
+    /// `IP_VS_SVC_F_SCHED2`: the scheduler's second flag
     pub const SCHED2: u32 = 0x0010;
+    /// `IP_VS_SVC_F_SCHED3`: the scheduler's third flag
     pub const SCHED3: u32 = 0x0020;
+    /// every scheduler flag
     pub const SCHED_MASK: u32 = Self::SCHED1 | Self::SCHED2 | Self::SCHED3;
 
+    /// Whether `bit` is set.
     pub fn has(self, bit: u32) -> bool {
         self.0 & bit != 0
     }
@@ -97,7 +120,9 @@ impl ServiceFlags {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Netmask {
+    /// an IPv4 mask
     V4(Ipv4Addr),
+    /// an IPv6 prefix length
     V6(u8),
 }
 
@@ -114,12 +139,17 @@ impl Netmask {
 /// The settable part of a virtual service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Service {
+    /// what identifies the service
     pub key: ServiceKey,
+    /// scheduler name (`rr`, `wlc`, ...)
     pub scheduler: String,
+    /// flag bits
     pub flags: ServiceFlags,
     /// persistence timeout in seconds (meaningful with `PERSISTENT`)
     pub timeout: u32,
+    /// persistence granularity
     pub netmask: Netmask,
+    /// persistence engine (`sip`), if any
     pub pe_name: Option<String>,
 }
 
@@ -127,16 +157,22 @@ pub struct Service {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ForwardMethod {
+    /// NAT (`-m`)
     Masquerade,
+    /// local delivery (the real server is this host)
     Local,
+    /// IP-in-IP or other tunnel (`-i`)
     Tunnel,
+    /// direct routing (`-g`)
     Route,
+    /// bypass (the kernel's internal use)
     Bypass,
     /// a value this tool does not know (forks such as FullNAT)
     Other(u32),
 }
 
 impl ForwardMethod {
+    /// From the kernel's value.
     pub fn from_raw(v: u32) -> ForwardMethod {
         match v {
             0 => ForwardMethod::Masquerade,
@@ -148,6 +184,7 @@ impl ForwardMethod {
         }
     }
 
+    /// The kernel's value.
     pub fn raw(self) -> u32 {
         match self {
             ForwardMethod::Masquerade => 0,
@@ -164,14 +201,19 @@ impl ForwardMethod {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TunnelType {
+    /// IP in IP
     #[default]
     Ipip,
+    /// Generic UDP Encapsulation
     Gue,
+    /// Generic Routing Encapsulation
     Gre,
+    /// a value this tool does not know
     Other(u8),
 }
 
 impl TunnelType {
+    /// From the kernel's value.
     pub fn from_raw(v: u8) -> TunnelType {
         match v {
             0 => TunnelType::Ipip,
@@ -181,6 +223,7 @@ impl TunnelType {
         }
     }
 
+    /// The kernel's value.
     pub fn raw(self) -> u8 {
         match self {
             TunnelType::Ipip => 0,
@@ -197,63 +240,94 @@ impl TunnelType {
 pub struct TunnelFlags(pub u16);
 
 impl TunnelFlags {
+    /// no checksum
     pub const NOCSUM: u16 = 0;
+    /// checksum
     pub const CSUM: u16 = 1;
+    /// remote checksum offload
     pub const REMCSUM: u16 = 2;
 }
 
 /// Tunnel settings of a real server (only used with `ForwardMethod::Tunnel`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Tunnel {
+    /// encapsulation
     pub kind: TunnelType,
+    /// destination port of GUE packets
     pub port: u16,
+    /// checksum mode
     pub flags: TunnelFlags,
 }
 
 /// The settable part of a real server (destination).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RealServer {
+    /// address
     pub addr: IpAddr,
+    /// port
     pub port: u16,
+    /// how packets reach it
     pub forward: ForwardMethod,
+    /// share of new connections; 0 takes none
     pub weight: i32,
+    /// connections above which it takes no more (0: no limit)
     pub u_threshold: u32,
+    /// connections below which it takes new ones again
     pub l_threshold: u32,
+    /// tunnel settings (with `ForwardMethod::Tunnel`)
     pub tunnel: Tunnel,
 }
 
 /// Traffic counters and rates of a service or real server, full 64-bit.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stats {
+    /// connections scheduled
     pub conns: u64,
+    /// incoming packets
     pub inpkts: u64,
+    /// outgoing packets
     pub outpkts: u64,
+    /// incoming bytes
     pub inbytes: u64,
+    /// outgoing bytes
     pub outbytes: u64,
+    /// connections per second (the kernel's estimate)
     pub cps: u64,
+    /// incoming packets per second
     pub inpps: u64,
+    /// outgoing packets per second
     pub outpps: u64,
+    /// incoming bytes per second
     pub inbps: u64,
+    /// outgoing bytes per second
     pub outbps: u64,
 }
 
 /// A real server as the kernel reports it: settings plus live state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RealServerEntry {
+    /// its settings
     #[serde(flatten)]
     pub server: RealServer,
+    /// connections in an active state
     pub active_conns: u32,
+    /// connections in other states
     pub inactive_conns: u32,
+    /// persistence templates pointing at it
     pub persist_conns: u32,
+    /// traffic counters
     pub stats: Stats,
 }
 
 /// A virtual service as the kernel reports it, with its real servers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServiceEntry {
+    /// its settings
     #[serde(flatten)]
     pub service: Service,
+    /// traffic counters
     pub stats: Stats,
+    /// its real servers, in kernel order (newest first)
     pub real_servers: Vec<RealServerEntry>,
 }
 
@@ -269,21 +343,27 @@ impl ServiceEntry {
 /// Kernel IPVS version and connection hash table size (`IPVS_CMD_GET_INFO`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Info {
+    /// IPVS version, `0x010203` for 1.2.3
     pub version: u32,
+    /// size of the connection hash table
     pub conn_tab_size: u32,
 }
 
 /// The whole IPVS table of one network namespace.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Table {
+    /// the services with their real servers
     pub services: Vec<ServiceEntry>,
 }
 
 /// Connection timeouts in seconds; 0 in a request means "leave unchanged".
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Timeouts {
+    /// established TCP
     pub tcp: u32,
+    /// TCP after a FIN
     pub tcp_fin: u32,
+    /// UDP
     pub udp: u32,
 }
 
@@ -291,11 +371,14 @@ pub struct Timeouts {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DaemonState {
+    /// sends the connection table
     Master,
+    /// receives it
     Backup,
 }
 
 impl DaemonState {
+    /// The kernel's value.
     pub fn raw(self) -> u32 {
         match self {
             DaemonState::Master => 1,
@@ -307,12 +390,19 @@ impl DaemonState {
 /// A connection synchronisation daemon; `None` fields are left to the kernel's defaults.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncDaemon {
+    /// master or backup
     pub state: DaemonState,
+    /// the interface it multicasts on
     pub mcast_ifn: String,
+    /// the sync id (0: every id)
     pub syncid: u32,
+    /// the most bytes per sync message
     pub sync_maxlen: Option<u16>,
+    /// the multicast group
     pub mcast_group: Option<IpAddr>,
+    /// the multicast port
     pub mcast_port: Option<u16>,
+    /// the multicast TTL
     pub mcast_ttl: Option<u8>,
 }
 
@@ -321,16 +411,25 @@ pub struct SyncDaemon {
 pub struct Connection {
     /// as the kernel names it: TCP, UDP, SCTP, or IP for templates
     pub protocol: String,
+    /// client address
     pub client: IpAddr,
+    /// client port
     pub client_port: u16,
+    /// virtual address
     pub virtual_addr: IpAddr,
+    /// virtual port
     pub virtual_port: u16,
+    /// real server address
     pub destination: IpAddr,
+    /// real server port
     pub destination_port: u16,
+    /// connection state
     pub state: String,
     /// seconds until the entry expires
     pub expires: u32,
+    /// persistence engine, if any
     pub pe_name: Option<String>,
+    /// persistence engine data, if any
     pub pe_data: Option<String>,
 }
 

@@ -24,40 +24,65 @@ use std::net::IpAddr;
 #[derive(Debug, Clone, PartialEq, Eq)]
 // The undo values are boxed: a restore holds one `Op` per input line, and
 // the common ones (additions) are then half the size.
+/// One kernel operation of a plan; every field named `old` is what it
+/// replaces or removes, so that [`Op::inverse`] can undo it.
 pub enum Op {
+    /// add a service
     AddService(Service),
+    /// change a service
     EditService {
+        /// as it is to be
         new: Service,
+        /// as it was
         old: Box<Service>,
     },
-    /// `old` holds the real servers the deletion takes with it
+    /// delete a service
     DeleteService {
+        /// the service with the real servers the deletion takes with it
         old: Box<ServiceEntry>,
     },
+    /// add a real server
     AddServer {
+        /// to this service
         service: ServiceKey,
+        /// the real server
         server: RealServer,
     },
+    /// change a real server
     EditServer {
+        /// of this service
         service: ServiceKey,
+        /// as it is to be
         new: RealServer,
+        /// as it was
         old: Box<RealServer>,
     },
+    /// delete a real server
     DeleteServer {
+        /// of this service
         service: ServiceKey,
+        /// as it was
         old: RealServer,
     },
+    /// delete every service
     Flush {
+        /// the services as they were
         old: Vec<ServiceEntry>,
     },
-    /// counters cannot be restored: zeroing is not undone
+    /// zero counters; they cannot be restored, so zeroing is not undone
     Zero(Option<ServiceKey>),
+    /// set the connection timeouts
     SetTimeouts {
+        /// as they are to be
         new: Timeouts,
+        /// as they were
         old: Timeouts,
     },
+    /// start a sync daemon
     StartDaemon(SyncDaemon),
+    /// stop a sync daemon
     StopDaemon {
+        /// the daemon as it ran
         old: SyncDaemon,
     },
     /// a listing inside the input, run where it stands
@@ -183,7 +208,9 @@ impl PlannedService {
 #[derive(Debug, Clone, Default)]
 pub struct State {
     services: Vec<PlannedService>,
+    /// connection timeouts
     pub timeouts: Timeouts,
+    /// running sync daemons
     pub daemons: Vec<SyncDaemon>,
     /// where each service is in `services`: restores of tens of
     /// thousands of lines must not search the table for every line
@@ -212,14 +239,18 @@ impl Eq for State {}
 /// A planned operation and the input line it comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
+    /// 1-based input line (0: a `--replace` step, of no single line)
     pub line: usize,
+    /// what to send
     pub op: Op,
 }
 
 /// An input line the plan refuses, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
+    /// 1-based input line
     pub line: usize,
+    /// what the kernel would answer
     pub error: Error,
 }
 
@@ -232,6 +263,7 @@ fn same_server(a: &RealServer, addr: &IpAddr, port: u16) -> bool {
 }
 
 impl State {
+    /// The state of a table read from the kernel.
     pub fn new(table: Table, timeouts: Timeouts, daemons: Vec<SyncDaemon>) -> State {
         let mut state = State {
             services: table
@@ -495,6 +527,7 @@ impl Simulation {
         }
     }
 
+    /// Simulate `command` of input line `line`.
     pub fn run(&mut self, line: usize, command: &Command) {
         match self.state.apply(command) {
             Ok(Some(op)) => self.steps.push(Step { line, op }),
@@ -503,6 +536,7 @@ impl Simulation {
         }
     }
 
+    /// The final state and the steps, or every refused line.
     pub fn finish(self) -> Result<(State, Vec<Step>), Vec<Refusal>> {
         if self.refusals.is_empty() {
             Ok((self.state, self.steps))
