@@ -49,26 +49,5 @@ pub mod tool;
 pub mod fuzz_bodies;
 
 #[cfg(test)]
-#[path = "../tests/completions.rs"]
-mod completions_suite;
-#[cfg(test)]
-#[path = "../tests/fuzz_regressions.rs"]
-mod fuzz_regressions_suite;
-#[cfg(test)]
-#[path = "../tests/grammar.rs"]
-mod grammar_suite;
-#[cfg(test)]
-#[path = "../tests/hostile.rs"]
-mod hostile_suite;
-#[cfg(test)]
-#[path = "../tests/man_page.rs"]
-mod man_page_suite;
-#[cfg(test)]
-#[path = "../tests/netlink_golden.rs"]
-mod netlink_golden_suite;
-#[cfg(test)]
-#[path = "../tests/printer_golden.rs"]
-mod printer_golden_suite;
-#[cfg(test)]
-#[path = "../tests/properties.rs"]
-mod properties_suite;
+#[path = "../tests/suites.rs"]
+mod suites;

@@ -80,7 +80,7 @@ fn input_of(case: &str) -> Vec<u8> {
 fn in_child(case: &str) -> (String, usize, u64) {
     let output = Command::new(std::env::current_exe().unwrap())
         .args([
-            "hostile_suite::child_side",
+            "suites::hostile::child_side",
             "--exact",
             "--ignored",
             "--nocapture",

@@ -4,7 +4,7 @@
 //! model with the values the session created; requests carry what ipvsadm
 //! sends; damaged replies are errors, never panics.
 
-use ipvsadm_rs::kernel::attrs::{CmdAttr, DestAttr, InfoAttr, ServiceAttr};
+use ipvsadm_rs::kernel::attrs::{CmdAttr, DestAttr, FlagsMask, InfoAttr, ServiceAttr};
 use ipvsadm_rs::kernel::convert::{daemon_from, dest_from, service_from};
 use ipvsadm_rs::kernel::wire::{self, AttrWriter};
 use ipvsadm_rs::model::*;
@@ -147,10 +147,10 @@ fn requests_carry_what_ipvsadm_sends() {
             ServiceAttr::Addr(addr),
             ServiceAttr::Port(80),
             ServiceAttr::SchedName("rr".into()),
-            ServiceAttr::Flags {
+            ServiceAttr::Flags(FlagsMask {
                 flags: 0,
                 mask: u32::MAX
-            },
+            }),
             ServiceAttr::Timeout(0),
             ServiceAttr::Netmask(u32::MAX),
         ])]
@@ -169,10 +169,10 @@ fn requests_carry_what_ipvsadm_sends() {
     let CmdAttr::Service(attrs) = &parse_cmd_attrs(&bytes)[0] else {
         panic!()
     };
-    assert!(attrs.contains(&ServiceAttr::Flags {
+    assert!(attrs.contains(&ServiceAttr::Flags(FlagsMask {
         flags: 0x1d,
         mask: u32::MAX
-    }));
+    })));
     assert!(attrs.contains(&ServiceAttr::Netmask(64)));
     assert!(attrs.contains(&ServiceAttr::PeName("sip".into())));
 

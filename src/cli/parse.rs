@@ -236,18 +236,47 @@ fn apply_option(
     scanner: &Scanner<'_>,
 ) -> Result<(), Error> {
     let arg = occurrence.arg.unwrap_or("");
-    match occurrence.spec.action {
-        Action::Command(_) | Action::Help | Action::Version => {
-            // A command after the first option: ipvsadm blames the last argv
-            // word popt consumed (for `--start-daemon master`, that is `master`).
-            return Err(Error::invalid(format!(
-                "invalid option `{}'",
-                scanner.last_word()
-            )));
-        }
+    let action = occurrence.spec.action;
+    if let Action::Command(_) | Action::Help | Action::Version = action {
+        // A command after the first option: ipvsadm blames the last argv
+        // word popt consumed (for `--start-daemon master`, that is `master`).
+        return Err(Error::invalid(format!(
+            "invalid option `{}'",
+            scanner.last_word()
+        )));
+    }
+    if let Some(bit) = occurrence.spec.bit {
+        draft.set_option(bit)?;
+    }
+    let format = &mut draft.format;
+    let flag = match action {
+        Action::Numeric => &mut format.numeric,
+        Action::Stats => &mut format.stats,
+        Action::Rate => &mut format.rate,
+        Action::Exact => &mut format.exact,
+        Action::Thresholds => &mut format.thresholds,
+        Action::PersistentConn => &mut format.persistent_conn,
+        Action::TunInfo => &mut format.tun_info,
+        Action::NoSort => &mut format.nosort,
+        Action::Orphans => &mut format.orphans,
+        Action::Json => &mut format.json,
+        _ => return apply_value(draft, action, arg, occurrence.arg),
+    };
+    *flag = true;
+    Ok(())
+}
+
+/// An option that sets a value of the service, the real server or the
+/// daemon (its bit already claimed). `arg` is "" when there is none.
+fn apply_value(
+    draft: &mut Draft,
+    action: Action,
+    arg: &str,
+    given: Option<&str>,
+) -> Result<(), Error> {
+    match action {
         Action::TcpService | Action::UdpService | Action::SctpService => {
-            draft.set_option(Opt::ServiceAddress)?;
-            let protocol = match occurrence.spec.action {
+            let protocol = match action {
                 Action::TcpService => Protocol::Tcp,
                 Action::UdpService => Protocol::Udp,
                 _ => Protocol::Sctp,
@@ -263,7 +292,6 @@ fn apply_option(
             draft.svc.port = parsed.port.unwrap_or(0);
         }
         Action::FwmarkService => {
-            draft.set_option(Opt::ServiceAddress)?;
             // ipvsadm sets a sane protocol "even though it is not used": it
             // still decides how `-r host:name` port names resolve.
             draft.svc.family = Family::Inet;
@@ -279,68 +307,69 @@ fn apply_option(
             draft.svc.family = Family::Inet6;
             draft.svc.netmask = 128;
         }
-        Action::Scheduler => {
-            draft.set_option(Opt::Scheduler)?;
-            draft.svc.scheduler = truncated(arg, 15);
-        }
-        Action::Pe => {
-            draft.set_option(Opt::Pe)?;
-            draft.svc.pe_name = truncated(arg, 16);
-        }
+        Action::Scheduler => draft.svc.scheduler = truncated(arg, 15),
+        Action::Pe => draft.svc.pe_name = truncated(arg, 16),
         Action::Persistent => {
-            draft.set_option(Opt::Persistent)?;
             draft.svc.flags |= ServiceFlags::PERSISTENT;
-            draft.svc.timeout = timeout_value(occurrence.arg, 1)?;
+            draft.svc.timeout = timeout_value(given, 1)?;
         }
-        Action::Netmask => {
-            draft.set_option(Opt::Netmask)?;
-            if draft.svc.family == Family::Inet6 {
-                // atoi() into a u32 compared unsigned: negatives are huge.
-                let prefix = atoi(arg) as u32;
-                if !(1..=128).contains(&prefix) {
-                    return Err(Error::invalid("illegal ipv6 netmask specified"));
-                }
-                draft.svc.netmask = prefix;
-            } else {
-                let mask = parse_ipv4_netmask(arg).ok_or_else(|| {
-                    Error::invalid("illegal virtual server persistent mask specified")
-                })?;
-                draft.svc.netmask = u32::from(mask);
-            }
+        Action::Netmask => draft.svc.netmask = netmask_value(draft.svc.family, arg)?,
+        Action::Ops => draft.svc.flags |= ServiceFlags::ONEPACKET,
+        Action::SchedFlags => draft.sched_flags_arg = Some(arg.to_string()),
+        // Sorting is the default: `--sort` is accepted anywhere, any number of times.
+        Action::Sort | Action::Connection | Action::Timeout | Action::Daemon => {}
+        Action::Check | Action::Replace => {}
+        Action::SyncId
+        | Action::SyncMaxlen
+        | Action::McastInterface
+        | Action::McastGroup
+        | Action::McastPort
+        | Action::McastTtl => apply_daemon_value(&mut draft.daemon, action, arg)?,
+        _ => apply_server_value(draft, action, arg)?,
+    }
+    Ok(())
+}
+
+/// `-M`: an IPv6 prefix length, or an IPv4 mask.
+fn netmask_value(family: Family, arg: &str) -> Result<u32, Error> {
+    if family == Family::Inet6 {
+        // atoi() into a u32 compared unsigned: negatives are huge.
+        let prefix = atoi(arg) as u32;
+        if !(1..=128).contains(&prefix) {
+            return Err(Error::invalid("illegal ipv6 netmask specified"));
         }
+        return Ok(prefix);
+    }
+    let mask = parse_ipv4_netmask(arg)
+        .ok_or_else(|| Error::invalid("illegal virtual server persistent mask specified"))?;
+    Ok(u32::from(mask))
+}
+
+/// An option of the real server.
+fn apply_server_value(draft: &mut Draft, action: Action, arg: &str) -> Result<(), Error> {
+    let dest = &mut draft.dest;
+    match action {
         Action::RealServer => {
-            draft.set_option(Opt::RealServer)?;
             let parsed = parse_host_port(arg, draft.svc.protocol)
                 .ok_or_else(|| Error::invalid("illegal real server address[:port] specified"))?;
-            draft.dest.addr = parsed.addr;
+            dest.addr = parsed.addr;
             // No port: the service's port as parsed so far.
-            draft.dest.port = parsed.port.unwrap_or(draft.svc.port);
+            dest.port = parsed.port.unwrap_or(draft.svc.port);
         }
-        Action::Gatewaying | Action::Ipip | Action::Masquerading => {
-            draft.set_option(Opt::ForwardingMethod)?;
-            draft.dest.forward = match occurrence.spec.action {
-                Action::Gatewaying => ForwardMethod::Route,
-                Action::Ipip => ForwardMethod::Tunnel,
-                _ => ForwardMethod::Masquerade,
-            };
-        }
+        Action::Gatewaying => dest.forward = ForwardMethod::Route,
+        Action::Ipip => dest.forward = ForwardMethod::Tunnel,
+        Action::Masquerading => dest.forward = ForwardMethod::Masquerade,
         Action::Weight => {
-            draft.set_option(Opt::Weight)?;
-            draft.dest.weight = number(arg, 0, INT_MAX, "illegal weight specified")? as i32;
+            dest.weight = number(arg, 0, INT_MAX, "illegal weight specified")? as i32;
         }
         Action::UThreshold => {
-            draft.set_option(Opt::UThreshold)?;
-            draft.dest.u_threshold =
-                number(arg, 0, INT_MAX, "illegal u_threshold specified")? as u32;
+            dest.u_threshold = number(arg, 0, INT_MAX, "illegal u_threshold specified")? as u32;
         }
         Action::LThreshold => {
-            draft.set_option(Opt::LThreshold)?;
-            draft.dest.l_threshold =
-                number(arg, 0, INT_MAX, "illegal l_threshold specified")? as u32;
+            dest.l_threshold = number(arg, 0, INT_MAX, "illegal l_threshold specified")? as u32;
         }
         Action::TunType => {
-            draft.set_option(Opt::TunType)?;
-            draft.dest.tunnel.kind = match arg {
+            dest.tunnel.kind = match arg {
                 "ipip" => TunnelType::Ipip,
                 "gue" => TunnelType::Gue,
                 "gre" => TunnelType::Gre,
@@ -348,117 +377,51 @@ fn apply_option(
             };
         }
         Action::TunPort => {
-            draft.set_option(Opt::TunPort)?;
-            draft.dest.tunnel.port = number(arg, 1, 65535, "illegal tunnel port specified")? as u16;
+            dest.tunnel.port = number(arg, 1, 65535, "illegal tunnel port specified")? as u16;
         }
-        Action::TunNoCsum => {
-            draft.set_option(Opt::TunNoCsum)?;
-            draft.dest.tunnel.flags.0 |= TunnelFlags::NOCSUM;
-        }
-        Action::TunCsum => {
-            draft.set_option(Opt::TunCsum)?;
-            draft.dest.tunnel.flags.0 |= TunnelFlags::CSUM;
-        }
-        Action::TunRemCsum => {
-            draft.set_option(Opt::TunRemCsum)?;
-            draft.dest.tunnel.flags.0 |= TunnelFlags::REMCSUM;
-        }
-        Action::Connection => draft.set_option(Opt::Connection)?,
-        Action::Timeout => draft.set_option(Opt::Timeout)?,
-        Action::Daemon => draft.set_option(Opt::Daemon)?,
-        Action::Numeric => {
-            draft.set_option(Opt::Numeric)?;
-            draft.format.numeric = true;
-        }
-        Action::Stats => {
-            draft.set_option(Opt::Stats)?;
-            draft.format.stats = true;
-        }
-        Action::Rate => {
-            draft.set_option(Opt::Rate)?;
-            draft.format.rate = true;
-        }
-        Action::Exact => {
-            draft.set_option(Opt::Exact)?;
-            draft.format.exact = true;
-        }
-        Action::Thresholds => {
-            draft.set_option(Opt::Thresholds)?;
-            draft.format.thresholds = true;
-        }
-        Action::PersistentConn => {
-            draft.set_option(Opt::PersistentConn)?;
-            draft.format.persistent_conn = true;
-        }
-        Action::TunInfo => {
-            draft.set_option(Opt::TunInfo)?;
-            draft.format.tun_info = true;
-        }
-        Action::NoSort => {
-            draft.set_option(Opt::NoSort)?;
-            draft.format.nosort = true;
-        }
-        // Sorting is the default: `--sort` is accepted anywhere, any number of times.
-        Action::Sort => {}
-        Action::Orphans => {
-            draft.set_option(Opt::Orphans)?;
-            draft.format.orphans = true;
-        }
-        Action::Json => {
-            draft.set_option(Opt::Json)?;
-            draft.format.json = true;
-        }
-        Action::Check => draft.set_option(Opt::Check)?,
-        Action::Replace => draft.set_option(Opt::Replace)?,
-        Action::Ops => {
-            draft.set_option(Opt::Ops)?;
-            draft.svc.flags |= ServiceFlags::ONEPACKET;
-        }
-        Action::SchedFlags => {
-            draft.set_option(Opt::SchedFlags)?;
-            draft.sched_flags_arg = Some(arg.to_string());
-        }
-        Action::SyncId => {
-            draft.set_option(Opt::SyncId)?;
-            draft.daemon.syncid = number(arg, 0, 255, "illegal syncid specified")? as u32;
-        }
-        Action::SyncMaxlen => {
-            draft.set_option(Opt::SyncMaxlen)?;
-            // 65535 - IP header - UDP header
-            let v = number(arg, 1, 65535 - 20 - 8, "illegal sync-maxlen specified")?;
-            draft.daemon.sync_maxlen = Some(v as u16);
-        }
-        Action::McastInterface => {
-            draft.set_option(Opt::McastInterface)?;
-            draft.daemon.mcast_ifn = truncated(arg, 15);
-        }
-        Action::McastGroup => {
-            draft.set_option(Opt::McastGroup)?;
-            let group = if arg.contains(':') {
-                sys::parse_inet_pton6(arg)
-                    .filter(|a| a.is_multicast())
-                    .map(IpAddr::V6)
-                    .ok_or_else(|| Error::invalid(format!("invalid IPv6 mcast-group `{arg}'")))?
-            } else {
-                sys::parse_inet_pton4(arg)
-                    .filter(|a| a.is_multicast())
-                    .map(IpAddr::V4)
-                    .ok_or_else(|| Error::invalid(format!("invalid IPv4 mcast-group `{arg}'")))?
-            };
-            draft.daemon.mcast_group = Some(group);
-        }
-        Action::McastPort => {
-            draft.set_option(Opt::McastPort)?;
-            draft.daemon.mcast_port =
-                Some(number(arg, 1, 65535, "illegal mcast-port specified")? as u16);
-        }
-        Action::McastTtl => {
-            draft.set_option(Opt::McastTtl)?;
-            draft.daemon.mcast_ttl =
-                Some(number(arg, 1, 255, "illegal mcast-ttl specified")? as u8);
-        }
+        Action::TunNoCsum => dest.tunnel.flags.0 |= TunnelFlags::NOCSUM,
+        Action::TunCsum => dest.tunnel.flags.0 |= TunnelFlags::CSUM,
+        Action::TunRemCsum => dest.tunnel.flags.0 |= TunnelFlags::REMCSUM,
+        _ => unreachable!("every other option is handled by apply_option or apply_value"),
     }
     Ok(())
+}
+
+/// An option of the sync daemon.
+fn apply_daemon_value(daemon: &mut SyncDaemon, action: Action, arg: &str) -> Result<(), Error> {
+    match action {
+        Action::SyncId => daemon.syncid = number(arg, 0, 255, "illegal syncid specified")? as u32,
+        Action::SyncMaxlen => {
+            // 65535 - IP header - UDP header
+            let v = number(arg, 1, 65535 - 20 - 8, "illegal sync-maxlen specified")?;
+            daemon.sync_maxlen = Some(v as u16);
+        }
+        Action::McastInterface => daemon.mcast_ifn = truncated(arg, 15),
+        Action::McastGroup => daemon.mcast_group = Some(mcast_group(arg)?),
+        Action::McastPort => {
+            daemon.mcast_port = Some(number(arg, 1, 65535, "illegal mcast-port specified")? as u16);
+        }
+        Action::McastTtl => {
+            daemon.mcast_ttl = Some(number(arg, 1, 255, "illegal mcast-ttl specified")? as u8);
+        }
+        _ => unreachable!("apply_value passes only daemon options"),
+    }
+    Ok(())
+}
+
+/// `--mcast-group`: a multicast address of either family.
+fn mcast_group(arg: &str) -> Result<IpAddr, Error> {
+    if arg.contains(':') {
+        sys::parse_inet_pton6(arg)
+            .filter(|a| a.is_multicast())
+            .map(IpAddr::V6)
+            .ok_or_else(|| Error::invalid(format!("invalid IPv6 mcast-group `{arg}'")))
+    } else {
+        sys::parse_inet_pton4(arg)
+            .filter(|a| a.is_multicast())
+            .map(IpAddr::V4)
+            .ok_or_else(|| Error::invalid(format!("invalid IPv4 mcast-group `{arg}'")))
+    }
 }
 
 /// `-b`: read after all options, against the final scheduler. An empty
@@ -640,81 +603,105 @@ fn real_server(dest: &DestDraft) -> RealServer {
 /// `process_options` after the matrix: per-command checks in ipvsadm's
 /// order, defaults, adjustments, and the typed command.
 fn finish(mut draft: Draft) -> Result<Command, Error> {
-    let is_fwmark = draft.svc.fwmark != 0;
     match draft.command {
-        CommandKind::AddService | CommandKind::EditService => {
-            if !is_fwmark && draft.svc.port == 0 && draft.svc.flags & ServiceFlags::PERSISTENT == 0
-            {
-                return Err(Error::invalid(
-                    "Zero port specified for non-persistent service",
-                ));
-            }
-            if draft.svc.flags & ServiceFlags::ONEPACKET != 0
-                && !is_fwmark
-                && draft.svc.protocol != Some(Protocol::Udp)
-            {
-                return Err(Error::invalid(
-                    "One-Packet Scheduling is only for UDP virtual services",
-                ));
-            }
-            if draft.svc.scheduler.is_empty() {
-                draft.svc.scheduler = DEFAULT_SCHEDULER.to_string();
-            }
-        }
+        CommandKind::AddService | CommandKind::EditService => check_service(&mut draft.svc)?,
         CommandKind::StartDaemon if draft.daemon.mcast_ifn.is_empty() => {
             draft.daemon.mcast_ifn = DEFAULT_MCAST_INTERFACE.to_string();
         }
-        CommandKind::AddServer | CommandKind::EditServer => {
-            // Direct routing and tunnels cannot change the port: ipvsadm
-            // silently uses the service's.
-            if !is_fwmark
-                && matches!(
-                    draft.dest.forward,
-                    ForwardMethod::Tunnel | ForwardMethod::Route
-                )
-            {
-                draft.dest.port = draft.svc.port;
-            }
-            if Family::of(&draft.dest.addr) != draft.svc.family
-                && draft.dest.forward != ForwardMethod::Tunnel
-            {
-                return Err(Error::invalid(
-                    "Different address family is allowed only for tunneling servers",
-                ));
-            }
-            let tunnel_opts = [
-                Opt::TunType,
-                Opt::TunPort,
-                Opt::TunNoCsum,
-                Opt::TunCsum,
-                Opt::TunRemCsum,
-            ];
-            if tunnel_opts.iter().any(|o| draft.has(*o))
-                && draft.dest.forward != ForwardMethod::Tunnel
-            {
-                return Err(Error::invalid(
-                    "Tunnel options conflict with forward method",
-                ));
-            }
-            check_tunnel_options(&draft)?;
-        }
-        CommandKind::List => {
-            let table_views =
-                draft.has(Opt::Connection) || draft.has(Opt::Timeout) || draft.has(Opt::Daemon);
-            let formats =
-                draft.has(Opt::Stats) || draft.has(Opt::Rate) || draft.has(Opt::Thresholds);
-            let other_tables = draft.has(Opt::Timeout) || draft.has(Opt::Daemon);
-            // --orphans only makes sense for services: ipvsadm-rs's own rule,
-            // in the words ipvsadm uses for its own conflicts.
-            if (table_views && formats)
-                || (other_tables && draft.has(Opt::PersistentConn))
-                || (table_views && draft.has(Opt::Orphans))
-            {
-                return Err(Error::invalid("options conflicts in the list command"));
-            }
-        }
+        CommandKind::AddServer | CommandKind::EditServer => check_server(&mut draft)?,
+        CommandKind::List => check_list(&draft)?,
         _ => {}
     }
+    Ok(command_of(draft))
+}
+
+/// `-A`/`-E`: ipvsadm's checks of the service, and its default scheduler.
+fn check_service(svc: &mut ServiceDraft) -> Result<(), Error> {
+    let is_fwmark = svc.fwmark != 0;
+    if !is_fwmark && svc.port == 0 && svc.flags & ServiceFlags::PERSISTENT == 0 {
+        return Err(Error::invalid(
+            "Zero port specified for non-persistent service",
+        ));
+    }
+    if svc.flags & ServiceFlags::ONEPACKET != 0 && !is_fwmark && svc.protocol != Some(Protocol::Udp)
+    {
+        return Err(Error::invalid(
+            "One-Packet Scheduling is only for UDP virtual services",
+        ));
+    }
+    if svc.scheduler.is_empty() {
+        svc.scheduler = DEFAULT_SCHEDULER.to_string();
+    }
+    Ok(())
+}
+
+/// `-a`/`-e`: ipvsadm's checks of the real server against its service.
+fn check_server(draft: &mut Draft) -> Result<(), Error> {
+    // Direct routing and tunnels cannot change the port: ipvsadm
+    // silently uses the service's.
+    if draft.svc.fwmark == 0
+        && matches!(
+            draft.dest.forward,
+            ForwardMethod::Tunnel | ForwardMethod::Route
+        )
+    {
+        draft.dest.port = draft.svc.port;
+    }
+    if Family::of(&draft.dest.addr) != draft.svc.family
+        && draft.dest.forward != ForwardMethod::Tunnel
+    {
+        return Err(Error::invalid(
+            "Different address family is allowed only for tunneling servers",
+        ));
+    }
+    let tunnel_opts = [
+        Opt::TunType,
+        Opt::TunPort,
+        Opt::TunNoCsum,
+        Opt::TunCsum,
+        Opt::TunRemCsum,
+    ];
+    if tunnel_opts.iter().any(|o| draft.has(*o)) && draft.dest.forward != ForwardMethod::Tunnel {
+        return Err(Error::invalid(
+            "Tunnel options conflict with forward method",
+        ));
+    }
+    check_tunnel_options(draft)
+}
+
+/// `-L`: options that ask for two different listings conflict.
+fn check_list(draft: &Draft) -> Result<(), Error> {
+    let table_views = draft.has(Opt::Connection) || draft.has(Opt::Timeout) || draft.has(Opt::Daemon);
+    let formats = draft.has(Opt::Stats) || draft.has(Opt::Rate) || draft.has(Opt::Thresholds);
+    let other_tables = draft.has(Opt::Timeout) || draft.has(Opt::Daemon);
+    // --orphans only makes sense for services: ipvsadm-rs's own rule,
+    // in the words ipvsadm uses for its own conflicts.
+    if (table_views && formats)
+        || (other_tables && draft.has(Opt::PersistentConn))
+        || (table_views && draft.has(Opt::Orphans))
+    {
+        return Err(Error::invalid("options conflicts in the list command"));
+    }
+    Ok(())
+}
+
+/// What `-L` lists, from the options given.
+fn list_target(draft: &Draft, key: ServiceKey) -> ListTarget {
+    if draft.has(Opt::Connection) {
+        ListTarget::Connections
+    } else if draft.has(Opt::ServiceAddress) {
+        ListTarget::Service(key)
+    } else if draft.has(Opt::Timeout) {
+        ListTarget::Timeouts
+    } else if draft.has(Opt::Daemon) {
+        ListTarget::Daemons
+    } else {
+        ListTarget::Table
+    }
+}
+
+/// The typed command of a checked draft.
+fn command_of(draft: Draft) -> Command {
     let key = service_key(&draft.svc);
     let service = || Service {
         key,
@@ -724,28 +711,16 @@ fn finish(mut draft: Draft) -> Result<Command, Error> {
         netmask: netmask(&draft.svc),
         pe_name: Some(draft.svc.pe_name.clone()).filter(|p| !p.is_empty()),
     };
-    Ok(match draft.command {
+    let server = || real_server(&draft.dest);
+    match draft.command {
         CommandKind::AddService => Command::AddService(service()),
         CommandKind::EditService => Command::EditService(service()),
         CommandKind::DeleteService => Command::DeleteService(key),
         CommandKind::Flush => Command::Flush,
-        CommandKind::List => {
-            let target = if draft.has(Opt::Connection) {
-                ListTarget::Connections
-            } else if draft.has(Opt::ServiceAddress) {
-                ListTarget::Service(key)
-            } else if draft.has(Opt::Timeout) {
-                ListTarget::Timeouts
-            } else if draft.has(Opt::Daemon) {
-                ListTarget::Daemons
-            } else {
-                ListTarget::Table
-            };
-            Command::List {
-                target,
-                format: draft.format,
-            }
-        }
+        CommandKind::List => Command::List {
+            target: list_target(&draft, key),
+            format: draft.format,
+        },
         CommandKind::Zero => {
             // ipvsadm zeroes everything when the service is all zero
             // (no -t given, or -t 0.0.0.0:0).
@@ -755,15 +730,15 @@ fn finish(mut draft: Draft) -> Result<Command, Error> {
         }
         CommandKind::AddServer => Command::AddServer {
             service: key,
-            server: real_server(&draft.dest),
+            server: server(),
         },
         CommandKind::EditServer => Command::EditServer {
             service: key,
-            server: real_server(&draft.dest),
+            server: server(),
         },
         CommandKind::DeleteServer => Command::DeleteServer {
             service: key,
-            server: real_server(&draft.dest),
+            server: server(),
         },
         CommandKind::SetTimeouts => Command::SetTimeouts(draft.timeouts),
         CommandKind::StartDaemon => Command::StartDaemon(draft.daemon),
@@ -778,7 +753,7 @@ fn finish(mut draft: Draft) -> Result<Command, Error> {
         CommandKind::Save => Command::Save {
             numeric: draft.format.numeric,
         },
-    })
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! (64-bit counters when the kernel sends them, unknown attributes ignored,
 //! missing required ones an error).
 
-use super::attrs::{DaemonAttr, DestAttr, ServiceAttr, StatsAttr, StatsBlock};
+use super::attrs::{DaemonAttr, DestAttr, FlagsMask, ServiceAttr, StatsAttr, StatsBlock};
 use super::table::Detail;
 use super::wire::DecodeError;
 use crate::model::{
@@ -104,10 +104,10 @@ pub(crate) fn each_service_full(s: &Service, each: &mut dyn FnMut(&ServiceAttr))
     if let Some(pe) = &s.pe_name {
         each(&ServiceAttr::PeName(pe.clone()));
     }
-    each(&ServiceAttr::Flags {
+    each(&ServiceAttr::Flags(FlagsMask {
         flags: s.flags.0,
         mask: u32::MAX,
-    });
+    }));
     each(&ServiceAttr::Timeout(s.timeout));
     each(&ServiceAttr::Netmask(netmask_raw(s.netmask)));
 }
@@ -170,7 +170,7 @@ pub(crate) fn service_from_each(
         ServiceAttr::Port(v) => port = Some(v),
         ServiceAttr::Fwmark(v) => fwmark = Some(v),
         ServiceAttr::SchedName(v) => sched = Some(v),
-        ServiceAttr::Flags { flags: f, mask } => flags = Some(f & mask),
+        ServiceAttr::Flags(FlagsMask { flags: f, mask }) => flags = Some(f & mask),
         ServiceAttr::Timeout(v) => timeout = Some(v),
         ServiceAttr::Netmask(v) => netmask = Some(v),
         ServiceAttr::Stats(v) => s32 = Some(v),

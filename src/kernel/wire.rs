@@ -367,7 +367,7 @@ impl AttrWriter {
     }
 }
 
-#[cfg(any(test, fuzzing))]
+#[cfg(test)]
 mod tests {
     use super::*;
 

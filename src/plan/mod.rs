@@ -354,17 +354,7 @@ impl State {
     /// return the operation with its undo information.
     pub fn apply(&mut self, command: &Command) -> Result<Option<Op>, Error> {
         Ok(Some(match command {
-            Command::AddService(s) => {
-                if self.service_index(&s.key).is_some() {
-                    return Err(kernel(KernelOp::AddService, libc::EEXIST));
-                }
-                self.index.insert(s.key, self.services.len());
-                self.services.push(PlannedService {
-                    service: s.clone(),
-                    real_servers: Vec::new(),
-                });
-                Op::AddService(s.clone())
-            }
+            Command::AddService(s) => self.add_service(s)?,
             Command::EditService(s) => {
                 let i = self
                     .service_index(&s.key)
@@ -375,28 +365,8 @@ impl State {
                     old: Box::new(old),
                 }
             }
-            Command::DeleteService(key) => {
-                let i = self
-                    .service_index(key)
-                    .ok_or(kernel(KernelOp::DeleteService, libc::ESRCH))?;
-                let old = self.services.remove(i);
-                self.reindex();
-                self.wide.remove(key);
-                Op::DeleteService {
-                    old: Box::new(old.into_kernel()),
-                }
-            }
-            Command::Flush => {
-                self.index.clear();
-                self.last_found.set(None);
-                self.wide.clear();
-                Op::Flush {
-                    old: std::mem::take(&mut self.services)
-                        .into_iter()
-                        .map(PlannedService::into_kernel)
-                        .collect(),
-                }
-            }
+            Command::DeleteService(key) => self.delete_service(key)?,
+            Command::Flush => self.flush(),
             Command::Zero(key) => {
                 if let Some(key) = key {
                     self.service_index(key)
@@ -404,78 +374,10 @@ impl State {
                 }
                 Op::Zero(*key)
             }
-            Command::AddServer { service, server } => {
-                let i = self
-                    .service_index(service)
-                    .ok_or(kernel(KernelOp::AddServer, libc::ESRCH))?;
-                check_thresholds(KernelOp::AddServer, server)?;
-                if self.has_server(i, &server.addr, server.port) {
-                    return Err(kernel(KernelOp::AddServer, libc::EEXIST));
-                }
-                let servers = &mut self.services[i].real_servers;
-                servers.push(server.clone());
-                match servers.len() {
-                    n if n == WIDE + 1 => self.index_if_wide(i),
-                    n if n > WIDE + 1 => {
-                        if let Some(set) = self.wide.get_mut(service) {
-                            set.insert((server.addr, server.port));
-                        }
-                    }
-                    _ => {}
-                }
-                Op::AddServer {
-                    service: *service,
-                    server: server.clone(),
-                }
-            }
-            Command::EditServer { service, server } => {
-                let i = self
-                    .service_index(service)
-                    .ok_or(kernel(KernelOp::EditServer, libc::ESRCH))?;
-                check_thresholds(KernelOp::EditServer, server)?;
-                let rs = self.services[i]
-                    .real_servers
-                    .iter_mut()
-                    .find(|rs| same_server(rs, &server.addr, server.port))
-                    .ok_or(kernel(KernelOp::EditServer, libc::ENOENT))?;
-                let old = std::mem::replace(rs, server.clone());
-                Op::EditServer {
-                    service: *service,
-                    new: server.clone(),
-                    old: Box::new(old),
-                }
-            }
-            Command::DeleteServer { service, server } => {
-                let i = self
-                    .service_index(service)
-                    .ok_or(kernel(KernelOp::DeleteServer, libc::ESRCH))?;
-                let servers = &mut self.services[i].real_servers;
-                let j = servers
-                    .iter()
-                    .position(|rs| same_server(rs, &server.addr, server.port))
-                    .ok_or(kernel(KernelOp::DeleteServer, libc::ENOENT))?;
-                if let Some(set) = self.wide.get_mut(service) {
-                    set.remove(&(server.addr, server.port));
-                }
-                Op::DeleteServer {
-                    service: *service,
-                    old: servers.remove(j),
-                }
-            }
-            Command::SetTimeouts(t) => {
-                let old = self.timeouts;
-                // 0 leaves a timeout unchanged.
-                let pick = |new: u32, old: u32| if new == 0 { old } else { new };
-                self.timeouts = Timeouts {
-                    tcp: pick(t.tcp, old.tcp),
-                    tcp_fin: pick(t.tcp_fin, old.tcp_fin),
-                    udp: pick(t.udp, old.udp),
-                };
-                Op::SetTimeouts {
-                    new: self.timeouts,
-                    old,
-                }
-            }
+            Command::AddServer { service, server } => self.add_server(service, server)?,
+            Command::EditServer { service, server } => self.edit_server(service, server)?,
+            Command::DeleteServer { service, server } => self.delete_server(service, server)?,
+            Command::SetTimeouts(t) => self.set_timeouts(t),
             Command::StartDaemon(d) => {
                 if self.daemons.iter().any(|x| x.state == d.state) {
                     return Err(kernel(KernelOp::StartDaemon, libc::EEXIST));
@@ -496,6 +398,118 @@ impl State {
             Command::List { .. } | Command::Save { .. } => Op::List(Box::new(command.clone())),
             Command::Restore(_) => return Ok(None),
         }))
+    }
+
+    fn add_service(&mut self, s: &Service) -> Result<Op, Error> {
+        if self.service_index(&s.key).is_some() {
+            return Err(kernel(KernelOp::AddService, libc::EEXIST));
+        }
+        self.index.insert(s.key, self.services.len());
+        self.services.push(PlannedService {
+            service: s.clone(),
+            real_servers: Vec::new(),
+        });
+        Ok(Op::AddService(s.clone()))
+    }
+
+    fn delete_service(&mut self, key: &ServiceKey) -> Result<Op, Error> {
+        let i = self
+            .service_index(key)
+            .ok_or(kernel(KernelOp::DeleteService, libc::ESRCH))?;
+        let old = self.services.remove(i);
+        self.reindex();
+        self.wide.remove(key);
+        Ok(Op::DeleteService {
+            old: Box::new(old.into_kernel()),
+        })
+    }
+
+    fn flush(&mut self) -> Op {
+        self.index.clear();
+        self.last_found.set(None);
+        self.wide.clear();
+        Op::Flush {
+            old: std::mem::take(&mut self.services)
+                .into_iter()
+                .map(PlannedService::into_kernel)
+                .collect(),
+        }
+    }
+
+    fn add_server(&mut self, service: &ServiceKey, server: &RealServer) -> Result<Op, Error> {
+        let i = self
+            .service_index(service)
+            .ok_or(kernel(KernelOp::AddServer, libc::ESRCH))?;
+        check_thresholds(KernelOp::AddServer, server)?;
+        if self.has_server(i, &server.addr, server.port) {
+            return Err(kernel(KernelOp::AddServer, libc::EEXIST));
+        }
+        let servers = &mut self.services[i].real_servers;
+        servers.push(server.clone());
+        match servers.len() {
+            n if n == WIDE + 1 => self.index_if_wide(i),
+            n if n > WIDE + 1 => {
+                if let Some(set) = self.wide.get_mut(service) {
+                    set.insert((server.addr, server.port));
+                }
+            }
+            _ => {}
+        }
+        Ok(Op::AddServer {
+            service: *service,
+            server: server.clone(),
+        })
+    }
+
+    fn edit_server(&mut self, service: &ServiceKey, server: &RealServer) -> Result<Op, Error> {
+        let i = self
+            .service_index(service)
+            .ok_or(kernel(KernelOp::EditServer, libc::ESRCH))?;
+        check_thresholds(KernelOp::EditServer, server)?;
+        let rs = self.services[i]
+            .real_servers
+            .iter_mut()
+            .find(|rs| same_server(rs, &server.addr, server.port))
+            .ok_or(kernel(KernelOp::EditServer, libc::ENOENT))?;
+        let old = std::mem::replace(rs, server.clone());
+        Ok(Op::EditServer {
+            service: *service,
+            new: server.clone(),
+            old: Box::new(old),
+        })
+    }
+
+    fn delete_server(&mut self, service: &ServiceKey, server: &RealServer) -> Result<Op, Error> {
+        let i = self
+            .service_index(service)
+            .ok_or(kernel(KernelOp::DeleteServer, libc::ESRCH))?;
+        let servers = &mut self.services[i].real_servers;
+        let j = servers
+            .iter()
+            .position(|rs| same_server(rs, &server.addr, server.port))
+            .ok_or(kernel(KernelOp::DeleteServer, libc::ENOENT))?;
+        if let Some(set) = self.wide.get_mut(service) {
+            set.remove(&(server.addr, server.port));
+        }
+        Ok(Op::DeleteServer {
+            service: *service,
+            old: servers.remove(j),
+        })
+    }
+
+    fn set_timeouts(&mut self, t: &Timeouts) -> Op {
+        let old = self.timeouts;
+        // 0 leaves a timeout unchanged.
+        let pick = |new: u32, old: u32| if new == 0 { old } else { new };
+        self.timeouts = Timeouts {
+            tcp: pick(t.tcp, old.tcp),
+            tcp_fin: pick(t.tcp_fin, old.tcp_fin),
+            udp: pick(t.udp, old.udp),
+        };
+        Op::SetTimeouts {
+            new: self.timeouts,
+            old,
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use super::sort::{compare_servers, compare_services, glibc_merge_sort};
 use super::text;
 use crate::cli::ListFormat;
 use crate::model::{
-    DaemonState, ForwardMethod, Info, Netmask, Protocol, RealServerEntry, Service, ServiceEntry,
+    DaemonState, ForwardMethod, Info, Netmask, Protocol, RealServer, RealServerEntry, Service, ServiceEntry,
     ServiceFlags, ServiceKey, Stats, SyncDaemon, Timeouts, TunnelType,
 };
 use std::io::{self, Write};
@@ -307,35 +307,10 @@ impl Printer<'_> {
         }
         let name = &*name;
         let st = as_ipvsadm_reads_dest_stats(&rs.stats);
-        let tunnel = &server.tunnel;
         let _ = match self.layout {
             Layout::Rule => {
-                out.push_str("-a ");
-                out.push_str(service_name);
-                out.push_str(" -r ");
-                out.push_str(name);
-                out.push(' ');
-                out.push_str(forward_switch(server.forward));
-                out.push_str(" -w ");
-                text::push_signed(out, i64::from(server.weight));
-                if server.forward == ForwardMethod::Tunnel {
-                    let _ = match tunnel.kind {
-                        TunnelType::Ipip => write!(out, " --tun-type ipip"),
-                        TunnelType::Gue => write!(
-                            out,
-                            " --tun-type gue --tun-port {} {}",
-                            tunnel.port,
-                            tunnel_flags_switch(tunnel.flags.0)
-                        ),
-                        TunnelType::Gre => write!(
-                            out,
-                            " --tun-type gre {}",
-                            tunnel_flags_switch(tunnel.flags.0)
-                        ),
-                        TunnelType::Other(_) => Ok(()),
-                    };
-                }
-                writeln!(out)
+                rule_server_line(out, service_name, name, server);
+                Ok(())
             }
             Layout::Stats => {
                 let _ = write!(out, "  -> {name:<28}");
@@ -365,39 +340,17 @@ impl Printer<'_> {
                 "  -> {name:<28} {:<9} {:<11} {:<10} {:<10}",
                 server.weight as u32, rs.persist_conns, rs.active_conns, rs.inactive_conns
             ),
-            Layout::TunInfo => {
-                let info = match (server.forward, tunnel.kind) {
-                    (ForwardMethod::Tunnel, TunnelType::Ipip) => "ipip".to_string(),
-                    (ForwardMethod::Tunnel, TunnelType::Gue) => {
-                        format!("gue:{}:{}", tunnel.port, tunnel_flags_short(tunnel.flags.0))
-                    }
-                    (ForwardMethod::Tunnel, TunnelType::Gre) => {
-                        format!("gre:{}", tunnel_flags_short(tunnel.flags.0))
-                    }
-                    _ => "n/a".to_string(),
-                };
-                writeln!(
-                    out,
-                    "  -> {name:<28} {:<7} {info:<13} {:<6} {:<10} {:<10}",
-                    forward_name(server.forward),
-                    server.weight,
-                    rs.active_conns,
-                    rs.inactive_conns
-                )
-            }
+            Layout::TunInfo => writeln!(
+                out,
+                "  -> {name:<28} {:<7} {:<13} {:<6} {:<10} {:<10}",
+                forward_name(server.forward),
+                tunnel_info(server),
+                server.weight,
+                rs.active_conns,
+                rs.inactive_conns
+            ),
             Layout::Default => {
-                // the layout of big listings: written without fmt (see text.rs)
-                out.push_str("  -> ");
-                text::push_left(out, name, 28);
-                out.push(' ');
-                text::push_left(out, forward_name(server.forward), 7);
-                out.push(' ');
-                text::push_signed_left(out, i64::from(server.weight), 6);
-                out.push(' ');
-                text::push_unsigned_left(out, u64::from(rs.active_conns), 10);
-                out.push(' ');
-                text::push_unsigned_left(out, u64::from(rs.inactive_conns), 10);
-                out.push('\n');
+                default_server_line(out, name, rs);
                 Ok(())
             }
         };
@@ -591,6 +544,61 @@ pub fn write_daemons(w: &mut dyn Write, daemons: &[SyncDaemon]) -> io::Result<()
         out.push_str(")\n");
     }
     w.write_all(out.as_bytes())
+}
+
+/// A real server's `-S` line.
+fn rule_server_line(out: &mut String, service_name: &str, name: &str, server: &RealServer) {
+    use std::fmt::Write as _;
+    out.push_str("-a ");
+    out.push_str(service_name);
+    out.push_str(" -r ");
+    out.push_str(name);
+    out.push(' ');
+    out.push_str(forward_switch(server.forward));
+    out.push_str(" -w ");
+    text::push_signed(out, i64::from(server.weight));
+    let tunnel = &server.tunnel;
+    if server.forward == ForwardMethod::Tunnel {
+        let flags = tunnel_flags_switch(tunnel.flags.0);
+        let _ = match tunnel.kind {
+            TunnelType::Ipip => write!(out, " --tun-type ipip"),
+            TunnelType::Gue => write!(out, " --tun-type gue --tun-port {} {flags}", tunnel.port),
+            TunnelType::Gre => write!(out, " --tun-type gre {flags}"),
+            TunnelType::Other(_) => Ok(()),
+        };
+    }
+    out.push('\n');
+}
+
+/// The tunnel column of `--tun-info`.
+fn tunnel_info(server: &RealServer) -> String {
+    let tunnel = &server.tunnel;
+    match (server.forward, tunnel.kind) {
+        (ForwardMethod::Tunnel, TunnelType::Ipip) => "ipip".to_string(),
+        (ForwardMethod::Tunnel, TunnelType::Gue) => {
+            format!("gue:{}:{}", tunnel.port, tunnel_flags_short(tunnel.flags.0))
+        }
+        (ForwardMethod::Tunnel, TunnelType::Gre) => {
+            format!("gre:{}", tunnel_flags_short(tunnel.flags.0))
+        }
+        _ => "n/a".to_string(),
+    }
+}
+
+/// A real server's line in the default layout, the one of big listings:
+/// written without `fmt` (see text.rs).
+fn default_server_line(out: &mut String, name: &str, rs: &RealServerEntry) {
+    out.push_str("  -> ");
+    text::push_left(out, name, 28);
+    out.push(' ');
+    text::push_left(out, forward_name(rs.server.forward), 7);
+    out.push(' ');
+    text::push_signed_left(out, i64::from(rs.server.weight), 6);
+    out.push(' ');
+    text::push_unsigned_left(out, u64::from(rs.active_conns), 10);
+    out.push(' ');
+    text::push_unsigned_left(out, u64::from(rs.inactive_conns), 10);
+    out.push('\n');
 }
 
 #[cfg(test)]
