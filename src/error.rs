@@ -295,41 +295,21 @@ mod tests {
 
     #[test]
     fn kernel_errors_use_ipvsadms_texts() {
-        let k = |op, errno| Error::Kernel { op, errno };
-        assert_eq!(
-            k(KernelOp::AddService, libc::EEXIST).to_string(),
-            "Service already exists"
-        );
-        assert_eq!(
-            k(KernelOp::AddServer, libc::ESRCH).to_string(),
-            "Service not defined"
-        );
-        assert_eq!(
-            k(KernelOp::List, libc::ESRCH).to_string(),
-            "No such service"
-        );
-        assert_eq!(
-            k(KernelOp::StopDaemon, libc::ESRCH).to_string(),
-            "No daemon is running"
-        );
-        assert_eq!(
-            k(KernelOp::AddService, libc::ESRCH).to_string(),
-            "No such process"
-        );
-        assert_eq!(
-            k(KernelOp::EditService, libc::EEXIST).to_string(),
-            "File exists"
-        );
-        assert_eq!(
-            k(KernelOp::AddServer, libc::ERANGE).to_string(),
-            "Numerical result out of range"
-        );
-        assert_eq!(
-            k(KernelOp::Flush, libc::EPERM).to_string(),
-            "Permission denied (you must be root)"
-        );
-        assert_eq!(k(KernelOp::AddServer, libc::EEXIST).exit_status(), 255);
-        assert_eq!(k(KernelOp::List, libc::ESRCH).exit_status(), 1);
+        use KernelOp::*;
+        for (op, errno, text, status) in [
+            (AddService, libc::EEXIST, "Service already exists", 255),
+            (AddServer, libc::ESRCH, "Service not defined", 255),
+            (List, libc::ESRCH, "No such service", 1),
+            (StopDaemon, libc::ESRCH, "No daemon is running", 255),
+            (AddService, libc::ESRCH, "No such process", 255),
+            (EditService, libc::EEXIST, "File exists", 255),
+            (AddServer, libc::ERANGE, "Numerical result out of range", 255),
+            (Flush, libc::EPERM, "Permission denied (you must be root)", 255),
+            (AddServer, libc::EEXIST, "Destination already exists", 255),
+        ] {
+            let e = Error::Kernel { op, errno };
+            assert_eq!((e.to_string().as_str(), e.exit_status()), (text, status));
+        }
         let init = Error::Init {
             errno: libc::ENOPROTOOPT,
         };

@@ -17,6 +17,8 @@
 //!   kernel's refusals before anything is sent, and the smallest change
 //!   from one table to another;
 //! - [`cli`]: ipvsadm's grammar, for commands given as text;
+//! - [`print`]: ipvsadm's listing and save formats, byte for byte, and
+//!   the JSON document;
 //! - [`error`]: every failure, with ipvsadm's message and exit status.
 //!
 //! [`tool`] is the `ipvsadm-rs` command itself, for the binary.
@@ -36,7 +38,7 @@ pub mod kernel;
 pub(crate) mod listing;
 pub mod model;
 pub mod plan;
-pub(crate) mod print;
+pub mod print;
 pub(crate) mod restore;
 pub(crate) mod sys;
 pub mod tool;

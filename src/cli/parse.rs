@@ -249,17 +249,17 @@ fn apply_option(
         draft.set_option(bit)?;
     }
     let format = &mut draft.format;
-    let flag = match action {
-        Action::Numeric => &mut format.numeric,
-        Action::Stats => &mut format.stats,
-        Action::Rate => &mut format.rate,
-        Action::Exact => &mut format.exact,
-        Action::Thresholds => &mut format.thresholds,
-        Action::PersistentConn => &mut format.persistent_conn,
-        Action::TunInfo => &mut format.tun_info,
-        Action::NoSort => &mut format.nosort,
-        Action::Orphans => &mut format.orphans,
-        Action::Json => &mut format.json,
+    let flag = match occurrence.spec.bit {
+        Some(Opt::Numeric) => &mut format.numeric,
+        Some(Opt::Stats) => &mut format.stats,
+        Some(Opt::Rate) => &mut format.rate,
+        Some(Opt::Exact) => &mut format.exact,
+        Some(Opt::Thresholds) => &mut format.thresholds,
+        Some(Opt::PersistentConn) => &mut format.persistent_conn,
+        Some(Opt::TunInfo) => &mut format.tun_info,
+        Some(Opt::NoSort) => &mut format.nosort,
+        Some(Opt::Orphans) => &mut format.orphans,
+        Some(Opt::Json) => &mut format.json,
         _ => return apply_value(draft, action, arg, occurrence.arg),
     };
     *flag = true;
@@ -316,9 +316,10 @@ fn apply_value(
         Action::Netmask => draft.svc.netmask = netmask_value(draft.svc.family, arg)?,
         Action::Ops => draft.svc.flags |= ServiceFlags::ONEPACKET,
         Action::SchedFlags => draft.sched_flags_arg = Some(arg.to_string()),
-        // Sorting is the default: `--sort` is accepted anywhere, any number of times.
-        Action::Sort | Action::Connection | Action::Timeout | Action::Daemon => {}
-        Action::Check | Action::Replace => {}
+        // The listing targets, `--check` and `--replace` are their bit;
+        // sorting is the default: `--sort` is accepted anywhere, any
+        // number of times.
+        Action::Flag => {}
         Action::SyncId
         | Action::SyncMaxlen
         | Action::McastInterface

@@ -207,97 +207,72 @@ mod tests {
         (got, failure, rest)
     }
 
-    fn opts(line: &str) -> Vec<(String, Option<String>)> {
+    /// The options of `line` as `long` or `long=argument`, space-separated.
+    fn opts(line: &str) -> String {
         let (got, failure, _) = scan(line);
         assert_eq!(failure, None, "{line}");
-        got
-    }
-
-    fn o(long: &str, arg: Option<&str>) -> (String, Option<String>) {
-        (long.to_string(), arg.map(String::from))
+        let shown: Vec<String> = got
+            .into_iter()
+            .map(|(long, arg)| arg.map_or(long.clone(), |arg| format!("{long}={arg}")))
+            .collect();
+        shown.join(" ")
     }
 
     #[test]
     fn clusters_and_attached_arguments() {
-        assert_eq!(opts("-Ln"), vec![o("list", None), o("numeric", None)]);
-        assert_eq!(
-            opts("-At1.2.3.4:80"),
-            vec![o("add-service", None), o("tcp-service", Some("1.2.3.4:80"))]
-        );
-        assert_eq!(
-            opts("-At 1.2.3.4:80"),
-            vec![o("add-service", None), o("tcp-service", Some("1.2.3.4:80"))]
-        );
-        assert_eq!(
-            opts("-mw 5"),
-            vec![o("masquerading", None), o("weight", Some("5"))]
-        );
-        assert_eq!(opts("-srr"), vec![o("scheduler", Some("rr"))]);
-        assert_eq!(
-            opts("-t=1.1.1.1:80"),
-            vec![o("tcp-service", Some("1.1.1.1:80"))]
-        );
-        assert_eq!(opts("--scheduler=rr"), vec![o("scheduler", Some("rr"))]);
-        assert_eq!(opts("-s -p"), vec![o("scheduler", Some("-p"))]);
-        assert_eq!(opts("-l"), vec![o("list", None)]);
+        for (line, expected) in [
+            ("-Ln", "list numeric"),
+            ("-At1.2.3.4:80", "add-service tcp-service=1.2.3.4:80"),
+            ("-At 1.2.3.4:80", "add-service tcp-service=1.2.3.4:80"),
+            ("-mw 5", "masquerading weight=5"),
+            ("-srr", "scheduler=rr"),
+            ("-t=1.1.1.1:80", "tcp-service=1.1.1.1:80"),
+            ("--scheduler=rr", "scheduler=rr"),
+            ("-s -p", "scheduler=-p"),
+            ("-l", "list"),
+        ] {
+            assert_eq!(opts(line), expected, "{line}");
+        }
     }
 
     #[test]
     fn optional_argument_of_persistent() {
-        assert_eq!(opts("-p 300"), vec![o("persistent", Some("300"))]);
-        assert_eq!(opts("-p300"), vec![o("persistent", Some("300"))]);
-        assert_eq!(opts("-p=300"), vec![o("persistent", Some("300"))]);
-        assert_eq!(opts("-p"), vec![o("persistent", None)]);
-        assert_eq!(
-            opts("-p -n"),
-            vec![o("persistent", None), o("numeric", None)]
-        );
-        assert_eq!(opts("-ps"), vec![o("persistent", Some("s"))]);
-        assert_eq!(opts("--persistent 5"), vec![o("persistent", Some("5"))]);
+        for (line, expected) in [
+            ("-p 300", "persistent=300"),
+            ("-p300", "persistent=300"),
+            ("-p=300", "persistent=300"),
+            ("-p", "persistent"),
+            ("-p -n", "persistent numeric"),
+            ("-ps", "persistent=s"),
+            ("--persistent 5", "persistent=5"),
+        ] {
+            assert_eq!(opts(line), expected, "{line}");
+        }
     }
 
     #[test]
     fn errors_name_the_argv_word() {
-        let fail = |line: &str| scan(line).1.expect(line);
-        let e = fail("-L -n5");
-        assert_eq!(
-            (e.kind, e.word.as_str()),
-            (PoptErrorKind::UnknownOption, "-n5")
-        );
-        let e = fail("-At");
-        assert_eq!(
-            (e.kind, e.word.as_str()),
-            (PoptErrorKind::MissingArgument, "-At")
-        );
-        let e = fail("-L -n=");
-        assert_eq!(
-            (e.kind, e.word.as_str()),
-            (PoptErrorKind::UnwantedArgument, "-n=")
-        );
-        let e = fail("-L --stats=1");
-        assert_eq!(
-            (e.kind, e.word.as_str()),
-            (PoptErrorKind::UnwantedArgument, "--stats=1")
-        );
-        let e = fail("-L --stat");
-        assert_eq!(
-            (e.kind, e.word.as_str()),
-            (PoptErrorKind::UnknownOption, "--stat")
-        );
-        let e = fail("-L -V");
-        assert_eq!(e.kind, PoptErrorKind::UnknownOption);
+        use PoptErrorKind::*;
+        for (line, kind, word) in [
+            ("-L -n5", UnknownOption, "-n5"),
+            ("-At", MissingArgument, "-At"),
+            ("-L -n=", UnwantedArgument, "-n="),
+            ("-L --stats=1", UnwantedArgument, "--stats=1"),
+            ("-L --stat", UnknownOption, "--stat"),
+            ("-L -V", UnknownOption, "-V"),
+        ] {
+            let e = scan(line).1.expect(line);
+            assert_eq!((e.kind, e.word.as_str()), (kind, word), "{line}");
+        }
     }
 
     #[test]
     fn leftovers_and_double_dash() {
         let (got, failure, rest) = scan("foo -L - -- -n bar");
         assert_eq!(failure, None);
-        assert_eq!(got, vec![o("list", None)]);
+        assert_eq!(got, vec![("list".to_string(), None)]);
         assert_eq!(rest, vec!["foo", "-", "-n", "bar"]);
         // -nx= : x takes "=" minus the '=', i.e. the empty string
-        assert_eq!(
-            opts("-nx="),
-            vec![o("numeric", None), o("u-threshold", Some(""))]
-        );
+        assert_eq!(opts("-nx="), "numeric u-threshold=");
     }
 }

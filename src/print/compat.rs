@@ -455,7 +455,7 @@ const TWO_THREADS_FROM_LINES: usize = 20_000;
 
 /// `-L` (with `info`: the whole table, headed by the version line) or
 /// `-L -t ...` (without `info`: one service, no version line).
-pub(crate) fn write_listing(
+pub fn write_listing(
     w: &mut dyn Write,
     info: Option<&Info>,
     entries: &[ServiceEntry],
@@ -486,7 +486,7 @@ pub(crate) fn write_listing(
 }
 
 /// `-S` / `-S -n`: the table as `ipvsadm` command lines (never thresholds).
-pub(crate) fn write_save(
+pub fn write_save(
     w: &mut dyn Write,
     entries: &[ServiceEntry],
     numeric: bool,

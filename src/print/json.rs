@@ -12,17 +12,22 @@ pub struct Document {
     /// kernel IPVS version and connection table size (whole-table listings)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ipvs: Option<Info>,
+    /// the services with their real servers (`-L`)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub services: Option<Vec<ServiceEntry>>,
+    /// connection timeouts (`-L --timeout`)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeouts: Option<Timeouts>,
+    /// sync daemons (`-L --daemon`)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub daemons: Option<Vec<SyncDaemon>>,
+    /// the connection table (`-L -c`)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connections: Option<Vec<Connection>>,
 }
 
-pub(crate) fn write_document(w: &mut dyn Write, doc: &Document) -> io::Result<()> {
+/// The document as one line of JSON.
+pub fn write_document(w: &mut dyn Write, doc: &Document) -> io::Result<()> {
     serde_json::to_writer(&mut *w, doc)?;
     w.write_all(b"\n")
 }

@@ -4,6 +4,6 @@
 pub mod compat;
 pub(crate) mod conn;
 pub mod json;
-pub(crate) mod names;
+pub mod names;
 pub(crate) mod sort;
 pub(crate) mod text;

@@ -10,13 +10,15 @@ use std::net::IpAddr;
 
 /// Name look-ups the printer needs (from more than one thread: big tables
 /// are formatted in parts at once).
-pub(crate) trait Resolver: Sync {
+pub trait Resolver: Sync {
+    /// The host name of `addr`, if it has one.
     fn host_name(&self, addr: IpAddr) -> Option<String>;
+    /// The name of `port` for `protocol` in the services database.
     fn service_name(&self, port: u16, protocol: Protocol) -> Option<String>;
 }
 
 /// The system resolver and services database (what ipvsadm uses).
-pub(crate) struct SystemResolver;
+pub struct SystemResolver;
 
 impl Resolver for SystemResolver {
     fn host_name(&self, addr: IpAddr) -> Option<String> {
@@ -29,7 +31,7 @@ impl Resolver for SystemResolver {
 }
 
 /// No names at all (numeric output, and tests).
-pub(crate) struct NoNames;
+pub struct NoNames;
 
 impl Resolver for NoNames {
     fn host_name(&self, _: IpAddr) -> Option<String> {

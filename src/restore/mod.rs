@@ -157,40 +157,7 @@ enum Planner<'scope> {
     },
 }
 
-/// Where planning ended once every line was taken.
-enum Planned {
-    /// every line parsed and was planned
-    Whole {
-        current: State,
-        simulation: Simulation,
-    },
-    /// the lines, for a plan of the whole input, or with its problems
-    Kept {
-        table: Result<State, Error>,
-        kept: Vec<RestoreLine>,
-    },
-}
-
 impl<'scope> Planner<'scope> {
-    fn new(
-        table: ScopedJoinHandle<'scope, Result<State, Error>>,
-        plan_early: bool,
-        room: usize,
-    ) -> Planner<'scope> {
-        if plan_early {
-            Planner::Waiting {
-                table,
-                waiting: Vec::new(),
-                room,
-            }
-        } else {
-            Planner::Keeping {
-                table: CurrentTable::Reading(table),
-                kept: Vec::new(),
-            }
-        }
-    }
-
     fn take(&mut self, line: RestoreLine) {
         if matches!(self, Planner::Waiting { table, .. } if table.is_finished()) {
             self.plan_waiting();
@@ -272,19 +239,19 @@ impl<'scope> Planner<'scope> {
         }
     }
 
-    /// Every line has been taken.
-    fn finish(mut self) -> Planned {
+    /// Every line has been taken: planning, or keeping with the table read.
+    fn finish(mut self) -> Planner<'static> {
         self.plan_waiting();
         match self {
             Planner::Planning {
                 current,
                 simulation,
-            } => Planned::Whole {
+            } => Planner::Planning {
                 current,
                 simulation,
             },
-            Planner::Keeping { table, kept } => Planned::Kept {
-                table: table.wait(),
+            Planner::Keeping { table, kept } => Planner::Keeping {
+                table: CurrentTable::Read(table.wait()),
                 kept,
             },
             Planner::Waiting { .. } => unreachable!("plan_waiting leaves no waiting lines"),
@@ -318,8 +285,18 @@ fn plan_input(
     let len = text.len() + tail_len;
     let planned = std::thread::scope(|scope| {
         let reader = scope.spawn(|| current_state(ipvs));
-        let plan_early = !mode.replace && len <= PLAN_WHILE_PARSING_UP_TO;
-        let mut planner = Planner::new(reader, plan_early, room_for_lines(len));
+        let mut planner = if !mode.replace && len <= PLAN_WHILE_PARSING_UP_TO {
+            Planner::Waiting {
+                table: reader,
+                waiting: Vec::new(),
+                room: room_for_lines(len),
+            }
+        } else {
+            Planner::Keeping {
+                table: CurrentTable::Reading(reader),
+                kept: Vec::new(),
+            }
+        };
         let mut take = |line| planner.take(line);
         match tail {
             Some(tail) => tail.each_line_after(program, text, &mut take),
@@ -328,7 +305,7 @@ fn plan_input(
         planner.finish()
     });
     match planned {
-        Planned::Whole {
+        Planner::Planning {
             current,
             simulation,
         } => {
@@ -336,9 +313,9 @@ fn plan_input(
             left_to_exit(simulated);
             Ok((current, steps))
         }
-        Planned::Kept { table, kept } => {
+        Planner::Keeping { table, kept } => {
             let commands = commands_of(kept).map_err(Error::several)?;
-            let current = table?;
+            let current = table.wait()?;
             let steps = if mode.replace {
                 replace_steps(&current, &commands)?
             } else {
@@ -347,6 +324,7 @@ fn plan_input(
             left_to_exit(commands);
             Ok((current, steps))
         }
+        Planner::Waiting { .. } => unreachable!("finish leaves no waiting lines"),
     }
 }
 

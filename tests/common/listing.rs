@@ -5,7 +5,7 @@ use ipvsadm_rs::cli::{parse_command_line, Command, ListTarget, Parsed};
 use ipvsadm_rs::model::Protocol;
 use ipvsadm_rs::print::compat;
 use ipvsadm_rs::print::json::Document;
-use ipvsadm_rs::print::names::Resolver;
+use ipvsadm_rs::print::names::{Resolver, SystemResolver};
 use std::net::IpAddr;
 
 /// The test VM's /etc/hosts, and the services database of this machine
@@ -26,7 +26,7 @@ impl Resolver for VmNames {
     }
 
     fn service_name(&self, port: u16, protocol: Protocol) -> Option<String> {
-        ipvsadm_rs::sys::service_name(port, protocol.db_name())
+        SystemResolver.service_name(port, protocol)
     }
 }
 
