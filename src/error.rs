@@ -65,15 +65,9 @@ pub enum Error {
         detail: String,
     },
     /// ipvsadm's `cannot open file /proc/net/ip_vs_conn`, exit 1.
-    CannotOpen {
-        /// the file
-        path: &'static str,
-    },
+    ConnTableUnreadable,
     /// ipvsadm's `unexpected input from /proc/net/ip_vs_conn`, exit 1.
-    UnexpectedInput {
-        /// the file
-        path: &'static str,
-    },
+    ConnTableEmpty,
     /// The restore input could not be read, exit 1.
     RestoreInput(String),
     /// The output could not be written (other than a closed pipe), exit 1.
@@ -194,7 +188,20 @@ pub fn ipvs_strerror(op: Option<KernelOp>, errno: i32) -> String {
         .map_or_else(|| crate::sys::strerror(errno), str::to_string)
 }
 
+/// The connection table ipvsadm reads for `-L -c`.
+pub(crate) const CONN_TABLE: &str = "/proc/net/ip_vs_conn";
+
 impl Error {
+    /// A failed write of the output: a closed pipe (`ipvsadm -Ln | head`)
+    /// ends the process as it ends ipvsadm.
+    pub fn output(e: std::io::Error) -> Error {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Error::BrokenPipe
+        } else {
+            Error::Output(e.to_string())
+        }
+    }
+
     /// Every problem, one per line in order; the first one decides the
     /// exit status (a refused restore).
     pub fn several(problems: Vec<Error>) -> Error {
@@ -212,8 +219,8 @@ impl Error {
         match self {
             Error::TryHelp { .. } | Error::Popt { .. } => 255,
             Error::Invalid(_) | Error::Init { .. } => 2,
-            Error::CannotOpen { .. }
-            | Error::UnexpectedInput { .. }
+            Error::ConnTableUnreadable
+            | Error::ConnTableEmpty
             | Error::RestoreInput(_)
             | Error::Output(_) => 1,
             Error::Undo { error, .. } => error.exit_status(),
@@ -236,8 +243,8 @@ impl fmt::Display for Error {
             ),
             Error::Popt { word, kind } => write!(f, "{word}: {}", kind.text()),
             Error::Invalid(message) => f.write_str(message),
-            Error::CannotOpen { path } => write!(f, "cannot open file {path}"),
-            Error::UnexpectedInput { path } => write!(f, "unexpected input from {path}"),
+            Error::ConnTableUnreadable => write!(f, "cannot open file {CONN_TABLE}"),
+            Error::ConnTableEmpty => write!(f, "unexpected input from {CONN_TABLE}"),
             Error::RestoreInput(e) => write!(f, "ipvsadm-rs: cannot read the restore input: {e}"),
             Error::Output(e) => write!(f, "ipvsadm-rs: cannot write the output: {e}"),
             Error::Undo { line, error } => {
@@ -303,8 +310,18 @@ mod tests {
             (StopDaemon, libc::ESRCH, "No daemon is running", 255),
             (AddService, libc::ESRCH, "No such process", 255),
             (EditService, libc::EEXIST, "File exists", 255),
-            (AddServer, libc::ERANGE, "Numerical result out of range", 255),
-            (Flush, libc::EPERM, "Permission denied (you must be root)", 255),
+            (
+                AddServer,
+                libc::ERANGE,
+                "Numerical result out of range",
+                255,
+            ),
+            (
+                Flush,
+                libc::EPERM,
+                "Permission denied (you must be root)",
+                255,
+            ),
             (AddServer, libc::EEXIST, "Destination already exists", 255),
         ] {
             let e = Error::Kernel { op, errno };

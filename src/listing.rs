@@ -3,7 +3,7 @@
 //! comes from the kernel layer, the bytes from the printers.
 
 use crate::cli::{Command, ListFormat, ListTarget};
-use crate::error::{Error, KernelOp};
+use crate::error::{Error, KernelOp, CONN_TABLE};
 use crate::kernel::{failed, table, Detail, Ipvs, NetlinkError};
 use crate::model::{Info, ServiceEntry};
 use crate::print::json::{write_document, Document};
@@ -20,14 +20,9 @@ fn resolver(numeric: bool) -> &'static dyn Resolver {
     }
 }
 
-/// Output errors are reported; a closed pipe (`ipvsadm-rs -Ln | head`)
-/// becomes `Error::BrokenPipe`, which ends the process as ipvsadm ends.
+/// Output errors are reported (see [`Error::output`]).
 fn written(result: std::io::Result<()>) -> Result<(), Error> {
-    match result {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Error::BrokenPipe),
-        Err(e) => Err(Error::Output(e.to_string())),
-    }
+    result.map_err(Error::output)
 }
 
 /// `--orphans`: keep the services that cannot send new connections. A
@@ -49,16 +44,10 @@ fn keep_orphans(ipvs: &mut Ipvs, entries: Vec<ServiceEntry>) -> Result<Vec<Servi
     Ok(orphans)
 }
 
-const CONN_PROC_FILE: &str = "/proc/net/ip_vs_conn";
-
 fn read_connections() -> Result<String, Error> {
-    let text = std::fs::read_to_string(CONN_PROC_FILE).map_err(|_| Error::CannotOpen {
-        path: CONN_PROC_FILE,
-    })?;
+    let text = std::fs::read_to_string(CONN_TABLE).map_err(|_| Error::ConnTableUnreadable)?;
     if text.is_empty() {
-        return Err(Error::UnexpectedInput {
-            path: CONN_PROC_FILE,
-        });
+        return Err(Error::ConnTableEmpty);
     }
     Ok(text)
 }

@@ -28,7 +28,7 @@ pub fn run(
     // IPVS, or without privilege, every command line (even -h, -v or a
     // wrong one) gets the initialisation failure and status 2.
     let (mut ipvs, info) = connect(settings)?;
-    let written = |result: std::io::Result<()>| result.map(|()| 0).map_err(output_error);
+    let written = |result: std::io::Result<()>| result.map(|()| 0).map_err(Error::output);
     match parse_command_line(program, words)? {
         Parsed::Help => written(out.write_all(help::usage(program).as_bytes())),
         Parsed::Version => written(writeln!(out, "{}", help::version_line())),
@@ -39,16 +39,6 @@ pub fn run(
             restore_input.unwrap_or(RestoreInput::Stream),
             out,
         ),
-    }
-}
-
-/// A failed write of the output: a closed pipe ends the process as it
-/// ends ipvsadm.
-pub fn output_error(e: std::io::Error) -> Error {
-    if e.kind() == std::io::ErrorKind::BrokenPipe {
-        Error::BrokenPipe
-    } else {
-        Error::Output(e.to_string())
     }
 }
 

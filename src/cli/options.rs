@@ -270,10 +270,10 @@ const fn spec(
 }
 
 use Action as A;
-use Opt as O;
 use ArgKind::{None as Flag, Optional, Required};
 use CommandKind as C;
 use HelpSection::{Commands, DaemonOptions, Options, VirtualService};
+use Opt as O;
 
 /// Every spelling, in `--help` order. popt matches the first entry with the
 /// long name or short letter; `--list` appears twice as in ipvsadm (`-L`, `-l`).

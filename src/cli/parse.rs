@@ -12,7 +12,7 @@ use super::values::{atoi, comma_items, parse_fwmark, string_to_number};
 use crate::error::Error;
 use crate::model::{
     DaemonState, Family, ForwardMethod, Netmask, Protocol, RealServer, Service, ServiceFlags,
-    ServiceKey, SyncDaemon, Timeouts, Tunnel, TunnelFlags, TunnelType,
+    ServiceKey, SyncDaemon, Timeouts, TunnelFlags, TunnelType,
 };
 use crate::sys;
 use std::net::{IpAddr, Ipv4Addr};
@@ -42,21 +42,11 @@ struct ServiceDraft {
     netmask: u32,
 }
 
-struct DestDraft {
-    addr: IpAddr,
-    port: u16,
-    forward: ForwardMethod,
-    weight: i32,
-    u_threshold: u32,
-    l_threshold: u32,
-    tunnel: Tunnel,
-}
-
 struct Draft {
     command: CommandKind,
     options: u64,
     svc: ServiceDraft,
-    dest: DestDraft,
+    dest: RealServer,
     daemon: SyncDaemon,
     timeouts: Timeouts,
     format: ListFormat,
@@ -80,15 +70,7 @@ impl Draft {
                 timeout: 0,
                 netmask: u32::MAX,
             },
-            dest: DestDraft {
-                addr: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-                port: 0,
-                forward: ForwardMethod::Route,
-                weight: 1,
-                u_threshold: 0,
-                l_threshold: 0,
-                tunnel: Tunnel::default(),
-            },
+            dest: RealServer::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
             daemon: SyncDaemon::new(DaemonState::Master, ""),
             timeouts: Timeouts::default(),
             format: ListFormat::default(),
@@ -589,18 +571,6 @@ fn netmask(svc: &ServiceDraft) -> Netmask {
     }
 }
 
-fn real_server(dest: &DestDraft) -> RealServer {
-    RealServer {
-        addr: dest.addr,
-        port: dest.port,
-        forward: dest.forward,
-        weight: dest.weight,
-        u_threshold: dest.u_threshold,
-        l_threshold: dest.l_threshold,
-        tunnel: dest.tunnel,
-    }
-}
-
 /// `process_options` after the matrix: per-command checks in ipvsadm's
 /// order, defaults, adjustments, and the typed command.
 fn finish(mut draft: Draft) -> Result<Command, Error> {
@@ -672,7 +642,8 @@ fn check_server(draft: &mut Draft) -> Result<(), Error> {
 
 /// `-L`: options that ask for two different listings conflict.
 fn check_list(draft: &Draft) -> Result<(), Error> {
-    let table_views = draft.has(Opt::Connection) || draft.has(Opt::Timeout) || draft.has(Opt::Daemon);
+    let table_views =
+        draft.has(Opt::Connection) || draft.has(Opt::Timeout) || draft.has(Opt::Daemon);
     let formats = draft.has(Opt::Stats) || draft.has(Opt::Rate) || draft.has(Opt::Thresholds);
     let other_tables = draft.has(Opt::Timeout) || draft.has(Opt::Daemon);
     // --orphans only makes sense for services: ipvsadm-rs's own rule,
@@ -712,7 +683,7 @@ fn command_of(draft: Draft) -> Command {
         netmask: netmask(&draft.svc),
         pe_name: Some(draft.svc.pe_name.clone()).filter(|p| !p.is_empty()),
     };
-    let server = || real_server(&draft.dest);
+    let server = || draft.dest.clone();
     match draft.command {
         CommandKind::AddService => Command::AddService(service()),
         CommandKind::EditService => Command::EditService(service()),

@@ -297,44 +297,6 @@ pub(crate) fn dest_from_each(
     })
 }
 
-/// `IP_VS_CONN_F_FWD_MASK`: the forwarding method in a real server's flags
-/// (netlink's FWD_METHOD attribute is the same bits).
-const FORWARD_MASK: u32 = 0x7;
-
-/// What one real-server entry of a `getsockopt` answer holds.
-pub(crate) struct SockoptDest {
-    pub(crate) addr: Ipv4Addr,
-    pub(crate) port: u16,
-    pub(crate) conn_flags: u32,
-    pub(crate) weight: i32,
-    pub(crate) u_threshold: u32,
-    pub(crate) l_threshold: u32,
-    pub(crate) active_conns: u32,
-    pub(crate) inactive_conns: u32,
-    pub(crate) persist_conns: u32,
-}
-
-/// A real server from a `getsockopt` entry. What that interface does not
-/// hold is left at its default here and named in [`getsockopt_carries`];
-/// counters stay zero (it has only 32 bits for most of them).
-pub(crate) fn dest_from_sockopt(d: SockoptDest) -> RealServerEntry {
-    RealServerEntry {
-        server: RealServer {
-            addr: IpAddr::V4(d.addr),
-            port: d.port,
-            forward: ForwardMethod::from_raw(d.conn_flags & FORWARD_MASK),
-            weight: d.weight,
-            u_threshold: d.u_threshold,
-            l_threshold: d.l_threshold,
-            tunnel: Tunnel::default(),
-        },
-        active_conns: d.active_conns,
-        inactive_conns: d.inactive_conns,
-        persist_conns: d.persist_conns,
-        stats: Stats::default(),
-    }
-}
-
 /// Whether a real server read through `getsockopt` is whole for a listing
 /// of `detail`; when it is not, the listing reads its service through
 /// netlink. Every setting is named here without `..`: a new one does not

@@ -6,8 +6,9 @@
 //! the caller takes those from netlink. Replies are decoded from bytes by
 //! pure functions, at the offsets of the kernel's structures.
 
-use super::convert::{dest_from_sockopt, SockoptDest};
-use crate::model::{Family, Protocol, RealServerEntry, ServiceKey};
+use crate::model::{
+    Family, ForwardMethod, Protocol, RealServer, RealServerEntry, ServiceKey, Stats,
+};
 use crate::sys;
 use std::collections::HashMap;
 use std::io;
@@ -20,6 +21,10 @@ const BASE_CTL: i32 = 64 + 1024 + 64;
 const GET_INFO: i32 = BASE_CTL + 1;
 const GET_SERVICES: i32 = BASE_CTL + 2;
 const GET_DESTS: i32 = BASE_CTL + 4;
+
+/// `IP_VS_CONN_F_FWD_MASK`: the forwarding method in a real server's flags
+/// (netlink's FWD_METHOD attribute is the same bits).
+const FORWARD_MASK: u32 = 0x7;
 
 // The structures of <linux/ip_vs.h>, mirrored only for their sizes and
 // field offsets (C layout: padding and the 8-byte alignment of the 64-bit
@@ -193,17 +198,24 @@ pub(crate) fn decode_servers(answer: &[u8], capacity: usize) -> (Vec<RealServerE
         ) else {
             break;
         };
-        servers.push(dest_from_sockopt(SockoptDest {
-            addr,
-            port,
-            conn_flags: field(offset_of!(DestEntry, conn_flags)),
-            weight,
-            u_threshold: field(offset_of!(DestEntry, u_threshold)),
-            l_threshold: field(offset_of!(DestEntry, l_threshold)),
+        // What the interface does not hold keeps ipvsadm's defaults, and
+        // `getsockopt_carries` says which listings cannot use it then;
+        // counters stay zero (it has only 32 bits for most of them).
+        servers.push(RealServerEntry {
+            server: RealServer {
+                forward: ForwardMethod::from_raw(
+                    field(offset_of!(DestEntry, conn_flags)) & FORWARD_MASK,
+                ),
+                weight,
+                u_threshold: field(offset_of!(DestEntry, u_threshold)),
+                l_threshold: field(offset_of!(DestEntry, l_threshold)),
+                ..RealServer::new(IpAddr::V4(addr), port)
+            },
             active_conns: field(offset_of!(DestEntry, activeconns)),
             inactive_conns: field(offset_of!(DestEntry, inactconns)),
             persist_conns: field(offset_of!(DestEntry, persistconns)),
-        }));
+            stats: Stats::default(),
+        });
     }
     let full = servers.len() == capacity;
     (servers, full)
@@ -320,7 +332,6 @@ impl Reader {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::ForwardMethod;
 
     /// The sizes and offsets <linux/ip_vs.h> has on x86_64, measured there
     /// with a C program (`offsetof`, `sizeof`).

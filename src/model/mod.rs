@@ -278,6 +278,22 @@ pub struct RealServer {
     pub tunnel: Tunnel,
 }
 
+impl RealServer {
+    /// A real server at `addr`:`port` with ipvsadm's defaults for the rest:
+    /// direct routing, weight 1, no thresholds, no tunnel settings.
+    pub fn new(addr: IpAddr, port: u16) -> RealServer {
+        RealServer {
+            addr,
+            port,
+            forward: ForwardMethod::Route,
+            weight: 1,
+            u_threshold: 0,
+            l_threshold: 0,
+            tunnel: Tunnel::default(),
+        }
+    }
+}
+
 /// Traffic counters and rates of a service or real server, full 64-bit.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stats {

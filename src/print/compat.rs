@@ -9,8 +9,8 @@ use super::sort::{compare_servers, compare_services, glibc_merge_sort};
 use super::text;
 use crate::cli::ListFormat;
 use crate::model::{
-    DaemonState, ForwardMethod, Info, Netmask, Protocol, RealServer, RealServerEntry, Service, ServiceEntry,
-    ServiceFlags, ServiceKey, Stats, SyncDaemon, Timeouts, TunnelType,
+    DaemonState, ForwardMethod, Info, Netmask, Protocol, RealServer, RealServerEntry, Service,
+    ServiceEntry, ServiceFlags, ServiceKey, Stats, SyncDaemon, Timeouts, TunnelType,
 };
 use std::io::{self, Write};
 use std::net::IpAddr;
