@@ -11,6 +11,7 @@ pub mod replace;
 
 use crate::cli::Command;
 use crate::error::{Error, KernelOp};
+use crate::kernel::Change;
 use crate::model::{
     RealServer, RealServerEntry, Service, ServiceEntry, ServiceKey, Stats, SyncDaemon, Table,
     Timeouts,
@@ -353,9 +354,23 @@ impl State {
     /// Apply one command to the simulated state, as the kernel would, and
     /// return the operation with its undo information.
     pub fn apply(&mut self, command: &Command) -> Result<Option<Op>, Error> {
-        Ok(Some(match command {
-            Command::AddService(s) => self.add_service(s)?,
-            Command::EditService(s) => {
+        match command.change() {
+            Some(change) => self.apply_change(&change).map(Some),
+            None => Ok(match command {
+                Command::List { .. } | Command::Save { .. } => {
+                    Some(Op::List(Box::new(command.clone())))
+                }
+                _ => None,
+            }),
+        }
+    }
+
+    /// Apply one kernel request to the simulated state, as the kernel
+    /// would, and return the operation with its undo information.
+    pub fn apply_change(&mut self, change: &Change<'_>) -> Result<Op, Error> {
+        Ok(match *change {
+            Change::AddService(s) => self.add_service(s)?,
+            Change::EditService(s) => {
                 let i = self
                     .service_index(&s.key)
                     .ok_or(kernel(KernelOp::EditService, libc::ESRCH))?;
@@ -365,39 +380,37 @@ impl State {
                     old: Box::new(old),
                 }
             }
-            Command::DeleteService(key) => self.delete_service(key)?,
-            Command::Flush => self.flush(),
-            Command::Zero(key) => {
+            Change::DeleteService(key) => self.delete_service(key)?,
+            Change::Flush => self.flush(),
+            Change::Zero(key) => {
                 if let Some(key) = key {
                     self.service_index(key)
                         .ok_or(kernel(KernelOp::Zero, libc::ESRCH))?;
                 }
-                Op::Zero(*key)
+                Op::Zero(key.copied())
             }
-            Command::AddServer { service, server } => self.add_server(service, server)?,
-            Command::EditServer { service, server } => self.edit_server(service, server)?,
-            Command::DeleteServer { service, server } => self.delete_server(service, server)?,
-            Command::SetTimeouts(t) => self.set_timeouts(t),
-            Command::StartDaemon(d) => {
+            Change::AddServer(service, server) => self.add_server(service, server)?,
+            Change::EditServer(service, server) => self.edit_server(service, server)?,
+            Change::DeleteServer(service, server) => self.delete_server(service, server)?,
+            Change::SetTimeouts(t) => self.set_timeouts(t),
+            Change::StartDaemon(d) => {
                 if self.daemons.iter().any(|x| x.state == d.state) {
                     return Err(kernel(KernelOp::StartDaemon, libc::EEXIST));
                 }
                 self.daemons.push(d.clone());
                 Op::StartDaemon(d.clone())
             }
-            Command::StopDaemon { state, .. } => {
+            Change::StopDaemon(state, _) => {
                 let i = self
                     .daemons
                     .iter()
-                    .position(|x| x.state == *state)
+                    .position(|x| x.state == state)
                     .ok_or(kernel(KernelOp::StopDaemon, libc::ESRCH))?;
                 Op::StopDaemon {
                     old: self.daemons.remove(i),
                 }
             }
-            Command::List { .. } | Command::Save { .. } => Op::List(Box::new(command.clone())),
-            Command::Restore(_) => return Ok(None),
-        }))
+        })
     }
 
     fn add_service(&mut self, s: &Service) -> Result<Op, Error> {
@@ -575,36 +588,6 @@ pub fn simulate(
 /// Plan a whole input: its steps, or every line the kernel would refuse.
 pub fn plan(state: &State, lines: &[(usize, Command)]) -> Result<Vec<Step>, Vec<Refusal>> {
     simulate(state, lines).map(|(_, steps)| steps)
-}
-
-/// The command whose effect an operation has (tests replay plans with it).
-#[cfg(test)]
-pub(crate) fn command_of(op: &Op) -> Option<Command> {
-    Some(match op {
-        Op::AddService(s) => Command::AddService(s.clone()),
-        Op::EditService { new, .. } => Command::EditService(new.clone()),
-        Op::DeleteService { old } => Command::DeleteService(old.service.key),
-        Op::AddServer { service, server } => Command::AddServer {
-            service: *service,
-            server: server.clone(),
-        },
-        Op::EditServer { service, new, .. } => Command::EditServer {
-            service: *service,
-            server: new.clone(),
-        },
-        Op::DeleteServer { service, old } => Command::DeleteServer {
-            service: *service,
-            server: old.clone(),
-        },
-        Op::Flush { .. } => Command::Flush,
-        Op::SetTimeouts { new, .. } => Command::SetTimeouts(*new),
-        Op::StartDaemon(d) => Command::StartDaemon(d.clone()),
-        Op::StopDaemon { old } => Command::StopDaemon {
-            state: old.state,
-            syncid: old.syncid,
-        },
-        Op::Zero(_) | Op::List(_) => return None,
-    })
 }
 
 #[cfg(test)]
@@ -798,8 +781,8 @@ mod tests {
 
     /// Apply an operation to a simulated state (the kernel's effect).
     fn apply_op(state: &mut State, op: &Op) {
-        if let Some(command) = command_of(op) {
-            state.apply(&command).unwrap();
+        if let Some(change) = op.change() {
+            state.apply_change(&change).unwrap();
         }
     }
 }

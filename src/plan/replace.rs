@@ -228,8 +228,8 @@ mod tests {
         );
         // Applying the diff to the current state gives the desired one.
         let mut sim = current.clone();
-        for command in ops.iter().filter_map(crate::plan::command_of) {
-            sim.apply(&command).unwrap();
+        for change in ops.iter().filter_map(Op::change) {
+            sim.apply_change(&change).unwrap();
         }
         let keys = |s: &State| {
             s.services
