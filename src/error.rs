@@ -72,15 +72,10 @@ pub enum Error {
     RestoreInput(String),
     /// The output could not be written (other than a closed pipe), exit 1.
     Output(String),
-    /// Changing the table failed and undoing part of it failed too: the
-    /// line whose change could not be undone, and why. Printed before
-    /// the failure that started the undo.
-    Undo {
-        /// the input line whose change stays
-        line: usize,
-        /// why it could not be undone
-        error: Box<Error>,
-    },
+    /// Changing the table failed and undoing part of it failed too: which
+    /// line's change could not be undone, and why (an [`Error::AtLine`]).
+    /// Printed before the failure that started the undo.
+    Undo(Box<Error>),
     /// Several problems, one per line in order (a refused restore names
     /// every line it refuses); `status` is the exit status.
     Several {
@@ -223,7 +218,7 @@ impl Error {
             | Error::ConnTableEmpty
             | Error::RestoreInput(_)
             | Error::Output(_) => 1,
-            Error::Undo { error, .. } => error.exit_status(),
+            Error::Undo(error) => error.exit_status(),
             Error::Several { status, .. } => *status,
             Error::Kernel { op, .. } | Error::Netlink { op, .. } => op.exit_status(),
             Error::Silent { status } => *status,
@@ -247,9 +242,7 @@ impl fmt::Display for Error {
             Error::ConnTableEmpty => write!(f, "unexpected input from {CONN_TABLE}"),
             Error::RestoreInput(e) => write!(f, "ipvsadm-rs: cannot read the restore input: {e}"),
             Error::Output(e) => write!(f, "ipvsadm-rs: cannot write the output: {e}"),
-            Error::Undo { line, error } => {
-                write!(f, "ipvsadm-rs: undoing a change of line {line}: {error}")
-            }
+            Error::Undo(at_line) => write!(f, "ipvsadm-rs: undoing a change of {at_line}"),
             Error::Several { problems, .. } => {
                 for (i, problem) in problems.iter().enumerate() {
                     if i > 0 {

@@ -130,49 +130,31 @@ mod tests {
     }
 
     #[test]
-    fn ipv4_forms() {
-        let tcp = Some(Protocol::Tcp);
-        assert_eq!(parse_host_port("1.2.3.4:80", tcp), hp("1.2.3.4", Some(80)));
-        assert_eq!(parse_host_port("1.2.3.4", tcp), hp("1.2.3.4", None));
-        assert_eq!(parse_host_port("10.1:0080", tcp), hp("10.0.0.1", Some(80)));
-        assert_eq!(
-            parse_host_port("1.2.3.4:http", tcp),
-            hp("1.2.3.4", Some(80))
-        );
-        assert_eq!(parse_host_port("1.2.3.4:+80", tcp), hp("1.2.3.4", Some(80)));
-        assert_eq!(parse_host_port("[1.2.3.4]:80", tcp), hp("1.2.3.4", None));
-    }
-
-    #[test]
-    fn ipv6_forms() {
-        let udp = Some(Protocol::Udp);
-        assert_eq!(
-            parse_host_port("[2001:db8::1]:53", udp),
-            hp("2001:db8::1", Some(53))
-        );
-        assert_eq!(
-            parse_host_port("2001:db8::1:80", udp),
-            hp("2001:db8::1:80", None)
-        );
-        assert_eq!(parse_host_port("[::1]", udp), None);
-        assert_eq!(parse_host_port("[::1]:", udp), None);
-        assert_eq!(parse_host_port("[::1", udp), None);
-    }
-
-    #[test]
-    fn refusals() {
-        let tcp = Some(Protocol::Tcp);
-        assert_eq!(parse_host_port("80", tcp), None);
-        assert_eq!(parse_host_port("", tcp), None);
-        assert_eq!(parse_host_port("1.2.3.4:", tcp), None);
-        assert_eq!(parse_host_port("1.2.3.4:65536", tcp), None);
-        assert_eq!(
-            parse_host_port("1.2.3.4:http-alt", Some(Protocol::Udp)),
-            None
-        );
-        // no protocol yet (-r before -t): names never resolve
-        assert_eq!(parse_host_port("1.2.3.4:http", None), None);
-        assert_eq!(parse_host_port("1.2.3.4:80", None), hp("1.2.3.4", Some(80)));
+    fn host_and_port_forms() {
+        let (tcp, udp) = (Some(Protocol::Tcp), Some(Protocol::Udp));
+        for (text, protocol, expected) in [
+            ("1.2.3.4:80", tcp, hp("1.2.3.4", Some(80))),
+            ("1.2.3.4", tcp, hp("1.2.3.4", None)),
+            ("10.1:0080", tcp, hp("10.0.0.1", Some(80))),
+            ("1.2.3.4:http", tcp, hp("1.2.3.4", Some(80))),
+            ("1.2.3.4:+80", tcp, hp("1.2.3.4", Some(80))),
+            ("[1.2.3.4]:80", tcp, hp("1.2.3.4", None)),
+            ("[2001:db8::1]:53", udp, hp("2001:db8::1", Some(53))),
+            ("2001:db8::1:80", udp, hp("2001:db8::1:80", None)),
+            ("[::1]", udp, None),
+            ("[::1]:", udp, None),
+            ("[::1", udp, None),
+            ("80", tcp, None),
+            ("", tcp, None),
+            ("1.2.3.4:", tcp, None),
+            ("1.2.3.4:65536", tcp, None),
+            ("1.2.3.4:http-alt", udp, None),
+            // no protocol yet (-r before -t): names never resolve
+            ("1.2.3.4:http", None, None),
+            ("1.2.3.4:80", None, hp("1.2.3.4", Some(80))),
+        ] {
+            assert_eq!(parse_host_port(text, protocol), expected, "{text}");
+        }
     }
 
     #[test]

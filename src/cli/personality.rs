@@ -89,18 +89,17 @@ mod tests {
 
     #[test]
     fn names_select_the_personality() {
-        assert_eq!(Personality::of("ipvsadm-rs"), Personality::Admin);
-        assert_eq!(Personality::of("/sbin/ipvsadm"), Personality::Admin);
-        assert_eq!(
-            Personality::of("/usr/sbin/ipvsadm-rs-save"),
-            Personality::Save
-        );
-        assert_eq!(Personality::of("ipvsadm-save"), Personality::Save);
-        assert_eq!(
-            Personality::of("./ipvsadm-rs-restore"),
-            Personality::Restore
-        );
-        assert_eq!(Personality::of("ipvsadm-restore"), Personality::Restore);
+        use Personality::*;
+        for (argv0, personality) in [
+            ("ipvsadm-rs", Admin),
+            ("/sbin/ipvsadm", Admin),
+            ("/usr/sbin/ipvsadm-rs-save", Save),
+            ("ipvsadm-save", Save),
+            ("./ipvsadm-rs-restore", Restore),
+            ("ipvsadm-restore", Restore),
+        ] {
+            assert_eq!(Personality::of(argv0), personality, "{argv0}");
+        }
         assert_eq!(admin_program("/usr/sbin/ipvsadm-rs-save"), "ipvsadm-rs");
         assert_eq!(admin_program("/sbin/ipvsadm-restore"), "ipvsadm");
     }

@@ -22,10 +22,10 @@ fn roll_back(ipvs: &mut Ipvs, accepted: &[&Step]) -> Vec<Error> {
         for inverse in step.op.inverse() {
             if let Some(change) = inverse.change() {
                 if let Err(e) = ipvs.apply(&change) {
-                    failures.push(Error::Undo {
+                    failures.push(Error::Undo(Box::new(Error::AtLine {
                         line: step.line,
                         error: Box::new(failed(change.op())(e)),
-                    });
+                    })));
                 }
             }
         }
