@@ -153,84 +153,70 @@ pub struct Service {
     pub pe_name: Option<String>,
 }
 
-/// How packets reach a real server (`IP_VS_CONN_F_FWD_MASK` values).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ForwardMethod {
-    /// NAT (`-m`)
-    Masquerade,
-    /// local delivery (the real server is this host)
-    Local,
-    /// IP-in-IP or other tunnel (`-i`)
-    Tunnel,
-    /// direct routing (`-g`)
-    Route,
-    /// bypass (the kernel's internal use)
-    Bypass,
-    /// a value this tool does not know (forks such as FullNAT)
-    Other(u32),
+/// An enum of values the kernel defines, each named once: `from_raw` and
+/// `raw` both come from the one list, and a value it does not know (a
+/// newer kernel, a fork) is kept as `Other`.
+macro_rules! kernel_values {
+    ($(#[$attr:meta])* $name:ident: $raw:ty {
+        $($(#[$vattr:meta])* $variant:ident = $value:literal,)*
+    }) => {
+        $(#[$attr])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        pub enum $name {
+            $($(#[$vattr])* $variant,)*
+            /// a value this tool does not know
+            Other($raw),
+        }
+
+        impl $name {
+            /// From the kernel's value.
+            pub fn from_raw(v: $raw) -> $name {
+                match v {
+                    $($value => $name::$variant,)*
+                    other => $name::Other(other),
+                }
+            }
+
+            /// The kernel's value.
+            pub fn raw(self) -> $raw {
+                match self {
+                    $($name::$variant => $value,)*
+                    $name::Other(v) => v,
+                }
+            }
+        }
+    };
 }
 
-impl ForwardMethod {
-    /// From the kernel's value.
-    pub fn from_raw(v: u32) -> ForwardMethod {
-        match v {
-            0 => ForwardMethod::Masquerade,
-            1 => ForwardMethod::Local,
-            2 => ForwardMethod::Tunnel,
-            3 => ForwardMethod::Route,
-            4 => ForwardMethod::Bypass,
-            other => ForwardMethod::Other(other),
-        }
-    }
-
-    /// The kernel's value.
-    pub fn raw(self) -> u32 {
-        match self {
-            ForwardMethod::Masquerade => 0,
-            ForwardMethod::Local => 1,
-            ForwardMethod::Tunnel => 2,
-            ForwardMethod::Route => 3,
-            ForwardMethod::Bypass => 4,
-            ForwardMethod::Other(v) => v,
-        }
+kernel_values! {
+    /// How packets reach a real server (`IP_VS_CONN_F_FWD_MASK` values;
+    /// `Other` holds what forks such as FullNAT add).
+    ForwardMethod: u32 {
+        /// NAT (`-m`)
+        Masquerade = 0,
+        /// local delivery (the real server is this host)
+        Local = 1,
+        /// IP-in-IP or other tunnel (`-i`)
+        Tunnel = 2,
+        /// direct routing (`-g`)
+        Route = 3,
+        /// bypass (the kernel's internal use)
+        Bypass = 4,
     }
 }
 
-/// Encapsulation used by tunnel real servers.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TunnelType {
-    /// IP in IP
-    #[default]
-    Ipip,
-    /// Generic UDP Encapsulation
-    Gue,
-    /// Generic Routing Encapsulation
-    Gre,
-    /// a value this tool does not know
-    Other(u8),
-}
-
-impl TunnelType {
-    /// From the kernel's value.
-    pub fn from_raw(v: u8) -> TunnelType {
-        match v {
-            0 => TunnelType::Ipip,
-            1 => TunnelType::Gue,
-            2 => TunnelType::Gre,
-            other => TunnelType::Other(other),
-        }
-    }
-
-    /// The kernel's value.
-    pub fn raw(self) -> u8 {
-        match self {
-            TunnelType::Ipip => 0,
-            TunnelType::Gue => 1,
-            TunnelType::Gre => 2,
-            TunnelType::Other(v) => v,
-        }
+kernel_values! {
+    /// Encapsulation used by tunnel real servers.
+    #[derive(Default)]
+    TunnelType: u8 {
+        /// IP in IP
+        #[default]
+        Ipip = 0,
+        /// Generic UDP Encapsulation
+        Gue = 1,
+        /// Generic Routing Encapsulation
+        Gre = 2,
     }
 }
 

@@ -203,29 +203,13 @@ mod tests {
             "-A -t 10.0.0.4:80",
         ]);
         let ops = diff(&current, &desired, false);
-        let kinds: Vec<&str> = ops
+        // In the order they are sent, named as ipvsadm's messages name them.
+        let kinds: Vec<String> = ops
             .iter()
-            .map(|op| match op {
-                Op::DeleteService { .. } => "delete-service",
-                Op::AddService(_) => "add-service",
-                Op::EditService { .. } => "edit-service",
-                Op::DeleteServer { .. } => "delete-server",
-                Op::AddServer { .. } => "add-server",
-                Op::EditServer { .. } => "edit-server",
-                _ => "other",
-            })
+            .map(|op| format!("{:?}", op.change().unwrap().op()))
             .collect();
-        assert_eq!(
-            kinds,
-            [
-                "delete-service",
-                "delete-server",
-                "edit-server",
-                "add-server",
-                "edit-service",
-                "add-service"
-            ]
-        );
+        let sent = "DeleteService DeleteServer EditServer AddServer EditService AddService";
+        assert_eq!(kinds.join(" "), sent);
         // Applying the diff to the current state gives the desired one.
         let mut sim = current.clone();
         for change in ops.iter().filter_map(Op::change) {
