@@ -98,7 +98,7 @@ impl StatsAttr {
         })
     }
 
-    #[cfg(any(test, fuzzing))]
+    #[cfg(test)]
     fn emit(&self, w: &mut AttrWriter, wide: bool) {
         let mut counter = |kind: u16, v: u64| {
             if wide {
@@ -143,7 +143,7 @@ pub(crate) struct StatsBlock {
 }
 
 impl StatsBlock {
-    #[cfg(any(test, fuzzing))]
+    #[cfg(test)]
     pub(crate) fn new(attrs: &[StatsAttr], wide: bool) -> StatsBlock {
         let mut w = AttrWriter::new();
         for attr in attrs {

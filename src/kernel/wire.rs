@@ -215,7 +215,7 @@ impl<'a> Attr<'a> {
             .map_err(|_| bad(format!("attribute {} is not UTF-8", self.kind)))
     }
 
-    #[cfg(any(test, fuzzing))]
+    #[cfg(test)]
     pub(crate) fn nested(&self) -> Result<Vec<Attr<'a>>, DecodeError> {
         attrs(self.payload)
     }
@@ -330,7 +330,7 @@ impl AttrWriter {
         self.fixed(kind, v.to_ne_bytes())
     }
 
-    #[cfg(any(test, fuzzing))]
+    #[cfg(test)]
     pub(crate) fn u64(&mut self, kind: u16, v: u64) -> &mut Self {
         self.fixed(kind, v.to_ne_bytes())
     }

@@ -75,7 +75,7 @@ fn replace_steps(current: &State, commands: &[(usize, Command)]) -> Result<Vec<S
 
 /// The commands of a restore input with their line numbers, or every
 /// problem of its bytes or its lines (each naming its line), in input order.
-#[cfg(any(test, fuzzing))]
+#[cfg(test)]
 pub(crate) fn read_commands(
     program: &str,
     input: &[u8],
