@@ -85,13 +85,13 @@ check() {
     ip netns exec big ipvsadm -Ln > ref.$name.out
     ip netns exec big ipvsadm-rs -Ln > rs.$name.out; echo $? > $RESULTS/$name.rc
     IPVSADM_RS_LIST_SOURCE=netlink ip netns exec big ipvsadm-rs -Ln > rs-netlink.$name.out
-    cmp -s ref.$name.out rs-netlink.$name.out && echo same > $RESULTS/$name.netlink.cmp || echo differ > $RESULTS/$name.netlink.cmp
+    same $name.netlink ref.$name.out rs-netlink.$name.out
     ip netns exec big ipvsadm -Sn > ref.$name.save
     ip netns exec big ipvsadm-rs -Sn > rs.$name.save
-    cmp -s ref.$name.save rs.$name.save && echo same > $RESULTS/$name.save.cmp || echo differ > $RESULTS/$name.save.cmp
+    same $name.save ref.$name.save rs.$name.save
     grep -c '^TCP' rs.$name.out > $RESULTS/$name.services
     grep -c '^  -> [0-9]' rs.$name.out > $RESULTS/$name.servers
-    cmp -s ref.$name.out rs.$name.out && echo same > $RESULTS/$name.cmp || echo differ > $RESULTS/$name.cmp
+    same $name ref.$name.out rs.$name.out
     ip netns exec big ipvsadm-rs -Sn | wc -l > $RESULTS/$name.save-lines
 }
 ip netns exec big ipvsadm -R < svc50k.rules
@@ -110,35 +110,22 @@ check mixed
     let read = |name: &str| run.read(name).trim().to_string();
     assert_eq!(read("50k.rc"), "0");
     assert_eq!(read("50k.services"), "50000");
-    assert_eq!(
-        read("50k.cmp"),
-        "same",
-        "ipvsadm-rs -Ln differs from ipvsadm -Ln at 50,000 services"
-    );
+    run.assert_same("50k", "-Ln at 50,000 services");
     assert_eq!(read("50k.save-lines"), "50000");
     for size in ["50k", "10k"] {
-        assert_eq!(
-            read(&format!("{size}.netlink.cmp")),
-            "same",
-            "-Ln at {size}, pure netlink"
+        run.assert_same(
+            &format!("{size}.netlink"),
+            &format!("-Ln at {size}, pure netlink"),
         );
-        assert_eq!(read(&format!("{size}.save.cmp")), "same", "-Sn at {size}");
+        run.assert_same(&format!("{size}.save"), &format!("-Sn at {size}"));
     }
     assert_eq!(read("10k.rc"), "0");
     assert_eq!(read("10k.services"), "10000");
     assert_eq!(read("10k.servers"), "100000");
-    assert_eq!(
-        read("10k.cmp"),
-        "same",
-        "ipvsadm-rs -Ln differs from ipvsadm -Ln at 10,000 x 10"
-    );
+    run.assert_same("10k", "-Ln at 10,000 x 10");
     assert_eq!(read("10k.save-lines"), "110000");
-    for what in ["cmp", "netlink.cmp", "save.cmp"] {
-        assert_eq!(
-            read(&format!("mixed.{what}")),
-            "same",
-            "mixed families: {what}"
-        );
+    for what in ["mixed", "mixed.netlink", "mixed.save"] {
+        run.assert_same(what, "mixed families");
     }
     assert_eq!(read("mixed.servers"), "100001");
     assert_eq!(read("mixed.save-lines"), "110002");
@@ -820,14 +807,14 @@ ip netns exec b /sbin/ipvsadm -Sn > $RESULTS/expected.table
 snapshot > /tmp/before
 $A {exec_start} < {rules}; echo $? > $RESULTS/again.rc
 snapshot > /tmp/after-again
-cmp -s /tmp/before /tmp/after-again && echo same > $RESULTS/again.cmp
+same again /tmp/before /tmp/after-again
 # a rules file with one bad line among good ones: a new service and a real
 # server of a service that does not exist
 cp {rules} /tmp/good.rules
 printf -- '-A -t 10.50.0.2:80 -s rr\n-a -t 10.50.0.3:80 -r 10.51.0.3:80 -m\n' >> {rules}
 $A {exec_start} < {rules} 2> $RESULTS/broken.err; echo $? > $RESULTS/broken.rc
 snapshot > /tmp/after-broken
-cmp -s /tmp/before /tmp/after-broken && echo same > $RESULTS/broken.cmp
+same broken /tmp/before /tmp/after-broken
 cp /tmp/good.rules {rules}
 # the wrapper names against ipvsadm's scripts, on the same table
 ln -s /usr/sbin/ipvsadm-rs /tmp/ipvsadm-rs-save
@@ -835,7 +822,7 @@ ln -s /usr/sbin/ipvsadm-rs /tmp/ipvsadm-rs-restore
 for args in "" "-n"; do
     $A /sbin/ipvsadm-save $args > /tmp/ref.save; echo $? >> /tmp/ref.save
     $A /tmp/ipvsadm-rs-save $args > /tmp/rs.save; echo $? >> /tmp/rs.save
-    cmp -s /tmp/ref.save /tmp/rs.save && echo same >> $RESULTS/save.cmp || echo "differ: $args" >> $RESULTS/save.cmp
+    same "save$args" /tmp/ref.save /tmp/rs.save
 done
 $A /tmp/ipvsadm-rs-save -x 2> $RESULTS/save-usage.err; echo $? > $RESULTS/save-usage.rc
 printf -- '-A -t 10.50.9.9:80 -s lc\n-a -t 10.50.9.9:80 -r 10.51.9.9:80 -m\n' >> /tmp/good.rules
@@ -854,27 +841,16 @@ $A /sbin/ipvsadm -Sn > $RESULTS/restore.table
     assert_eq!(run.read("good.table"), run.read("expected.table"));
     assert!(run.read("good.table").lines().count() >= 7);
     assert_eq!(read("again.rc"), "0");
-    assert_eq!(
-        read("again.cmp"),
-        "same",
-        "a second start changed the table"
-    );
+    run.assert_same("again", "a second start changed the table");
     assert_ne!(read("broken.rc"), "0", "a broken rules file did not fail");
-    assert_eq!(
-        read("broken.cmp"),
-        "same",
-        "a broken rules file changed the table"
-    );
+    run.assert_same("broken", "a broken rules file changed the table");
     assert!(
         read("broken.err").starts_with("line 10: "),
         "{}",
         read("broken.err")
     );
-    assert_eq!(
-        read("save.cmp"),
-        "same\nsame",
-        "ipvsadm-rs-save differs from ipvsadm-save"
-    );
+    run.assert_same("save", "ipvsadm-rs-save against ipvsadm-save");
+    run.assert_same("save-n", "ipvsadm-rs-save -n against ipvsadm-save -n");
     assert_eq!(read("save-usage.rc"), "1");
     assert!(read("save-usage.err").starts_with("ipvsadm-rs-save: Script to save the IPVS table"));
     assert_eq!(read("restore.rc"), "0");

@@ -20,6 +20,13 @@ impl VmRun {
         std::fs::read_to_string(&path)
             .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
     }
+
+    /// Fail, showing the difference, unless the comparison `name` (lib.sh's
+    /// `same NAME A B`) found none.
+    pub fn assert_same(&self, name: &str, what: &str) {
+        let diff = self.read(format!("{name}.diff"));
+        assert!(diff.is_empty(), "{what}: the outputs differ\n{diff}");
+    }
 }
 
 fn manifest_dir() -> PathBuf {

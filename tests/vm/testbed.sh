@@ -176,6 +176,11 @@ mkns() {
     ip -n "$1" route add default dev dummy0
     ip -n "$1" -6 route add default dev dummy0
 }
+# same NAME A B: how B differs from A (unified diff, its first 80 lines)
+# in $RESULTS/NAME.diff, empty when they are the same.
+same() {
+    diff -u "$2" "$3" | head -80 > "$RESULTS/$1.diff"
+}
 LIB
     cat > "$root/init" <<'INIT'
 #!/bbin/busybox sh
