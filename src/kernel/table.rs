@@ -27,7 +27,7 @@ pub enum Detail {
 
 /// Every service with its real servers, in kernel order, with at least
 /// `detail` filled in.
-pub(crate) fn table(ipvs: &mut Ipvs, detail: Detail) -> Result<Vec<ServiceEntry>, Error> {
+pub fn table(ipvs: &mut Ipvs, detail: Detail) -> Result<Vec<ServiceEntry>, Error> {
     if detail == Detail::Full || ipvs.netlink_only {
         let services = ipvs.services().map_err(failed(KernelOp::List))?;
         return with_servers(ipvs, services, HashMap::new());
