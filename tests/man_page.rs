@@ -59,6 +59,9 @@ fn page_path(name: &str) -> String {
 
 #[test]
 fn pages_render_without_warnings() {
+    if !super::tool_installed("groff") || !super::tool_installed("man") {
+        return;
+    }
     for name in PAGES {
         let out = std::process::Command::new("groff")
             .args(["-man", "-ww", "-z"])

@@ -30,6 +30,8 @@ source tests/ensure-toolchain.sh
 bash tests/vm/testbed.sh prepare >/dev/null
 # Everything that needs no kernel (seconds), then the VM suite, which plain
 # `cargo test` leaves out.
+# Every outside program the checks run is installed above: none may be skipped.
+export IPVSADM_RS_ALL_TOOLS=1
 cargo test --release --all-targets "$@"
 cargo test --release --test vm "$@"
 # The .deb packages, built and installed into a scratch Debian root.

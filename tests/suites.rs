@@ -17,3 +17,20 @@ mod netlink_golden;
 mod printer_golden;
 #[path = "properties.rs"]
 mod properties;
+
+/// Whether a program a check runs (groff, man, zsh, fish) is installed.
+/// `tests/run.sh` installs them all and sets `IPVSADM_RS_ALL_TOOLS`, which
+/// makes a missing one a failure; a plain `cargo test` on a machine without
+/// one skips the checks that need it, and says so.
+fn tool_installed(program: &str) -> bool {
+    let found = std::process::Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if !found {
+        let required = std::env::var_os("IPVSADM_RS_ALL_TOOLS").is_some();
+        assert!(!required, "{program} is not installed");
+        eprintln!("skipped: {program} is not installed (tests/run.sh installs it)");
+    }
+    found
+}
