@@ -130,39 +130,36 @@ fn list(
             }
             Ok(orphans_status(&format, entries.len()))
         }
-        // ipvsadm reports these failures with its exit status only.
-        ListTarget::Timeouts => {
-            let t = ipvs.timeouts().map_err(|_| Error::Silent { status: 1 })?;
-            if format.json {
-                written(write_document(
-                    out,
-                    &Document {
-                        timeouts: Some(t),
-                        ..Document::default()
-                    },
-                ))?;
-            } else {
-                written(compat::write_timeouts(out, &t))?;
-            }
-            Ok(0)
-        }
-        ListTarget::Daemons => {
-            let d = ipvs.daemons().map_err(|_| Error::Silent { status: 1 })?;
-            if format.json {
-                written(write_document(
-                    out,
-                    &Document {
-                        daemons: Some(d),
-                        ..Document::default()
-                    },
-                ))?;
-            } else {
-                written(compat::write_daemons(out, &d))?;
-            }
-            Ok(0)
-        }
+        ListTarget::Timeouts | ListTarget::Daemons => list_settings(ipvs, target, format.json, out),
         ListTarget::Connections => list_connections(format, out),
     }
+}
+
+/// `-L --timeout` and `-L --daemon`, whose failures ipvsadm reports with
+/// its exit status only.
+fn list_settings(
+    ipvs: &mut Ipvs,
+    target: ListTarget,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<u8, Error> {
+    let silent = |_| Error::Silent { status: 1 };
+    let (mut doc, mut text) = (Document::default(), Vec::new());
+    if target == ListTarget::Timeouts {
+        let timeouts = ipvs.timeouts().map_err(silent)?;
+        compat::write_timeouts(&mut text, &timeouts).map_err(Error::output)?;
+        doc.timeouts = Some(timeouts);
+    } else {
+        let daemons = ipvs.daemons().map_err(silent)?;
+        compat::write_daemons(&mut text, &daemons).map_err(Error::output)?;
+        doc.daemons = Some(daemons);
+    }
+    written(if json {
+        write_document(out, &doc)
+    } else {
+        out.write_all(&text)
+    })?;
+    Ok(0)
 }
 
 /// A listing or save command (also from inside a restore input).
