@@ -31,7 +31,7 @@ pub enum Error {
     /// The first option is not a command (or there is none): ipvsadm's
     /// `tryhelp_exit(argv[0], -1)`, exit 255.
     TryHelp {
-        /// argv[0]
+        /// `argv[0]`
         program: String,
     },
     /// A popt error after the first option: `<argv word>: <popt text>`, exit 255.

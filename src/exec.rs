@@ -36,7 +36,7 @@ fn changes_table(command: &Command) -> bool {
     }
 }
 
-/// Run one command; listings write to `out`. `program` is argv[0] (restore
+/// Run one command; listings write to `out`. `program` is `argv[0]` (restore
 /// lines quote it), `input` gives `-R` its standard input. Returns the exit
 /// status.
 pub(crate) fn execute(

@@ -17,7 +17,7 @@
 //!   kernel's refusals before anything is sent, and the smallest change
 //!   from one table to another;
 //! - [`cli`]: ipvsadm's grammar, for commands given as text;
-//! - [`print`]: ipvsadm's listing and save formats, byte for byte, and
+//! - [`print`](mod@print): ipvsadm's listing and save formats, byte for byte, and
 //!   the JSON document;
 //! - [`error`]: every failure, with ipvsadm's message and exit status.
 //!

@@ -12,7 +12,7 @@ use std::io::Write;
 pub use crate::cli::personality::{admin_program, wrapped_words, Personality};
 pub use crate::sys::{allocate_in_large_steps, end_by_broken_pipe};
 
-/// Run the command line `words` (argv without argv[0]); `program` is the
+/// Run the command line `words` (argv without `argv[0]`); `program` is the
 /// name messages use. Listings and help go to `out`.
 pub fn run(
     program: &str,

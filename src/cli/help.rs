@@ -39,7 +39,7 @@ fn section(out: &mut String, which: HelpSection) {
     }
 }
 
-/// The full `-h` text; `program` is argv[0] as given.
+/// The full `-h` text; `program` is `argv[0]` as given.
 pub(crate) fn usage(program: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", version_line());

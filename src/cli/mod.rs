@@ -1,7 +1,7 @@
 //! The grammar: argv words and restore-file lines in, typed commands out.
-//! One option table ([`options`]), one popt-compatible scanner ([`popt`]),
-//! one set of value parsers ([`values`], [`address`]) and one interpretation
-//! ([`parse`]) serve both the command line and every `-R` line. No file
+//! One option table (`options`), one popt-compatible scanner (`popt`),
+//! one set of value parsers (`values`, `address`) and one interpretation
+//! (`parse`) serve both the command line and every `-R` line. No file
 //! I/O, no threads, no clocks; the one outside call is ipvsadm's own: host
 //! and port names resolve through the C library (`sys`) as they are read.
 

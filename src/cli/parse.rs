@@ -118,7 +118,7 @@ fn timeout_value(arg: Option<&str>, min: i64) -> Result<u32, Error> {
     }
 }
 
-/// Read one command line (argv without argv[0]). `program` is argv[0], which
+/// Read one command line (argv without `argv[0]`). `program` is `argv[0]`, which
 /// ipvsadm's `Try ...` message repeats.
 pub fn parse_command_line<W: AsRef<str>>(program: &str, words: &[W]) -> Result<Parsed, Error> {
     let words: Vec<&str> = words.iter().map(AsRef::as_ref).collect();

@@ -4,9 +4,8 @@
 //! in for ipvsadm's wrapper scripts: they turn their own arguments into an
 //! admin command line, which then goes through the one grammar.
 
-/// What argv[0] asks for.
+/// Which tool `argv[0]` names: ipvsadm itself or one of its wrapper scripts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-/// Which tool argv[0] names: ipvsadm itself or one of its wrapper scripts.
 pub enum Personality {
     /// `ipvsadm`, `ipvsadm-rs`
     Admin,

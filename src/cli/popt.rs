@@ -22,7 +22,7 @@ pub(crate) struct PoptFailure {
 }
 
 pub(crate) struct Scanner<'a> {
-    /// argv without argv[0]
+    /// argv without `argv[0]`
     words: &'a [&'a str],
     next: usize,
     /// the rest of a short-option cluster still to be read (index into

@@ -53,7 +53,7 @@ pub(crate) fn restore_text(input: &[u8]) -> Result<&str, Vec<Error>> {
     Err(problems)
 }
 
-/// Read every line of a restore input, on this thread. `program` is argv[0].
+/// Read every line of a restore input, on this thread. `program` is `argv[0]`.
 #[cfg(any(test, fuzzing))]
 pub(crate) fn read_restore_input(program: &str, input: &str) -> Vec<RestoreLine> {
     let mut lines = Vec::with_capacity(room_for_lines(input.len()));

@@ -1,10 +1,10 @@
 //! The kernel boundary: everything that talks to IPVS lives here, and
 //! nothing above it knows that there are two interfaces. Generic netlink
-//! ([`wire`] frames messages, [`attrs`] types every attribute space,
-//! [`convert`] maps them to and from the model, [`socket`] talks to the
-//! kernel, [`client`] offers the operations) does every change and most
-//! reads; the older `getsockopt` interface ([`sockopt`]) reads the real
-//! servers of big listings fast ([`table`] chooses between them). Nothing
+//! (`wire` frames messages, `attrs` types every attribute space,
+//! `convert` maps them to and from the model, `socket` talks to the
+//! kernel, `client` offers the operations) does every change and most
+//! reads; the older `getsockopt` interface (`sockopt`) reads the real
+//! servers of big listings fast (`table` chooses between them). Nothing
 //! here knows argv or text formats.
 
 pub(crate) mod attrs;

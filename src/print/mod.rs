@@ -1,5 +1,5 @@
 //! From the model to bytes: [`compat`] writes ipvsadm's formats exactly,
-//! [`sort`] reproduces its order, [`names`] its host and port naming.
+//! `sort` reproduces its order, [`names`] its host and port naming.
 
 pub mod compat;
 pub(crate) mod conn;
