@@ -56,6 +56,17 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(err) => match err.downcast_ref::<Error>() {
             Some(Error::BrokenPipe) => tool::end_by_broken_pipe(),
+            // A listing inside a restore lost its reader and undoing the
+            // restore failed in part: those failures first, then the end
+            // ipvsadm meets, killed by SIGPIPE.
+            Some(Error::Several { problems, .. })
+                if matches!(problems.last(), Some(Error::BrokenPipe)) =>
+            {
+                for problem in &problems[..problems.len() - 1] {
+                    eprintln!("{problem}");
+                }
+                tool::end_by_broken_pipe()
+            }
             Some(Error::Silent { status }) => ExitCode::from(*status),
             Some(typed) => {
                 eprintln!("{typed}");
