@@ -90,6 +90,16 @@ pub enum Error {
         /// the signal
         signal: i32,
     },
+    /// A termination signal stopped `--drain-server` while it waited: the
+    /// real server is left at weight 0. Exit 128 + the signal.
+    DrainStopped {
+        /// the signal
+        signal: i32,
+        /// the real server, as `-t ... -r ...`
+        server: String,
+        /// its weight before the drain
+        weight: i32,
+    },
     /// An error on one line of a restore input.
     AtLine {
         /// 1-based line number
@@ -224,7 +234,9 @@ impl Error {
             Error::Silent { status } => *status,
             Error::BrokenPipe => 141,
             Error::AtLine { error, .. } => error.exit_status(),
-            Error::Interrupted { signal } => (128 + signal).clamp(0, 255) as u8,
+            Error::Interrupted { signal } | Error::DrainStopped { signal, .. } => {
+                (128 + signal).clamp(0, 255) as u8
+            }
         }
     }
 }
@@ -264,6 +276,14 @@ impl fmt::Display for Error {
             Error::Interrupted { signal } => {
                 write!(f, "ipvsadm-rs: interrupted by signal {signal}; the changes made so far were undone")
             }
+            Error::DrainStopped {
+                signal,
+                server,
+                weight,
+            } => write!(
+                f,
+                "ipvsadm-rs: interrupted by signal {signal}; {server} is left at weight 0 (it was {weight})"
+            ),
         }
     }
 }

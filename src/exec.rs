@@ -4,12 +4,15 @@
 //! statuses.
 
 use crate::cli::Command;
+use crate::drain::{drain, Drain};
 use crate::error::Error;
 use crate::kernel::{failed, Ipvs};
 use crate::listing::run_listing;
 use crate::model::Info;
+use crate::print::OutputStyle;
 use crate::restore::RestoreInput;
 use std::io::Write;
+use std::time::Duration;
 
 /// Where writers serialise: two restores never interleave.
 const LOCK_FILE: &str = "/run/ipvsadm-rs.lock";
@@ -32,6 +35,8 @@ fn changes_table(command: &Command) -> bool {
     match command {
         Command::List { .. } | Command::Save { .. } => false,
         Command::Restore(mode) => !mode.check,
+        // A drain takes the lock for each of its changes, not for its wait.
+        Command::DrainServer { .. } => false,
         _ => true,
     }
 }
@@ -44,7 +49,7 @@ pub(crate) fn execute(
     program: &str,
     command: &Command,
     input: RestoreInput,
-    out: &mut dyn Write,
+    (out, style): (&mut dyn Write, OutputStyle),
 ) -> Result<u8, Error> {
     let _lock = changes_table(command).then(writer_lock).flatten();
     if let Some(change) = command.change() {
@@ -56,7 +61,19 @@ pub(crate) fn execute(
             let bytes = input
                 .read()
                 .map_err(|e| Error::RestoreInput(e.to_string()))?;
-            crate::restore::restore(ipvs, &info, program, *mode, bytes, out)
+            crate::restore::restore(ipvs, &info, program, *mode, bytes, (out, style))
+        }
+        Command::DrainServer {
+            service,
+            server,
+            wait,
+        } => {
+            let request = Drain {
+                service: *service,
+                server: (server.addr, server.port),
+                wait: Duration::from_secs(u64::from(*wait)),
+            };
+            drain(ipvs, &request, writer_lock, (out, style))
         }
         _ => run_listing(ipvs, &info, command, out),
     }

@@ -17,8 +17,8 @@
 //!   kernel's refusals before anything is sent, and the smallest change
 //!   from one table to another;
 //! - [`cli`]: ipvsadm's grammar, for commands given as text;
-//! - [`print`](mod@print): ipvsadm's listing and save formats, byte for byte, and
-//!   the JSON document;
+//! - [`print`](mod@print): ipvsadm's listing and save formats, byte for
+//!   byte, the JSON document, and change plans;
 //! - [`error`]: every failure, with ipvsadm's message and exit status.
 //!
 //! [`tool`] is the `ipvsadm-rs` command itself, for the binary.
@@ -31,6 +31,7 @@
 extern crate self as ipvsadm_rs;
 
 pub mod cli;
+pub(crate) mod drain;
 pub(crate) mod errno_text;
 pub mod error;
 pub(crate) mod exec;

@@ -171,14 +171,18 @@ pub(crate) fn run_listing(
 ) -> Result<u8, Error> {
     match command {
         Command::List { target, format } => list(ipvs, info, *target, *format, out),
-        Command::Save { numeric } => {
+        Command::Save { numeric, full } => {
             let entries = table::table(ipvs, Detail::Tunnels)?;
-            written(compat::write_save(
-                out,
-                &entries,
-                *numeric,
-                resolver(*numeric),
-            ))?;
+            let names = resolver(*numeric);
+            if *full {
+                let timeouts = ipvs.timeouts().map_err(failed(KernelOp::List))?;
+                let daemons = ipvs.daemons().map_err(failed(KernelOp::List))?;
+                written(compat::write_full_save(
+                    out, &entries, &timeouts, &daemons, *numeric, names,
+                ))?;
+            } else {
+                written(compat::write_save(out, &entries, *numeric, names))?;
+            }
             Ok(0)
         }
         _ => Ok(0),

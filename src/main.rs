@@ -4,8 +4,8 @@
 
 use ipvsadm_rs::error::Error;
 use ipvsadm_rs::kernel::Settings;
-use ipvsadm_rs::tool::{self, admin_program, wrapped_words, Personality};
-use std::io::Write;
+use ipvsadm_rs::tool::{self, admin_program, wrapped_words, OutputStyle, Personality};
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 /// The environment, read once: where to trace netlink datagrams, and
@@ -17,10 +17,21 @@ fn settings() -> Settings {
     }
 }
 
+/// How standard output is shown: a terminal gets progress lines that
+/// update in place, and colour unless `NO_COLOR` is set (no-color.org).
+fn output_style() -> OutputStyle {
+    let terminal = std::io::stdout().is_terminal();
+    OutputStyle {
+        terminal,
+        colour: terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }
+}
+
 fn run(program: &str, words: &[String]) -> anyhow::Result<u8> {
+    let style = output_style();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let result = tool::run(program, words, &settings(), &mut out);
+    let result = tool::run(program, words, (&settings(), style), &mut out);
     // Whatever was listed before a failure still goes out first; a reader
     // that went away ends the process as it ends ipvsadm.
     if let Err(e) = out.flush() {

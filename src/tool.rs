@@ -6,6 +6,7 @@ use crate::cli::parse::is_restore;
 use crate::cli::{help, parse_command_line, Parsed};
 use crate::error::Error;
 use crate::kernel::{connect, Settings};
+pub use crate::print::OutputStyle;
 use crate::restore::RestoreInput;
 use std::io::Write;
 
@@ -13,11 +14,11 @@ pub use crate::cli::personality::{admin_program, wrapped_words, Personality};
 pub use crate::sys::{allocate_in_large_steps, end_by_broken_pipe};
 
 /// Run the command line `words` (argv without `argv[0]`); `program` is the
-/// name messages use. Listings and help go to `out`.
+/// name messages use. Listings and help go to `out`, shown as `style` says.
 pub fn run(
     program: &str,
     words: &[String],
-    settings: &Settings,
+    (settings, style): (&Settings, OutputStyle),
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
     // A big restore file starts being read and parsed now, by a second
@@ -37,7 +38,7 @@ pub fn run(
             program,
             &command,
             restore_input.unwrap_or(RestoreInput::Stream),
-            out,
+            (out, style),
         ),
     }
 }

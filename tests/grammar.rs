@@ -503,10 +503,19 @@ fn listings() {
 
 #[test]
 fn save_restore_timeouts_daemons() {
-    assert_eq!(same(&["-S", "--save"]), Command::Save { numeric: false });
+    assert_eq!(
+        same(&["-S", "--save"]),
+        Command::Save {
+            numeric: false,
+            full: false
+        }
+    );
     assert_eq!(
         same(&["-Sn", "-S -n", "--save --numeric"]),
-        Command::Save { numeric: true }
+        Command::Save {
+            numeric: true,
+            full: false
+        }
     );
     assert_eq!(
         same(&["-R", "--restore"]),
@@ -516,7 +525,8 @@ fn save_restore_timeouts_daemons() {
         cmd("-R --check --replace"),
         Command::Restore(RestoreMode {
             check: true,
-            replace: true
+            replace: true,
+            ..RestoreMode::default()
         })
     );
     assert_eq!(
@@ -608,4 +618,125 @@ fn host_names_resolve_through_the_system() {
         cmd("-D -t localhost:80"),
         Command::DeleteService(tcp("127.0.0.1", 80))
     );
+}
+
+fn refusal(line: &str) -> String {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    match parse_command_line("ipvsadm-rs", &words) {
+        Err(e) => format!("{e} ({})", e.exit_status()),
+        Ok(parsed) => panic!("{line}: accepted as {parsed:?}"),
+    }
+}
+
+#[test]
+fn diff_is_a_form_of_replace_and_json_a_form_of_diff() {
+    assert_eq!(
+        same(&["-R --replace --diff", "--restore --diff --replace"]),
+        Command::Restore(RestoreMode {
+            replace: true,
+            diff: true,
+            ..RestoreMode::default()
+        })
+    );
+    assert_eq!(
+        cmd("-R --replace --diff --json --check"),
+        Command::Restore(RestoreMode {
+            check: true,
+            replace: true,
+            diff: true,
+            json: true,
+        })
+    );
+    assert_eq!(
+        refusal("-R --diff"),
+        "You need to supply the 'replace' option with the 'diff' option (2)"
+    );
+    assert_eq!(
+        refusal("-R --replace --json"),
+        "You need to supply the 'diff' option with the 'json' option (2)"
+    );
+    assert_eq!(
+        refusal("-L --diff"),
+        "Illegal 'diff' option with the 'list' command (2)"
+    );
+    assert_eq!(
+        refusal("-R --replace --diff --diff"),
+        "multiple 'diff' options specified (2)"
+    );
+}
+
+#[test]
+fn full_is_a_form_of_save() {
+    assert_eq!(
+        same(&["-S --full", "--save --full"]),
+        Command::Save {
+            numeric: false,
+            full: true
+        }
+    );
+    assert_eq!(
+        same(&["-Sn --full", "--full -S -n"][..1]),
+        Command::Save {
+            numeric: true,
+            full: true
+        }
+    );
+    assert_eq!(
+        refusal("-L --full"),
+        "Illegal 'full' option with the 'list' command (2)"
+    );
+}
+
+#[test]
+fn drain_server_names_its_server_as_delete_server_does() {
+    assert_eq!(
+        same(&[
+            "--drain-server -t 10.0.0.1:80 -r 10.1.1.1",
+            "--drain-server -t 10.0.0.1:80 -r 10.1.1.1:80 --wait 300",
+            "--drain-server --wait 300 -t 10.0.0.1:80 -r 10.1.1.1:80",
+        ]),
+        Command::DrainServer {
+            service: tcp("10.0.0.1", 80),
+            server: server("10.1.1.1", 80),
+            wait: 300,
+        }
+    );
+    let Command::DrainServer { wait, .. } =
+        cmd("--drain-server -u 10.0.0.1:53 -r 10.1.1.1:5353 --wait 0")
+    else {
+        panic!("not a drain")
+    };
+    assert_eq!(wait, 0);
+    for (line, message) in [
+        (
+            "--drain-server -t 10.0.0.1:80",
+            "You need to supply the 'real-server' option for the 'drain-server' command (2)",
+        ),
+        (
+            "--drain-server -r 10.1.1.1",
+            "You need to supply the 'service-address' option for the 'drain-server' command (2)",
+        ),
+        (
+            "--drain-server -t 10.0.0.1:80 -r 10.1.1.1 -w 0",
+            "Illegal 'weight' option with the 'drain-server' command (2)",
+        ),
+        (
+            "--drain-server -t 10.0.0.1:80 -r 10.1.1.1 --wait -1",
+            "illegal wait specified (2)",
+        ),
+        (
+            "--drain-server -t 10.0.0.1:80 -r 10.1.1.1 --wait soon",
+            "illegal wait specified (2)",
+        ),
+        (
+            "-d -t 10.0.0.1:80 -r 10.1.1.1 --wait 5",
+            "Illegal 'wait' option with the 'delete-server' command (2)",
+        ),
+        (
+            "--drain-server -t 10.0.0.1:80 -r 10.1.1.1:http:x",
+            "illegal real server address[:port] specified (2)",
+        ),
+    ] {
+        assert_eq!(refusal(line), message, "{line}");
+    }
 }

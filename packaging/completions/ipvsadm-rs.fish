@@ -31,6 +31,7 @@ complete -c ipvsadm-rs -s w -l weight -d 'capacity of real server' -r
 complete -c ipvsadm-rs -s x -l u-threshold -d 'upper threshold of connections' -r
 complete -c ipvsadm-rs -s y -l l-threshold -d 'lower threshold of connections' -r
 complete -c ipvsadm-rs -s b -l sched-flags -d 'scheduler flags (comma-separated)' -r
+complete -c ipvsadm-rs -l wait -d 'with --drain-server: the longest wait (default 300)' -r
 complete -c ipvsadm-rs -l syncid -d 'syncid for connection sync (default=255)' -r
 complete -c ipvsadm-rs -l sync-maxlen -d 'Max sync message length (default=1472)' -r
 complete -c ipvsadm-rs -l mcast-interface -d 'multicast interface for connection sync' -r
@@ -47,6 +48,7 @@ complete -c ipvsadm-rs -s a -l add-server -d 'add real server with options'
 complete -c ipvsadm-rs -s e -l edit-server -d 'edit real server with options'
 complete -c ipvsadm-rs -s d -l delete-server -d 'delete real server'
 complete -c ipvsadm-rs -s L -l list -d 'list the table'
+complete -c ipvsadm-rs -l drain-server -d 'take a real server out: weight 0, wait for its connections, delete it'
 complete -c ipvsadm-rs -s Z -l zero -d 'zero counters in a service or all services'
 complete -c ipvsadm-rs -l set -d 'set connection timeout values'
 complete -c ipvsadm-rs -s h -l help -d 'display this help message'
@@ -75,3 +77,5 @@ complete -c ipvsadm-rs -s o -l ops -d 'one-packet scheduling'
 complete -c ipvsadm-rs -s n -l numeric -d 'numeric output of addresses and ports'
 complete -c ipvsadm-rs -l check -d 'with -R: validate the input, apply nothing'
 complete -c ipvsadm-rs -l replace -d 'with -R: make the table equal to the input'
+complete -c ipvsadm-rs -l diff -d 'with -R --replace: print the changes (exit 3 when there are any)'
+complete -c ipvsadm-rs -l full -d 'with -S: also thresholds, timeouts and sync daemons'

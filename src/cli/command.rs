@@ -50,6 +50,10 @@ pub struct RestoreMode {
     pub check: bool,
     /// make the table equal to the input
     pub replace: bool,
+    /// with `replace`: print the changes before making them
+    pub diff: bool,
+    /// with `diff`: print them as JSON
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,6 +115,18 @@ pub enum Command {
     Save {
         /// addresses and ports as numbers (`-n`)
         numeric: bool,
+        /// `--full`: thresholds, timeouts and sync daemons too
+        full: bool,
+    },
+    /// `--drain-server`: weight 0, wait until no connection uses the real
+    /// server, then delete it
+    DrainServer {
+        /// the virtual service
+        service: ServiceKey,
+        /// the real server (address and port; the rest is read back)
+        server: RealServer,
+        /// the longest wait, in seconds
+        wait: u32,
     },
 }
 

@@ -16,10 +16,11 @@ const USAGE: &[&str] = &[
     "-A|E virtual-service [-s scheduler] [-p [timeout]] [-M netmask] [--pe persistence_engine] [-b sched-flags]",
     "-D virtual-service",
     "-C",
-    "-R [--check] [--replace]",
-    "-S [-n]",
+    "-R [--check] [--replace [--diff [--json]]]",
+    "-S [-n] [--full]",
     "-a|e virtual-service -r server-address [options]",
     "-d virtual-service -r server-address",
+    "--drain-server virtual-service -r server-address [--wait seconds]",
     "-L|l [virtual-service] [options]",
     "-Z [virtual-service]",
     "--set tcp tcpfin udp",
@@ -71,7 +72,16 @@ mod tests {
         let mut lines: Vec<&str> = ours.lines().collect();
         assert_eq!(lines[0], version_line());
         lines[0] = "ipvsadm v1.31 2019/12/24 (compiled with popt and IPVS v1.2.1)";
-        let new_options = ["--orphans", "--json", "--check", "--replace"];
+        let new_options = [
+            "--orphans",
+            "--json",
+            "--check",
+            "--replace",
+            "--diff",
+            "--full",
+            "--wait",
+            "--drain-server",
+        ];
         let mut kept = Vec::new();
         let mut skipping_continuation = false;
         for line in lines {
@@ -83,7 +93,13 @@ mod tests {
                 continue;
             }
             skipping_continuation = false;
-            kept.push(line.replace(" [--check] [--replace]", ""));
+            if line.contains(" --drain-server ") {
+                continue;
+            }
+            kept.push(
+                line.replace(" [--check] [--replace [--diff [--json]]]", "")
+                    .replace(" [--full]", ""),
+            );
         }
         let expected: Vec<&str> = golden.lines().collect();
         assert_eq!(kept, expected);

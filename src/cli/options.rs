@@ -24,6 +24,8 @@ pub(crate) enum CommandKind {
     Restore,
     Save,
     Zero,
+    /// ipvsadm-rs's own: weight 0, wait for the connections, delete
+    DrainServer,
 }
 
 impl CommandKind {
@@ -44,6 +46,7 @@ impl CommandKind {
             CommandKind::Restore => "restore",
             CommandKind::Save => "save",
             CommandKind::Zero => "zero",
+            CommandKind::DrainServer => "drain-server",
         }
     }
 
@@ -94,6 +97,9 @@ pub(crate) enum Opt {
     Json,
     Check,
     Replace,
+    Diff,
+    Full,
+    Wait,
 }
 
 /// One row of the legality matrix: the option's name in messages and one
@@ -105,47 +111,54 @@ pub(crate) struct OptBit {
     pub(crate) legality: &'static str,
 }
 
-//                                     AEDCLadeTSsRSZ
+//                                     AEDCLadeTSsRSZd
 pub(crate) const OPT_BITS: &[OptBit] = &[
-    bit(Opt::Numeric, "numeric", "xxxx.xxxxxxx.x"),
-    bit(Opt::Connection, "connection", "xxxx1xxxxxxxxx"),
-    bit(Opt::ServiceAddress, "service-address", "+++x1+++xxxxx."),
-    bit(Opt::Scheduler, "scheduler", "..xxxxxxxxxxxx"),
-    bit(Opt::Persistent, "persistent", "..xxxxxxxxxxxx"),
-    bit(Opt::Netmask, "netmask", "..xxxxxxxxxxxx"),
-    bit(Opt::RealServer, "real-server", "xxxxx+++xxxxxx"),
-    bit(Opt::ForwardingMethod, "forwarding-method", "xxxxx.x.xxxxxx"),
-    bit(Opt::Weight, "weight", "xxxxx.x.xxxxxx"),
-    bit(Opt::UThreshold, "u-threshold", "xxxxx.x.xxxxxx"),
-    bit(Opt::LThreshold, "l-threshold", "xxxxx.x.xxxxxx"),
-    bit(Opt::McastInterface, "mcast-interface", "xxxxxxxxx.xxxx"),
-    bit(Opt::Timeout, "timeout", "xxxx1xxxxxxxxx"),
-    bit(Opt::Daemon, "daemon", "xxxx1xxxxxxxxx"),
-    bit(Opt::Stats, "stats", "xxxx.xxxxxxxxx"),
-    bit(Opt::Rate, "rate", "xxxx.xxxxxxxxx"),
-    bit(Opt::Thresholds, "thresholds", "xxxx.xxxxxxxxx"),
-    bit(Opt::PersistentConn, "persistent-conn", "xxxx.xxxxxxxxx"),
-    bit(Opt::NoSort, "nosort", "xxxx.xxxxxxxxx"),
-    bit(Opt::SyncId, "syncid", "xxxx.xxxx..xxx"),
-    bit(Opt::Exact, "exact", "xxxx.xxxxxxxxx"),
-    bit(Opt::Ops, "ops", "..xxxxxxxxxxxx"),
-    bit(Opt::Pe, "pe", "..xxxxxxxxxxxx"),
-    bit(Opt::SchedFlags, "sched-flags", "..xxxxxxxxxxxx"),
-    bit(Opt::McastGroup, "mcast-group", "xxxxxxxxx.xxxx"),
-    bit(Opt::McastPort, "mcast-port", "xxxxxxxxx.xxxx"),
-    bit(Opt::McastTtl, "mcast-ttl", "xxxxxxxxx.xxxx"),
-    bit(Opt::SyncMaxlen, "sync-maxlen", "xxxxxxxxx.xxxx"),
-    bit(Opt::TunInfo, "tun-info", "xxxx.xxxxxxxxx"),
-    bit(Opt::TunType, "tun-type", "xxxxx.x.xxxxxx"),
-    bit(Opt::TunPort, "tun-port", "xxxxx.x.xxxxxx"),
-    bit(Opt::TunNoCsum, "tun-nocsum", "xxxxx.x.xxxxxx"),
-    bit(Opt::TunCsum, "tun-csum", "xxxxx.x.xxxxxx"),
-    bit(Opt::TunRemCsum, "tun-remcsum", "xxxxx.x.xxxxxx"),
+    bit(Opt::Numeric, "numeric", "xxxx.xxxxxxx.xx"),
+    bit(Opt::Connection, "connection", "xxxx1xxxxxxxxxx"),
+    bit(Opt::ServiceAddress, "service-address", "+++x1+++xxxxx.+"),
+    bit(Opt::Scheduler, "scheduler", "..xxxxxxxxxxxxx"),
+    bit(Opt::Persistent, "persistent", "..xxxxxxxxxxxxx"),
+    bit(Opt::Netmask, "netmask", "..xxxxxxxxxxxxx"),
+    bit(Opt::RealServer, "real-server", "xxxxx+++xxxxxx+"),
+    bit(
+        Opt::ForwardingMethod,
+        "forwarding-method",
+        "xxxxx.x.xxxxxxx",
+    ),
+    bit(Opt::Weight, "weight", "xxxxx.x.xxxxxxx"),
+    bit(Opt::UThreshold, "u-threshold", "xxxxx.x.xxxxxxx"),
+    bit(Opt::LThreshold, "l-threshold", "xxxxx.x.xxxxxxx"),
+    bit(Opt::McastInterface, "mcast-interface", "xxxxxxxxx.xxxxx"),
+    bit(Opt::Timeout, "timeout", "xxxx1xxxxxxxxxx"),
+    bit(Opt::Daemon, "daemon", "xxxx1xxxxxxxxxx"),
+    bit(Opt::Stats, "stats", "xxxx.xxxxxxxxxx"),
+    bit(Opt::Rate, "rate", "xxxx.xxxxxxxxxx"),
+    bit(Opt::Thresholds, "thresholds", "xxxx.xxxxxxxxxx"),
+    bit(Opt::PersistentConn, "persistent-conn", "xxxx.xxxxxxxxxx"),
+    bit(Opt::NoSort, "nosort", "xxxx.xxxxxxxxxx"),
+    bit(Opt::SyncId, "syncid", "xxxx.xxxx..xxxx"),
+    bit(Opt::Exact, "exact", "xxxx.xxxxxxxxxx"),
+    bit(Opt::Ops, "ops", "..xxxxxxxxxxxxx"),
+    bit(Opt::Pe, "pe", "..xxxxxxxxxxxxx"),
+    bit(Opt::SchedFlags, "sched-flags", "..xxxxxxxxxxxxx"),
+    bit(Opt::McastGroup, "mcast-group", "xxxxxxxxx.xxxxx"),
+    bit(Opt::McastPort, "mcast-port", "xxxxxxxxx.xxxxx"),
+    bit(Opt::McastTtl, "mcast-ttl", "xxxxxxxxx.xxxxx"),
+    bit(Opt::SyncMaxlen, "sync-maxlen", "xxxxxxxxx.xxxxx"),
+    bit(Opt::TunInfo, "tun-info", "xxxx.xxxxxxxxxx"),
+    bit(Opt::TunType, "tun-type", "xxxxx.x.xxxxxxx"),
+    bit(Opt::TunPort, "tun-port", "xxxxx.x.xxxxxxx"),
+    bit(Opt::TunNoCsum, "tun-nocsum", "xxxxx.x.xxxxxxx"),
+    bit(Opt::TunCsum, "tun-csum", "xxxxx.x.xxxxxxx"),
+    bit(Opt::TunRemCsum, "tun-remcsum", "xxxxx.x.xxxxxxx"),
     // ipvsadm-rs's own options.
-    bit(Opt::Orphans, "orphans", "xxxx.xxxxxxxxx"),
-    bit(Opt::Json, "json", "xxxx.xxxxxxxxx"),
-    bit(Opt::Check, "check", "xxxxxxxxxxx.xx"),
-    bit(Opt::Replace, "replace", "xxxxxxxxxxx.xx"),
+    bit(Opt::Orphans, "orphans", "xxxx.xxxxxxxxxx"),
+    bit(Opt::Json, "json", "xxxx.xxxxxx.xxx"),
+    bit(Opt::Check, "check", "xxxxxxxxxxx.xxx"),
+    bit(Opt::Replace, "replace", "xxxxxxxxxxx.xxx"),
+    bit(Opt::Diff, "diff", "xxxxxxxxxxx.xxx"),
+    bit(Opt::Full, "full", "xxxxxxxxxxxx.xx"),
+    bit(Opt::Wait, "wait", "xxxxxxxxxxxxxx."),
 ];
 
 const fn bit(opt: Opt, name: &'static str, legality: &'static str) -> OptBit {
@@ -222,6 +235,7 @@ pub(crate) enum Action {
     McastGroup,
     McastPort,
     McastTtl,
+    Wait,
 }
 
 /// The sections of `--help`, in print order.
@@ -290,6 +304,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
     spec("delete-server", Some('d'), Flag, A::Command(C::DeleteServer), None, Some((Commands, "  --delete-server   -d        delete real server")), None),
     spec("list", Some('L'), Flag, A::Command(C::List), None, Some((Commands, "  --list            -L|-l     list the table")), None),
     spec("list", Some('l'), Flag, A::Command(C::List), None, None, None),
+    spec("drain-server", None, Flag, A::Command(C::DrainServer), None, Some((Commands, "  --drain-server              take a real server out: weight 0, wait\n                              for its connections, delete it")), None),
     spec("zero", Some('Z'), Flag, A::Command(C::Zero), None, Some((Commands, "  --zero            -Z        zero counters in a service or all services")), None),
     spec("set", None, Flag, A::Command(C::SetTimeouts), None, Some((Commands, "  --set tcp tcpfin udp        set connection timeout values")), None),
     spec("start-daemon", None, Required, A::Command(C::StartDaemon), None, Some((Commands, "  --start-daemon              start connection sync daemon")), Some("master|backup")),
@@ -335,6 +350,9 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
     spec("sched-flags", Some('b'), Required, A::SchedFlags, Some(O::SchedFlags), Some((Options, "  --sched-flags  -b flags             scheduler flags (comma-separated)")), Some("flags")),
     spec("check", None, Flag, A::Flag, Some(O::Check), Some((Options, "  --check                             with -R: validate the input, apply nothing")), None),
     spec("replace", None, Flag, A::Flag, Some(O::Replace), Some((Options, "  --replace                           with -R: make the table equal to the input")), None),
+    spec("diff", None, Flag, A::Flag, Some(O::Diff), Some((Options, "  --diff                              with -R --replace: print the changes\n                                      (exit 3 when there are any)")), None),
+    spec("full", None, Flag, A::Flag, Some(O::Full), Some((Options, "  --full                              with -S: also thresholds, timeouts and\n                                      sync daemons")), None),
+    spec("wait", None, Required, A::Wait, Some(O::Wait), Some((Options, "  --wait seconds                      with --drain-server: the longest wait\n                                      (default 300)")), Some("seconds")),
     spec("syncid", None, Required, A::SyncId, Some(O::SyncId), Some((DaemonOptions, "  --syncid sid                        syncid for connection sync (default=255)")), Some("sid")),
     spec("sync-maxlen", None, Required, A::SyncMaxlen, Some(O::SyncMaxlen), Some((DaemonOptions, "  --sync-maxlen length                Max sync message length (default=1472)")), Some("length")),
     spec("mcast-interface", None, Required, A::McastInterface, Some(O::McastInterface), Some((DaemonOptions, "  --mcast-interface interface         multicast interface for connection sync")), Some("interface")),
@@ -380,20 +398,23 @@ pub(crate) struct Column {
     pub(crate) exclusive: u64,
 }
 
+/// How many commands (matrix columns) there are.
+const COMMANDS: usize = CommandKind::DrainServer as usize + 1;
+
 /// The matrix by command (`CommandKind` order), for a check in a few
 /// instructions; the error messages still come from `OPT_BITS`'s rows.
-pub(crate) const COLUMNS: [Column; 14] = {
+pub(crate) const COLUMNS: [Column; COMMANDS] = {
     let mut columns = [Column {
         required: 0,
         illegal: 0,
         exclusive: 0,
-    }; 14];
+    }; COMMANDS];
     let mut row = 0;
     while row < OPT_BITS.len() {
         let bit = 1u64 << OPT_BITS[row].opt as usize;
         let legality = OPT_BITS[row].legality.as_bytes();
         let mut column = 0;
-        while column < 14 {
+        while column < COMMANDS {
             match legality[column] {
                 b'+' => columns[column].required |= bit,
                 b'x' => columns[column].illegal |= bit,
@@ -438,7 +459,7 @@ mod tests {
     fn matrix_rows_are_in_bit_order_and_complete() {
         for (i, row) in OPT_BITS.iter().enumerate() {
             assert_eq!(row.opt.index(), i, "{}", row.name);
-            assert_eq!(row.legality.len(), 14, "{}", row.name);
+            assert_eq!(row.legality.len(), COMMANDS, "{}", row.name);
             assert!(
                 row.legality.bytes().all(|c| b"+x1.".contains(&c)),
                 "{}",

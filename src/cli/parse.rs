@@ -23,6 +23,9 @@ const MAX_TIMEOUT: i64 = 86400 * 31;
 const DEFAULT_PERSISTENT_TIMEOUT: u32 = 360;
 const DEFAULT_SCHEDULER: &str = "wlc";
 const DEFAULT_MCAST_INTERFACE: &str = "eth0";
+/// `--drain-server` without `--wait`: five minutes, longer than the
+/// kernel's default UDP timeout, shorter than its idle TCP one.
+const DEFAULT_DRAIN_WAIT: u32 = 300;
 /// Weight and threshold upper bound (Debian's patch: INT_MAX, upstream 65535).
 const INT_MAX: i64 = i32::MAX as i64;
 
@@ -51,6 +54,8 @@ struct Draft {
     timeouts: Timeouts,
     format: ListFormat,
     sched_flags_arg: Option<String>,
+    /// `--wait`, in seconds
+    wait: u32,
 }
 
 impl Draft {
@@ -75,6 +80,7 @@ impl Draft {
             timeouts: Timeouts::default(),
             format: ListFormat::default(),
             sched_flags_arg: None,
+            wait: DEFAULT_DRAIN_WAIT,
         }
     }
 
@@ -298,6 +304,9 @@ fn apply_value(
         Action::Netmask => draft.svc.netmask = netmask_value(draft.svc.family, arg)?,
         Action::Ops => draft.svc.flags |= ServiceFlags::ONEPACKET,
         Action::SchedFlags => draft.sched_flags_arg = Some(arg.to_string()),
+        Action::Wait => {
+            draft.wait = number(arg, 0, MAX_TIMEOUT, "illegal wait specified")? as u32;
+        }
         // The listing targets, `--check` and `--replace` are their bit;
         // sorting is the default: `--sort` is accepted anywhere, any
         // number of times.
@@ -581,6 +590,7 @@ fn finish(mut draft: Draft) -> Result<Command, Error> {
         }
         CommandKind::AddServer | CommandKind::EditServer => check_server(&mut draft)?,
         CommandKind::List => check_list(&draft)?,
+        CommandKind::Restore => check_restore(&draft)?,
         _ => {}
     }
     Ok(command_of(draft))
@@ -657,6 +667,21 @@ fn check_list(draft: &Draft) -> Result<(), Error> {
     Ok(())
 }
 
+/// `-R`: `--diff` shows what `--replace` would do, and `--json` is a
+/// form of `--diff` (ipvsadm-rs's own rules, in ipvsadm's words).
+fn check_restore(draft: &Draft) -> Result<(), Error> {
+    for (option, needs) in [(Opt::Diff, Opt::Replace), (Opt::Json, Opt::Diff)] {
+        if draft.has(option) && !draft.has(needs) {
+            return Err(Error::invalid(format!(
+                "You need to supply the '{}' option with the '{}' option",
+                needs.name(),
+                option.name()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// What `-L` lists, from the options given.
 fn list_target(draft: &Draft, key: ServiceKey) -> ListTarget {
     if draft.has(Opt::Connection) {
@@ -721,9 +746,17 @@ fn command_of(draft: Draft) -> Command {
         CommandKind::Restore => Command::Restore(RestoreMode {
             check: draft.has(Opt::Check),
             replace: draft.has(Opt::Replace),
+            diff: draft.has(Opt::Diff),
+            json: draft.has(Opt::Json),
         }),
         CommandKind::Save => Command::Save {
             numeric: draft.format.numeric,
+            full: draft.has(Opt::Full),
+        },
+        CommandKind::DrainServer => Command::DrainServer {
+            service: key,
+            server: draft.dest,
+            wait: draft.wait,
         },
     }
 }
@@ -744,7 +777,7 @@ mod tests {
                 _ => None,
             })
             .collect();
-        assert_eq!(commands.len(), 15, "every command, -L twice");
+        assert_eq!(commands.len(), 16, "every command, -L twice");
         let bits: Vec<u64> = OPT_BITS.iter().map(|row| row.opt.mask()).collect();
         let (mut allowed, mut refused) = (0, 0);
         for &command in &commands {

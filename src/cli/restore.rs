@@ -104,12 +104,18 @@ pub(crate) fn text_problems(input: &[u8]) -> Vec<String> {
 }
 
 /// A restore line cannot ask for help, the version, or another restore:
-/// ipvsadm answers those with `Try ...` (it would loop on `-R`).
+/// ipvsadm answers those with `Try ...` (it would loop on `-R`). Nor can
+/// it drain a real server.
 fn parse_restore_words(program: &str, words: &[&str]) -> Result<Command, Error> {
     match parse_words(program, words)? {
         Parsed::Run(Command::Restore(_)) | Parsed::Help | Parsed::Version => Err(Error::TryHelp {
             program: program.to_string(),
         }),
+        // A drain waits for minutes, on the real kernel's connections: it
+        // has no place in an all-or-nothing plan.
+        Parsed::Run(Command::DrainServer { .. }) => Err(Error::invalid(
+            "The 'drain-server' command is not allowed in a restore input",
+        )),
         Parsed::Run(command) => Ok(command),
     }
 }

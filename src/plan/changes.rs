@@ -8,8 +8,8 @@ use crate::cli::Command;
 use crate::kernel::Change;
 
 impl Command {
-    /// The request this command sends; None for listings and restores,
-    /// which send none of their own.
+    /// The request this command sends; None for listings, restores and
+    /// drains, which send none of their own (or several).
     pub fn change(&self) -> Option<Change<'_>> {
         Some(match self {
             Command::AddService(s) => Change::AddService(s),
@@ -23,7 +23,10 @@ impl Command {
             Command::SetTimeouts(t) => Change::SetTimeouts(t),
             Command::StartDaemon(d) => Change::StartDaemon(d),
             Command::StopDaemon { state, syncid } => Change::StopDaemon(*state, *syncid),
-            Command::List { .. } | Command::Save { .. } | Command::Restore(_) => return None,
+            Command::List { .. }
+            | Command::Save { .. }
+            | Command::Restore(_)
+            | Command::DrainServer { .. } => return None,
         })
     }
 }

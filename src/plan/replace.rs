@@ -37,6 +37,23 @@ impl<'a> Servers<'a> {
     }
 }
 
+/// Whether a running daemon is the one wanted: same state, interface and
+/// sync id, and every value the input gives. A value it leaves out is the
+/// kernel's to choose (the message length follows the interface's MTU),
+/// so what the kernel chose is not a difference.
+fn runs_as_wanted(running: &SyncDaemon, wanted: &SyncDaemon) -> bool {
+    fn given<T: PartialEq>(wanted: Option<T>, running: Option<T>) -> bool {
+        wanted.is_none() || wanted == running
+    }
+    running.state == wanted.state
+        && running.mcast_ifn == wanted.mcast_ifn
+        && running.syncid == wanted.syncid
+        && given(wanted.sync_maxlen, running.sync_maxlen)
+        && given(wanted.mcast_group, running.mcast_group)
+        && given(wanted.mcast_port, running.mcast_port)
+        && given(wanted.mcast_ttl, running.mcast_ttl)
+}
+
 /// Operations from `current` to `desired`. Daemons are compared only when
 /// `manage_daemons` (the input started or stopped one). The states keep
 /// real servers oldest first; operations carry them in kernel order.
@@ -102,15 +119,14 @@ pub fn diff(current: &State, desired: &State, manage_daemons: bool) -> Vec<Op> {
         });
     }
     if manage_daemons {
-        let kept = |d: &SyncDaemon, among: &[SyncDaemon]| among.iter().any(|x| x == d);
         for d in &current.daemons {
-            if !kept(d, &desired.daemons) {
+            if !desired.daemons.iter().any(|want| runs_as_wanted(d, want)) {
                 ops.push(Op::StopDaemon { old: d.clone() });
             }
         }
-        for d in &desired.daemons {
-            if !kept(d, &current.daemons) {
-                ops.push(Op::StartDaemon(d.clone()));
+        for want in &desired.daemons {
+            if !current.daemons.iter().any(|d| runs_as_wanted(d, want)) {
+                ops.push(Op::StartDaemon(want.clone()));
             }
         }
     }

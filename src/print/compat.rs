@@ -50,6 +50,9 @@ struct Printer<'a> {
     numeric: bool,
     exact: bool,
     names: &'a dyn Resolver,
+    /// rule lines with every value `-R` needs to rebuild the table:
+    /// thresholds, and a netmask also where ipvsadm leaves it out
+    full: bool,
 }
 
 fn protocol_name(p: Protocol) -> &'static str {
@@ -229,23 +232,8 @@ impl Printer<'_> {
         let s = &entry.service;
         match self.layout {
             Layout::Rule => {
-                let _ = write!(out, "-A {name} -s {}", s.scheduler);
-                if s.flags.has(ServiceFlags::PERSISTENT) {
-                    let _ = write!(out, " -p {}", s.timeout);
-                    if let Some(mask) = netmask_text(s) {
-                        let _ = write!(out, " -M {mask}");
-                    }
-                }
-                // ipvsadm saves the PE even for a service that is not persistent.
-                if let Some(pe) = &s.pe_name {
-                    let _ = write!(out, " --pe {pe}");
-                }
-                if s.flags.has(ServiceFlags::ONEPACKET) {
-                    out.push_str(" -o");
-                }
-                if s.flags.0 & ServiceFlags::SCHED_MASK != 0 {
-                    let _ = write!(out, " -b {}", sched_flags(s));
-                }
+                out.push_str("-A ");
+                self.service_rule(out, s, name);
             }
             Layout::Stats => {
                 let _ = write!(out, "{name:<33}");
@@ -283,6 +271,33 @@ impl Printer<'_> {
         out.push('\n');
     }
 
+    /// A service's `-A` line after the command: its name and options.
+    fn service_rule(&self, out: &mut String, s: &Service, name: &str) {
+        use std::fmt::Write as _;
+        let _ = write!(out, "{name} -s {}", s.scheduler);
+        let persistent = s.flags.has(ServiceFlags::PERSISTENT);
+        if persistent {
+            let _ = write!(out, " -p {}", s.timeout);
+        }
+        // ipvsadm saves the netmask of persistent services only; the kernel
+        // keeps it for the others too.
+        if persistent || self.full {
+            if let Some(mask) = netmask_text(s) {
+                let _ = write!(out, " -M {mask}");
+            }
+        }
+        // ipvsadm saves the PE even for a service that is not persistent.
+        if let Some(pe) = &s.pe_name {
+            let _ = write!(out, " --pe {pe}");
+        }
+        if s.flags.has(ServiceFlags::ONEPACKET) {
+            out.push_str(" -o");
+        }
+        if s.flags.0 & ServiceFlags::SCHED_MASK != 0 {
+            let _ = write!(out, " -b {}", sched_flags(s));
+        }
+    }
+
     /// One real server's line; `name` is a buffer for its address.
     fn server_line(
         &self,
@@ -309,7 +324,8 @@ impl Printer<'_> {
         let st = as_ipvsadm_reads_dest_stats(&rs.stats);
         let _ = match self.layout {
             Layout::Rule => {
-                rule_server_line(out, service_name, name, server);
+                out.push_str("-a ");
+                rule_server(out, service_name, name, server, self.full);
                 Ok(())
             }
             Layout::Stats => {
@@ -467,6 +483,7 @@ pub fn write_listing(
         numeric: format.numeric,
         exact: format.exact,
         names,
+        full: false,
     };
     if let Some(info) = info {
         let v = info.version;
@@ -497,11 +514,143 @@ pub fn write_save(
         numeric,
         exact: false,
         names,
+        full: false,
     };
     for part in printer.entries(entries, false) {
         w.write_all(part.as_bytes())?;
     }
     Ok(())
+}
+
+/// `-S --full`: the `-S` lines with thresholds (and netmasks ipvsadm
+/// leaves out), then the timeouts as a `--set` line and a
+/// `--start-daemon` line for each running sync daemon, all of which `-R`
+/// reads back.
+pub fn write_full_save(
+    w: &mut dyn Write,
+    entries: &[ServiceEntry],
+    timeouts: &Timeouts,
+    daemons: &[SyncDaemon],
+    numeric: bool,
+    names: &dyn Resolver,
+) -> io::Result<()> {
+    let printer = Printer {
+        layout: Layout::Rule,
+        numeric,
+        exact: false,
+        names,
+        full: true,
+    };
+    for part in printer.entries(entries, false) {
+        w.write_all(part.as_bytes())?;
+    }
+    writeln!(w, "{}", timeouts_rule(timeouts))?;
+    for d in daemons {
+        writeln!(w, "{}", daemon_rule(d))?;
+    }
+    Ok(())
+}
+
+/// The printer of rule lines that name everything by number and carry
+/// every value (change plans).
+fn numeric_rules() -> Printer<'static> {
+    Printer {
+        layout: Layout::Rule,
+        numeric: true,
+        exact: false,
+        names: &super::names::NoNames,
+        full: true,
+    }
+}
+
+/// `command` (`-D`, `-Z`) and the service: `-D -t 10.0.0.1:80`.
+pub(crate) fn service_key_rule(command: &str, key: &ServiceKey) -> String {
+    format!("{command} {}", numeric_rules().service_name(key))
+}
+
+/// `command` (`-A`, `-E`) and the service with every option:
+/// `-A -t 10.0.0.1:80 -s rr -p 300`.
+pub(crate) fn service_rule(command: &str, service: &Service) -> String {
+    let printer = numeric_rules();
+    let mut out = format!("{command} ");
+    printer.service_rule(&mut out, service, &printer.service_name(&service.key));
+    out
+}
+
+/// The real server's address as a rule names it: `10.1.1.1:80`.
+fn server_name(key: &ServiceKey, server: &RealServer) -> String {
+    let mut name = String::new();
+    let protocol = Printer::service_protocol(key);
+    write_addr_port(
+        &mut name,
+        &server.addr,
+        server.port,
+        protocol,
+        true,
+        &super::names::NoNames,
+    );
+    name
+}
+
+/// `command` (`-a`, `-e`) and the real server with every option:
+/// `-a -t 10.0.0.1:80 -r 10.1.1.1:80 -m -w 1 -x 100`.
+pub(crate) fn server_rule(command: &str, key: &ServiceKey, server: &RealServer) -> String {
+    let service = numeric_rules().service_name(key);
+    let mut out = format!("{command} ");
+    rule_server(&mut out, &service, &server_name(key, server), server, true);
+    out.pop(); // the newline
+    out
+}
+
+/// `command` (`-d`) naming the service and the real server only.
+pub(crate) fn server_key_rule(command: &str, key: &ServiceKey, server: &RealServer) -> String {
+    let service = numeric_rules().service_name(key);
+    format!("{command} {service} -r {}", server_name(key, server))
+}
+
+/// `--set tcp tcpfin udp`.
+pub(crate) fn timeouts_rule(t: &Timeouts) -> String {
+    format!("--set {} {} {}", t.tcp, t.tcp_fin, t.udp)
+}
+
+fn daemon_state_name(state: DaemonState) -> &'static str {
+    match state {
+        DaemonState::Master => "master",
+        DaemonState::Backup => "backup",
+    }
+}
+
+/// `--start-daemon` with every value the kernel reports for the daemon.
+pub(crate) fn daemon_rule(d: &SyncDaemon) -> String {
+    use std::fmt::Write as _;
+    let mut out = format!(
+        "--start-daemon {} --mcast-interface {} --syncid {}",
+        daemon_state_name(d.state),
+        d.mcast_ifn,
+        d.syncid
+    );
+    if let Some(v) = d.sync_maxlen {
+        let _ = write!(out, " --sync-maxlen {v}");
+    }
+    if let Some(g) = d.mcast_group {
+        let text = match g {
+            IpAddr::V4(a) => a.to_string(),
+            IpAddr::V6(a) => crate::sys::format_inet_ntop6(&a),
+        };
+        let _ = write!(out, " --mcast-group {text}");
+    }
+    if let Some(v) = d.mcast_port {
+        let _ = write!(out, " --mcast-port {v}");
+    }
+    if let Some(v) = d.mcast_ttl {
+        let _ = write!(out, " --mcast-ttl {v}");
+    }
+    out
+}
+
+/// `--stop-daemon master`.
+pub(crate) fn daemon_stop_rule(d: &SyncDaemon) -> String {
+    format!("--stop-daemon {}", daemon_state_name(d.state))
 }
 
 /// `-L --timeout`.
@@ -517,10 +666,7 @@ pub fn write_timeouts(w: &mut dyn Write, t: &Timeouts) -> io::Result<()> {
 pub fn write_daemons(w: &mut dyn Write, daemons: &[SyncDaemon]) -> io::Result<()> {
     let mut out = String::new();
     for d in daemons {
-        let kind = match d.state {
-            DaemonState::Master => "master",
-            DaemonState::Backup => "backup",
-        };
+        let kind = daemon_state_name(d.state);
         out.push_str(&format!(
             "{kind} sync daemon (mcast={}, syncid={}",
             d.mcast_ifn, d.syncid as i32
@@ -546,10 +692,10 @@ pub fn write_daemons(w: &mut dyn Write, daemons: &[SyncDaemon]) -> io::Result<()
     w.write_all(out.as_bytes())
 }
 
-/// A real server's `-S` line.
-fn rule_server_line(out: &mut String, service_name: &str, name: &str, server: &RealServer) {
+/// A real server's `-S` line after the command; with `full`, its
+/// thresholds too.
+fn rule_server(out: &mut String, service_name: &str, name: &str, server: &RealServer, full: bool) {
     use std::fmt::Write as _;
-    out.push_str("-a ");
     out.push_str(service_name);
     out.push_str(" -r ");
     out.push_str(name);
@@ -557,6 +703,12 @@ fn rule_server_line(out: &mut String, service_name: &str, name: &str, server: &R
     out.push_str(forward_switch(server.forward));
     out.push_str(" -w ");
     text::push_signed(out, i64::from(server.weight));
+    if full && server.u_threshold != 0 {
+        let _ = write!(out, " -x {}", server.u_threshold);
+    }
+    if full && server.l_threshold != 0 {
+        let _ = write!(out, " -y {}", server.l_threshold);
+    }
     let tunnel = &server.tunnel;
     if server.forward == ForwardMethod::Tunnel {
         let flags = tunnel_flags_switch(tunnel.flags.0);
@@ -658,6 +810,7 @@ mod tests {
             numeric: true,
             exact: false,
             names: &NoNames,
+            full: false,
         };
         let parts = printer.entries(&entries, false);
         if std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2) {

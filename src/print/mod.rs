@@ -1,9 +1,22 @@
 //! From the model to bytes: [`compat`] writes ipvsadm's formats exactly,
-//! `sort` reproduces its order, [`names`] its host and port naming.
+//! `sort` reproduces its order, [`names`] its host and port naming;
+//! [`plan`] writes a change plan.
 
 pub mod compat;
 pub(crate) mod conn;
 pub mod json;
 pub mod names;
+pub mod plan;
 pub(crate) mod sort;
 pub(crate) mod text;
+
+/// How the standard output is shown, read once by the binary: progress
+/// lines update in place on a terminal, and colour is used there unless
+/// `NO_COLOR` is set; piped output is plain.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutputStyle {
+    /// the output is a terminal
+    pub terminal: bool,
+    /// colour may be used
+    pub colour: bool,
+}

@@ -23,6 +23,7 @@ use crate::error::{Error, KernelOp};
 use crate::kernel::{failed, table, Detail, Ipvs};
 use crate::model::{Info, Table};
 use crate::plan::{plan, simulate, Refusal, Simulation, State, Step};
+use crate::print::{self, OutputStyle};
 use std::io::Write;
 use std::thread::ScopedJoinHandle;
 
@@ -328,24 +329,56 @@ fn plan_input(
     }
 }
 
-/// Run a restore input; listings inside it write to `out`.
+/// `--diff`: print the plan (before anything is sent).
+fn write_plan(
+    steps: &[Step],
+    mode: RestoreMode,
+    colour: bool,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let ops = steps.iter().map(|step| &step.op);
+    if mode.json {
+        print::plan::write_plan_json(out, ops)
+    } else {
+        print::plan::write_plan(out, ops, colour)
+    }
+    .map_err(Error::output)
+}
+
+/// Run a restore input; listings inside it, and a `--diff` plan, write to
+/// `out`.
 pub(crate) fn restore(
     ipvs: &mut Ipvs,
     info: &Info,
     program: &str,
     mode: RestoreMode,
     input: RestoreBytes,
-    out: &mut dyn Write,
+    (out, style): (&mut dyn Write, OutputStyle),
 ) -> Result<u8, Error> {
     let (before, steps) = plan_input(ipvs, program, mode, input)?;
+    if mode.diff {
+        write_plan(&steps, mode, style.colour, out)?;
+    }
     let status = if mode.check {
         Ok(0)
     } else {
         apply::send_steps(ipvs, info, &before, &steps, out)
     };
+    // `--diff` says whether there was anything to change, as `diff` does.
+    let changed = mode.diff && !steps.is_empty();
     left_to_exit((before, steps));
-    status
+    status.map(|status| {
+        if changed && status == 0 {
+            PLAN_HAS_CHANGES
+        } else {
+            status
+        }
+    })
 }
+
+/// The exit status of `--diff` when the table differed from the input
+/// (as `--orphans` uses 3 for "found some").
+const PLAN_HAS_CHANGES: u8 = 3;
 
 /// The process ends soon after a restore: what a big one read and planned
 /// (tens of thousands of allocations) is left for the exit to release at

@@ -53,9 +53,10 @@ pub fn render(doc: &Document, form: &str) -> Option<String> {
                 .clone();
             compat::write_listing(&mut out, None, &[entry], &format, &VmNames).unwrap()
         }
-        Parsed::Run(Command::Save { numeric }) => {
-            compat::write_save(&mut out, &services, numeric, &VmNames).unwrap()
-        }
+        Parsed::Run(Command::Save {
+            numeric,
+            full: false,
+        }) => compat::write_save(&mut out, &services, numeric, &VmNames).unwrap(),
         _ => return None,
     }
     Some(String::from_utf8(out).unwrap())
