@@ -1,7 +1,9 @@
 //! Tests against the real kernel, in the QEMU test bed: one VM boot per test
 //! function. They never skip: if the VM cannot run, they fail and say why.
 
+mod change_plan;
 mod differential;
+mod drain;
 mod hardening;
 #[path = "../common/listing.rs"]
 mod listing;
