@@ -271,3 +271,72 @@ pub(crate) fn drain(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn left(active: u32, inactive: u32, templates: u32) -> Connections {
+        Connections {
+            active,
+            inactive,
+            templates,
+        }
+    }
+
+    #[test]
+    fn counts_read_as_words() {
+        assert_eq!(
+            left(1, 0, 0).describe(),
+            "1 connection left (1 active, 0 inactive, 0 persistence templates)"
+        );
+        assert_eq!(
+            left(0, 2, 1).describe(),
+            "3 connections left (0 active, 2 inactive, 1 persistence template)"
+        );
+        assert_eq!(
+            left(u32::MAX, u32::MAX, 1).total(),
+            2 * u64::from(u32::MAX) + 1
+        );
+    }
+
+    fn shown(terminal: bool, counts: &[Connections]) -> String {
+        let mut out = Vec::new();
+        let mut progress = Progress {
+            out: &mut out,
+            terminal,
+            last: None,
+            open_line: false,
+        };
+        for (second, left) in counts.iter().enumerate() {
+            let waited = Duration::from_secs(second as u64);
+            progress
+                .waiting(waited, Duration::from_secs(60), *left)
+                .unwrap();
+        }
+        progress.line("done").unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn piped_progress_is_a_line_per_change_of_the_counts() {
+        let counts = [left(2, 0, 1), left(2, 0, 1), left(1, 0, 1), left(1, 0, 1)];
+        assert_eq!(
+            shown(false, &counts),
+            "0 s: 3 connections left (2 active, 0 inactive, 1 persistence template)\n\
+             2 s: 2 connections left (1 active, 0 inactive, 1 persistence template)\n\
+             done\n"
+        );
+    }
+
+    #[test]
+    fn terminal_progress_updates_one_line_in_place() {
+        let text = shown(true, &[left(1, 0, 0), left(1, 0, 0)]);
+        assert_eq!(
+            text,
+            "\r\x1b[K0 s of 60 s: 1 connection left (1 active, 0 inactive, 0 persistence templates)\
+             \r\x1b[K1 s of 60 s: 1 connection left (1 active, 0 inactive, 0 persistence templates)\n\
+             done\n"
+        );
+    }
+}

@@ -173,3 +173,126 @@ pub fn write_plan_json<'a>(
     serde_json::to_writer(&mut *w, &list)?;
     w.write_all(b"\n")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{parse_command_line, Command, Parsed};
+    use crate::model::{Table, Timeouts};
+    use crate::plan::replace::diff;
+    use crate::plan::State;
+
+    fn command(line: &str) -> Command {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match parse_command_line("ipvsadm", &words) {
+            Ok(Parsed::Run(command)) => command,
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+
+    fn state(lines: &str) -> State {
+        let timeouts = Timeouts {
+            tcp: 900,
+            tcp_fin: 120,
+            udp: 300,
+        };
+        let mut state = State::new(Table::default(), timeouts, vec![]);
+        for line in lines.lines() {
+            state.apply(&command(line)).unwrap();
+        }
+        state
+    }
+
+    const CURRENT: &str = "\
+-A -t 10.0.0.1:80 -s sh -p 300 -M 255.255.255.0 --pe sip -b sh-port
+-a -t 10.0.0.1:80 -r 10.1.1.1:8080 -m -w 3 -x 100 -y 10
+-a -t 10.0.0.1:80 -r 10.1.1.2 -i --tun-type gue --tun-port 6080 --tun-csum
+-A -u [2001:db8::1]:53 -s wlc -o
+-a -u [2001:db8::1]:53 -r [2001:db8::10]:53 -m
+-A -f 7 -6 -s mh -b mh-port,mh-fallback
+-A -t 10.0.0.9:0 -p 60
+--start-daemon master --mcast-interface eth1 --syncid 5";
+
+    const WANTED: &str = "\
+-A -t 10.0.0.1:80 -s rr -p 300
+-a -t 10.0.0.1:80 -r 10.1.1.1:8080 -m -w 0 -x 100
+-a -t 10.0.0.1:80 -r 10.1.1.3 -g -w 2 -x 20 -y 7
+-A -u [2001:db8::1]:53 -s wlc -o
+-a -u [2001:db8::1]:53 -r [2001:db8::10]:53 -m
+-a -u [2001:db8::1]:53 -r 10.1.1.4:53 -i --tun-type gre --tun-nocsum
+-A -f 8 -s rr -M 255.255.0.0
+--set 30 0 10
+--start-daemon backup --mcast-interface eth1 --syncid 6 --mcast-group ff02::81 --mcast-port 9000";
+
+    /// The printed plan, read back by the grammar and applied to the
+    /// current state in order, gives the wanted state, line for line.
+    #[test]
+    fn the_printed_plan_read_back_gives_the_wanted_table() {
+        let (current, wanted) = (state(CURRENT), state(WANTED));
+        let ops = diff(&current, &wanted, true);
+        let mut text = Vec::new();
+        write_plan(&mut text, &ops, false).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert_eq!(text.lines().count(), ops.len());
+        let mut replayed = current.clone();
+        for line in text.lines() {
+            replayed.apply(&command(line)).unwrap();
+        }
+        assert!(replayed == wanted, "{text}");
+        for expected in [
+            "-E -t 10.0.0.1:80 -s rr -p 300",
+            "-d -t 10.0.0.1:80 -r 10.1.1.2:80",
+            "-e -t 10.0.0.1:80 -r 10.1.1.1:8080 -m -w 0 -x 100",
+            "-a -t 10.0.0.1:80 -r 10.1.1.3:80 -g -w 2 -x 20 -y 7",
+            "-a -u [2001:db8::1]:53 -r 10.1.1.4:53 -i -w 1 --tun-type gre --tun-nocsum",
+            "-D -f 7 -6",
+            "-A -f 8 -s rr -M 255.255.0.0",
+            "--set 30 120 10",
+            "--stop-daemon master",
+            "--start-daemon backup --mcast-interface eth1 --syncid 6 --mcast-group ff02::81 --mcast-port 9000",
+        ] {
+            assert!(text.lines().any(|l| l == expected), "{expected} not in\n{text}");
+        }
+        assert!(diff(&wanted, &wanted, true).is_empty());
+    }
+
+    #[test]
+    fn colour_marks_each_line_by_its_effect_and_json_has_a_line_each() {
+        let ops = diff(&state(CURRENT), &state(WANTED), true);
+        let (mut plain, mut coloured, mut json) = (Vec::new(), Vec::new(), Vec::new());
+        write_plan(&mut plain, &ops, false).unwrap();
+        write_plan(&mut coloured, &ops, true).unwrap();
+        write_plan_json(&mut json, &ops).unwrap();
+        let (plain, coloured) = (
+            String::from_utf8(plain).unwrap(),
+            String::from_utf8(coloured).unwrap(),
+        );
+        assert!(!plain.contains('\x1b'));
+        for (p, c) in plain.lines().zip(coloured.lines()) {
+            let colour = match &p[..2] {
+                "-A" | "-a" | "--" if !p.starts_with("--stop") && !p.starts_with("--set") => {
+                    "\x1b[32m"
+                }
+                "-D" | "-d" => "\x1b[31m",
+                _ if p.starts_with("--stop") => "\x1b[31m",
+                _ => "\x1b[33m",
+            };
+            assert_eq!(c, format!("{colour}{p}\x1b[0m"));
+        }
+        let list: Vec<Value> = serde_json::from_slice(&json).unwrap();
+        assert_eq!(list.len(), plain.lines().count());
+        for (entry, line) in list.iter().zip(plain.lines()) {
+            assert_eq!(entry["command"], line);
+        }
+        let edit = list.iter().find(|e| e["change"] == "edit-server").unwrap();
+        assert_eq!(edit["before"]["weight"], 3);
+        assert_eq!(edit["after"]["weight"], 0);
+        assert_eq!(edit["service"]["port"], 80);
+        let deleted = list
+            .iter()
+            .find(|e| e["change"] == "delete-service")
+            .unwrap();
+        assert_eq!(deleted["after"], Value::Null);
+        assert_eq!(deleted["before"]["service"]["scheduler"], "mh");
+    }
+}
