@@ -342,6 +342,8 @@ fn write_plan(
     } else {
         print::plan::write_plan(out, ops, colour)
     }
+    // Shown before the changes go out, however long they take.
+    .and_then(|()| out.flush())
     .map_err(Error::output)
 }
 
