@@ -247,7 +247,7 @@ fn change_plans_rebuild_the_input_and_full_saves_round_trip() {
         let read = |name: &str| run.read(format!("{name}{i}"));
         let plan = read("plan");
         let at = format!("{context}, pair {i}:\n{plan}");
-        assert_eq!(read("reference").trim(), "0", "{at}");
+        assert_eq!(run.read(format!("reference{i}.rc")).trim(), "0", "{at}");
         assert_eq!(
             run.read(format!("got{i}.dump")),
             run.read(format!("want{i}.dump")),
@@ -258,7 +258,7 @@ fn change_plans_rebuild_the_input_and_full_saves_round_trip() {
             run.read(format!("want{i}.dump")),
             "{at}"
         );
-        assert_eq!(read("replace").trim(), "0", "{at}");
+        assert_eq!(run.read(format!("replace{i}.rc")).trim(), "0", "{at}");
         let plan_lines = lines(&plan);
         assert_eq!(
             plan_lines.len(),
@@ -267,9 +267,9 @@ fn change_plans_rebuild_the_input_and_full_saves_round_trip() {
         );
         let same_table = run.read(format!("a{i}.dump")) == run.read(format!("want{i}.dump"));
         let status = if same_table { "0" } else { "3" };
-        assert_eq!(read("plan.rc").trim(), status, "{at}");
+        assert_eq!(run.read(format!("plan{i}.rc")).trim(), status, "{at}");
         assert_eq!(plan_lines.is_empty(), same_table, "{at}");
-        assert_eq!(read("json.rc").trim(), status, "{at}");
+        assert_eq!(run.read(format!("json{i}.rc")).trim(), status, "{at}");
         let json: Vec<serde_json::Value> =
             serde_json::from_str(&read("json")).expect("a JSON list");
         let commands: Vec<&str> = json

@@ -1,15 +1,7 @@
 # Real traffic through IPVS (run by tests/vm/main.rs): client, load balancer
 # and real-server namespaces joined by veth; TCP and UDP through NAT services.
-ip netns add client; ip netns add lb; ip netns add server
-ip link add c0 netns client type veth peer name l0 netns lb
-ip link add l1 netns lb type veth peer name s0 netns server
-for ns in client lb server; do ip -n $ns link set lo up; done
-ip -n client addr add 10.10.0.1/24 dev c0; ip -n client link set c0 up
-ip -n lb addr add 10.10.0.2/24 dev l0; ip -n lb addr add 10.10.0.100/32 dev l0; ip -n lb link set l0 up
-ip -n lb addr add 10.20.0.2/24 dev l1; ip -n lb link set l1 up
-ip -n server addr add 10.20.0.1/24 dev s0; ip -n server link set s0 up
-ip -n server route add default via 10.20.0.2
-ip netns exec lb sh -c 'echo 1 > /proc/sys/net/ipv4/ip_forward'
+source /testbed/lib.sh
+lb_topology
 A="ip netns exec lb /sbin/ipvsadm"
 $A -A -t 10.10.0.100:80 -s rr
 $A -a -t 10.10.0.100:80 -r 10.20.0.1:80 -m
