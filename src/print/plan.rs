@@ -6,9 +6,9 @@ use super::compat::{
     daemon_rule, daemon_stop_rule, server_key_rule, server_rule, service_key_rule, service_rule,
     timeouts_rule,
 };
-use crate::model::ServiceKey;
+use crate::model::{RealServer, Service, ServiceEntry, ServiceKey, SyncDaemon, Timeouts};
 use crate::plan::Op;
-use serde_json::{json, Value};
+use serde::Serialize;
 use std::io::{self, Write};
 
 /// What an operation does to the table, for the colour of its line.
@@ -119,35 +119,63 @@ fn service_of(op: &Op) -> Option<&ServiceKey> {
     }
 }
 
-/// What the operation replaces and what it puts in its place (null for
-/// nothing). A deleted service is shown with the real servers it takes.
-fn before_and_after(op: &Op) -> (Value, Value) {
-    match op {
-        Op::AddService(s) => (Value::Null, of(s)),
-        Op::EditService { new, old } => (of(old), of(new)),
-        Op::DeleteService { old } => (entry_value(old), Value::Null),
-        Op::AddServer { server, .. } => (Value::Null, of(server)),
-        Op::EditServer { new, old, .. } => (of(old), of(new)),
-        Op::DeleteServer { old, .. } => (of(old), Value::Null),
-        Op::Flush { old } => (
-            Value::Array(old.iter().map(entry_value).collect()),
-            json!([]),
-        ),
-        Op::SetTimeouts { new, old } => (of(old), of(new)),
-        Op::StartDaemon(d) => (Value::Null, of(d)),
-        Op::StopDaemon { old } => (of(old), Value::Null),
-        Op::Zero(_) | Op::List(_) => (Value::Null, Value::Null),
+/// A value a change replaces or puts in place, in the `--json` listing's
+/// shapes.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Shown<'a> {
+    Service(&'a Service),
+    /// a deleted service, with the real servers it takes
+    Entry {
+        service: &'a Service,
+        real_servers: Vec<&'a RealServer>,
+    },
+    Entries(Vec<Shown<'a>>),
+    Server(&'a RealServer),
+    Timeouts(&'a Timeouts),
+    Daemon(&'a SyncDaemon),
+}
+
+impl<'a> Shown<'a> {
+    fn entry(entry: &'a ServiceEntry) -> Shown<'a> {
+        Shown::Entry {
+            service: &entry.service,
+            real_servers: entry.real_servers.iter().map(|rs| &rs.server).collect(),
+        }
     }
 }
 
-/// A model value as JSON (the model's types always serialise).
-fn of<T: serde::Serialize>(value: &T) -> Value {
-    serde_json::to_value(value).unwrap_or(Value::Null)
+/// What the operation replaces and what it puts in its place (None for
+/// nothing).
+fn before_and_after(op: &Op) -> (Option<Shown<'_>>, Option<Shown<'_>>) {
+    use Shown::*;
+    match op {
+        Op::AddService(s) => (None, Some(Service(s))),
+        Op::EditService { new, old } => (Some(Service(old)), Some(Service(new))),
+        Op::DeleteService { old } => (Some(Shown::entry(old)), None),
+        Op::AddServer { server, .. } => (None, Some(Server(server))),
+        Op::EditServer { new, old, .. } => (Some(Server(old)), Some(Server(new))),
+        Op::DeleteServer { old, .. } => (Some(Server(old)), None),
+        Op::Flush { old } => (
+            Some(Entries(old.iter().map(Shown::entry).collect())),
+            Some(Entries(Vec::new())),
+        ),
+        Op::SetTimeouts { new, old } => (Some(Timeouts(old)), Some(Timeouts(new))),
+        Op::StartDaemon(d) => (None, Some(Daemon(d))),
+        Op::StopDaemon { old } => (Some(Daemon(old)), None),
+        Op::Zero(_) | Op::List(_) => (None, None),
+    }
 }
 
-fn entry_value(entry: &crate::model::ServiceEntry) -> Value {
-    let servers: Vec<_> = entry.real_servers.iter().map(|rs| &rs.server).collect();
-    json!({ "service": entry.service, "real_servers": servers })
+/// One entry of the JSON plan. Field names are part of the interface (see
+/// ipvsadm-rs(8), CHANGE PLAN).
+#[derive(Serialize)]
+struct PlanEntry<'a> {
+    command: String,
+    change: &'static str,
+    service: Option<&'a ServiceKey>,
+    before: Option<Shown<'a>>,
+    after: Option<Shown<'a>>,
 }
 
 /// The plan as one JSON list: per operation its command line, its name,
@@ -162,13 +190,13 @@ pub fn write_plan_json<'a>(
             continue;
         };
         let (before, after) = before_and_after(op);
-        list.push(json!({
-            "command": command,
-            "change": change_name(op),
-            "service": service_of(op),
-            "before": before,
-            "after": after,
-        }));
+        list.push(PlanEntry {
+            command,
+            change: change_name(op),
+            service: service_of(op),
+            before,
+            after,
+        });
     }
     serde_json::to_writer(&mut *w, &list)?;
     w.write_all(b"\n")
@@ -181,6 +209,7 @@ mod tests {
     use crate::model::{Table, Timeouts};
     use crate::plan::replace::diff;
     use crate::plan::State;
+    use serde_json::Value;
 
     fn command(line: &str) -> Command {
         let words: Vec<&str> = line.split_whitespace().collect();
@@ -279,6 +308,10 @@ mod tests {
             };
             assert_eq!(c, format!("{colour}{p}\x1b[0m"));
         }
+        assert!(
+            json.starts_with(b"[{\"command\":\"-D "),
+            "the command first"
+        );
         let list: Vec<Value> = serde_json::from_slice(&json).unwrap();
         assert_eq!(list.len(), plain.lines().count());
         for (entry, line) in list.iter().zip(plain.lines()) {
