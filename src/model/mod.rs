@@ -322,7 +322,8 @@ pub struct RealServerEntry {
 }
 
 /// A virtual service as the kernel reports it, with its real servers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// In JSON an orphan also carries `orphan`, why it is one.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct ServiceEntry {
     /// its settings
     #[serde(flatten)]
@@ -333,12 +334,66 @@ pub struct ServiceEntry {
     pub real_servers: Vec<RealServerEntry>,
 }
 
+/// Why a service cannot send a new connection anywhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrphanReason {
+    /// it has no real server at all
+    NoRealServers,
+    /// every real server it has is at weight 0 (what graceful termination
+    /// leaves behind)
+    AllWeightsZero,
+}
+
+impl OrphanReason {
+    /// The name used in JSON and in metric labels.
+    pub fn name(self) -> &'static str {
+        match self {
+            OrphanReason::NoRealServers => "no_real_servers",
+            OrphanReason::AllWeightsZero => "all_weights_zero",
+        }
+    }
+}
+
 impl ServiceEntry {
     /// A service that cannot send a new connection anywhere: no real server
-    /// at all, or only real servers of weight 0 (what graceful termination
-    /// leaves behind).
+    /// at all, or only real servers of weight 0.
     pub fn is_orphan(&self) -> bool {
-        self.real_servers.iter().all(|rs| rs.server.weight == 0)
+        self.orphan_reason().is_some()
+    }
+
+    /// Why the service is an orphan, if it is one.
+    pub fn orphan_reason(&self) -> Option<OrphanReason> {
+        if self.real_servers.is_empty() {
+            Some(OrphanReason::NoRealServers)
+        } else if self.real_servers.iter().all(|rs| rs.server.weight == 0) {
+            Some(OrphanReason::AllWeightsZero)
+        } else {
+            None
+        }
+    }
+}
+
+/// The JSON form of a service entry: its fields, and for an orphan why.
+#[derive(Serialize)]
+struct ServiceEntryJson<'a> {
+    #[serde(flatten)]
+    service: &'a Service,
+    stats: &'a Stats,
+    real_servers: &'a [RealServerEntry],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    orphan: Option<OrphanReason>,
+}
+
+impl Serialize for ServiceEntry {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        ServiceEntryJson {
+            service: &self.service,
+            stats: &self.stats,
+            real_servers: &self.real_servers,
+            orphan: self.orphan_reason(),
+        }
+        .serialize(serializer)
     }
 }
 
