@@ -2,12 +2,13 @@
 //! listing line inside a restore input (run where it stands). The table
 //! comes from the kernel layer, the bytes from the printers.
 
-use crate::cli::{Command, ListFormat, ListTarget};
+use crate::cli::{Command, ListFormat, ListTarget, Metrics};
 use crate::error::{Error, KernelOp, CONN_TABLE};
 use crate::kernel::{failed, table, Detail, Ipvs, NetlinkError};
 use crate::model::{Info, ServiceEntry};
 use crate::print::json::{write_document, Document};
 use crate::print::names::{NoNames, Resolver, SystemResolver};
+use crate::print::prometheus::{write_metrics, MetricsScope};
 use crate::print::sort::sort_table;
 use crate::print::{compat, conn};
 use std::io::Write;
@@ -80,7 +81,7 @@ fn list_connections(format: ListFormat, out: &mut dyn Write) -> Result<u8, Error
 
 /// What of each real server a listing form prints.
 fn detail_shown(format: &ListFormat) -> Detail {
-    if format.json || format.stats || format.rate {
+    if format.json || format.stats || format.rate || format.metrics.is_some() {
         Detail::Full
     } else if format.tun_info {
         Detail::Tunnels
@@ -115,24 +116,42 @@ fn list(
             if format.orphans {
                 entries = keep_orphans(ipvs, entries)?;
             }
-            if format.json {
-                if !format.nosort {
-                    sort_table(&mut entries);
-                }
-                let doc = Document {
-                    ipvs: info.copied(),
-                    services: Some(entries.clone()),
-                    ..Document::default()
-                };
-                written(write_document(out, &doc))?;
-            } else {
-                written(compat::write_listing(out, info, &entries, &format, names))?;
-            }
+            write_services(out, info, &mut entries, &format, names)?;
             Ok(orphans_status(&format, entries.len()))
         }
         ListTarget::Timeouts | ListTarget::Daemons => list_settings(ipvs, target, format.json, out),
         ListTarget::Connections => list_connections(format, out),
     }
+}
+
+/// The services of a listing, in the form `format` asks for.
+fn write_services(
+    out: &mut dyn Write,
+    info: Option<&Info>,
+    entries: &mut Vec<ServiceEntry>,
+    format: &ListFormat,
+    names: &dyn Resolver,
+) -> Result<(), Error> {
+    // Machine-readable forms are sorted as the text is.
+    if (format.json || format.metrics.is_some()) && !format.nosort {
+        sort_table(entries);
+    }
+    written(if let Some(metrics) = format.metrics {
+        let scope = MetricsScope {
+            real_servers: metrics == Metrics::WithRealServers,
+            netns: None,
+        };
+        write_metrics(out, entries, scope)
+    } else if format.json {
+        let doc = Document {
+            ipvs: info.copied(),
+            services: Some(entries.to_vec()),
+            ..Document::default()
+        };
+        write_document(out, &doc)
+    } else {
+        compat::write_listing(out, info, entries, format, names)
+    })
 }
 
 /// `-L --timeout` and `-L --daemon`, whose failures ipvsadm reports with

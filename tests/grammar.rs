@@ -2,7 +2,9 @@
 //! option, in every spelling (short, clustered, attached, `=`, long), with
 //! ipvsadm's defaults and adjustments. No kernel needed.
 
-use ipvsadm_rs::cli::{parse_command_line, Command, ListFormat, ListTarget, Parsed, RestoreMode};
+use ipvsadm_rs::cli::{
+    parse_command_line, Command, ListFormat, ListTarget, Metrics, Parsed, RestoreMode,
+};
 use ipvsadm_rs::model::*;
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -449,6 +451,7 @@ fn listings() {
         nosort: true,
         orphans: true,
         json: true,
+        metrics: None,
     };
     assert_eq!(
         same(&[
@@ -739,4 +742,51 @@ fn drain_server_names_its_server_as_delete_server_does() {
     ] {
         assert_eq!(refusal(line), message, "{line}");
     }
+}
+
+#[test]
+fn prometheus_is_a_listing_form_of_its_own() {
+    let metrics = |line: &str| match cmd(line) {
+        Command::List { format, .. } => format.metrics,
+        other => panic!("{line}: {other:?}"),
+    };
+    assert_eq!(metrics("-L --prometheus"), Some(Metrics::WithRealServers));
+    assert_eq!(
+        metrics("-Ln --prometheus=all"),
+        Some(Metrics::WithRealServers)
+    );
+    assert_eq!(
+        metrics("-L --prometheus services"),
+        Some(Metrics::ServicesOnly)
+    );
+    assert_eq!(
+        metrics("-L --prometheus -n"),
+        Some(Metrics::WithRealServers)
+    );
+    assert_eq!(
+        metrics("-L --orphans --prometheus"),
+        Some(Metrics::WithRealServers)
+    );
+    assert_eq!(metrics("-Ln"), None);
+    for line in [
+        "-L --prometheus --json",
+        "-L --prometheus --stats",
+        "-L --prometheus -c",
+        "-L --prometheus --timeout",
+        "-L --prometheus --tun-info",
+    ] {
+        assert_eq!(
+            refusal(line),
+            "options conflicts in the list command (2)",
+            "{line}"
+        );
+    }
+    assert_eq!(
+        refusal("-L --prometheus servers"),
+        "illegal prometheus scope specified (2)"
+    );
+    assert_eq!(
+        refusal("-S --prometheus"),
+        "Illegal 'prometheus' option with the 'save' command (2)"
+    );
 }

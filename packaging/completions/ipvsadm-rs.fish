@@ -30,6 +30,7 @@ complete -c ipvsadm-rs -l tun-port -d 'tunnel destination port' -r
 complete -c ipvsadm-rs -s w -l weight -d 'capacity of real server' -r
 complete -c ipvsadm-rs -s x -l u-threshold -d 'upper threshold of connections' -r
 complete -c ipvsadm-rs -s y -l l-threshold -d 'lower threshold of connections' -r
+complete -c ipvsadm-rs -l prometheus -d 'output metrics for Prometheus (services: without real-server series)' -r
 complete -c ipvsadm-rs -s b -l sched-flags -d 'scheduler flags (comma-separated)' -r
 complete -c ipvsadm-rs -l wait -d 'with --drain-server: the longest wait (default 300)' -r
 complete -c ipvsadm-rs -l syncid -d 'syncid for connection sync (default=255)' -r

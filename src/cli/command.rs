@@ -41,6 +41,17 @@ pub struct ListFormat {
     pub orphans: bool,
     /// `--json`: a JSON document
     pub json: bool,
+    /// `--prometheus`: metrics in the Prometheus text format
+    pub metrics: Option<Metrics>,
+}
+
+/// What `--prometheus` covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metrics {
+    /// services and their real servers
+    WithRealServers,
+    /// services only (`--prometheus services`), for big tables
+    ServicesOnly,
 }
 
 /// How `-R` applies its input.

@@ -81,6 +81,7 @@ mod tests {
             "--full",
             "--wait",
             "--drain-server",
+            "--prometheus",
         ];
         let mut kept = Vec::new();
         let mut skipping_continuation = false;

@@ -16,5 +16,5 @@ pub(crate) mod popt;
 pub(crate) mod restore;
 pub(crate) mod values;
 
-pub use command::{Command, ListFormat, ListTarget, Parsed, RestoreMode};
+pub use command::{Command, ListFormat, ListTarget, Metrics, Parsed, RestoreMode};
 pub use parse::parse_command_line;

@@ -100,6 +100,7 @@ pub(crate) enum Opt {
     Diff,
     Full,
     Wait,
+    Prometheus,
 }
 
 /// One row of the legality matrix: the option's name in messages and one
@@ -159,6 +160,7 @@ pub(crate) const OPT_BITS: &[OptBit] = &[
     bit(Opt::Diff, "diff", "xxxxxxxxxxx.xxx"),
     bit(Opt::Full, "full", "xxxxxxxxxxxx.xx"),
     bit(Opt::Wait, "wait", "xxxxxxxxxxxxxx."),
+    bit(Opt::Prometheus, "prometheus", "xxxx.xxxxxxxxxx"),
 ];
 
 const fn bit(opt: Opt, name: &'static str, legality: &'static str) -> OptBit {
@@ -236,6 +238,7 @@ pub(crate) enum Action {
     McastPort,
     McastTtl,
     Wait,
+    Prometheus,
 }
 
 /// The sections of `--help`, in print order.
@@ -343,6 +346,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
     spec("tun-info", None, Flag, A::Flag, Some(O::TunInfo), Some((Options, "  --tun-info                          output of tunnel information")), None),
     spec("orphans", None, Flag, A::Flag, Some(O::Orphans), Some((Options, "  --orphans                           list only virtual services that have no\n                                      real server or only weight-0 ones")), None),
     spec("json", None, Flag, A::Flag, Some(O::Json), Some((Options, "  --json                              output the listing as one JSON document")), None),
+    spec("prometheus", None, Optional, A::Prometheus, Some(O::Prometheus), Some((Options, "  --prometheus [services]             output metrics for Prometheus (services:\n                                      without real-server series)")), Some("services")),
     spec("nosort", None, Flag, A::Flag, Some(O::NoSort), Some((Options, "  --nosort                            disable sorting output of service/server entries")), None),
     spec("sort", None, Flag, A::Flag, None, Some((Options, "  --sort                              does nothing, for backwards compatibility")), None),
     spec("ops", Some('o'), Flag, A::Ops, Some(O::Ops), Some((Options, "  --ops          -o                   one-packet scheduling")), None),

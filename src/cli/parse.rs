@@ -5,7 +5,7 @@
 //! per-command checks run, and finally defaults and adjustments are applied.
 
 use super::address::{parse_host_port, parse_ipv4_netmask};
-use super::command::{Command, ListFormat, ListTarget, Parsed, RestoreMode};
+use super::command::{Command, ListFormat, ListTarget, Metrics, Parsed, RestoreMode};
 use super::options::{Action, CommandKind, Opt, OPT_BITS};
 use super::popt::{Occurrence, Scanner};
 use super::values::{atoi, comma_items, parse_fwmark, string_to_number};
@@ -304,6 +304,13 @@ fn apply_value(
         Action::Netmask => draft.svc.netmask = netmask_value(draft.svc.family, arg)?,
         Action::Ops => draft.svc.flags |= ServiceFlags::ONEPACKET,
         Action::SchedFlags => draft.sched_flags_arg = Some(arg.to_string()),
+        Action::Prometheus => {
+            draft.format.metrics = Some(match given {
+                None | Some("all") => Metrics::WithRealServers,
+                Some("services") => Metrics::ServicesOnly,
+                Some(_) => return Err(Error::invalid("illegal prometheus scope specified")),
+            });
+        }
         Action::Wait => {
             draft.wait = number(arg, 0, MAX_TIMEOUT, "illegal wait specified")? as u32;
         }
@@ -656,11 +663,18 @@ fn check_list(draft: &Draft) -> Result<(), Error> {
         draft.has(Opt::Connection) || draft.has(Opt::Timeout) || draft.has(Opt::Daemon);
     let formats = draft.has(Opt::Stats) || draft.has(Opt::Rate) || draft.has(Opt::Thresholds);
     let other_tables = draft.has(Opt::Timeout) || draft.has(Opt::Daemon);
-    // --orphans only makes sense for services: ipvsadm-rs's own rule,
-    // in the words ipvsadm uses for its own conflicts.
+    // --orphans only makes sense for services, and metrics are a form of
+    // their own: ipvsadm-rs's rules, in the words ipvsadm uses for its own
+    // conflicts.
+    let other_forms = formats
+        || table_views
+        || [Opt::PersistentConn, Opt::TunInfo, Opt::Json, Opt::Exact]
+            .iter()
+            .any(|o| draft.has(*o));
     if (table_views && formats)
         || (other_tables && draft.has(Opt::PersistentConn))
         || (table_views && draft.has(Opt::Orphans))
+        || (draft.has(Opt::Prometheus) && other_forms)
     {
         return Err(Error::invalid("options conflicts in the list command"));
     }

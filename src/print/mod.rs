@@ -1,12 +1,13 @@
 //! From the model to bytes: [`compat`] writes ipvsadm's formats exactly,
 //! `sort` reproduces its order, [`names`] its host and port naming;
-//! [`plan`] writes a change plan.
+//! [`plan`] writes a change plan; [`prometheus`] writes metrics.
 
 pub mod compat;
 pub(crate) mod conn;
 pub mod json;
 pub mod names;
 pub mod plan;
+pub mod prometheus;
 pub(crate) mod sort;
 pub(crate) mod text;
 
