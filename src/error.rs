@@ -100,6 +100,13 @@ pub enum Error {
         /// its weight before the drain
         weight: i32,
     },
+    /// `--netns`: the namespace cannot be entered; nothing was done. Exit 2.
+    Netns {
+        /// as given
+        name: String,
+        /// why
+        detail: String,
+    },
     /// An error on one line of a restore input.
     AtLine {
         /// 1-based line number
@@ -223,7 +230,7 @@ impl Error {
     pub fn exit_status(&self) -> u8 {
         match self {
             Error::TryHelp { .. } | Error::Popt { .. } => 255,
-            Error::Invalid(_) | Error::Init { .. } => 2,
+            Error::Invalid(_) | Error::Init { .. } | Error::Netns { .. } => 2,
             Error::ConnTableUnreadable
             | Error::ConnTableEmpty
             | Error::RestoreInput(_)
@@ -276,6 +283,10 @@ impl fmt::Display for Error {
             Error::Interrupted { signal } => {
                 write!(f, "ipvsadm-rs: interrupted by signal {signal}; the changes made so far were undone")
             }
+            Error::Netns { name, detail } => write!(
+                f,
+                "ipvsadm-rs: cannot enter network namespace {name}: {detail}"
+            ),
             Error::DrainStopped {
                 signal,
                 server,

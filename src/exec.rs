@@ -11,11 +11,25 @@ use crate::listing::run_listing;
 use crate::model::Info;
 use crate::print::OutputStyle;
 use crate::restore::RestoreInput;
+use crate::sys;
 use std::io::Write;
 use std::time::Duration;
 
 /// Where writers serialise: two restores never interleave.
 const LOCK_FILE: &str = "/run/ipvsadm-rs.lock";
+
+/// The writers' lock of the network namespace this thread is in: the
+/// initial namespace's is `LOCK_FILE`, another's is named by its inode, so
+/// restores in two namespaces do not wait for each other (and `--netns X`
+/// and `ip netns exec X` share one).
+fn lock_path() -> String {
+    let own = sys::namespace_id("/proc/thread-self/ns/net");
+    match (own, sys::namespace_id("/proc/1/ns/net")) {
+        (Some(own), Some(init)) if own == init => LOCK_FILE.to_string(),
+        (Some((_, inode)), _) => format!("/run/ipvsadm-rs.net-{inode}.lock"),
+        (None, _) => LOCK_FILE.to_string(),
+    }
+}
 
 /// An exclusive lock held while the table is changed (listings do not
 /// take it). Without a writable /run it is skipped: ipvsadm has none.
@@ -24,7 +38,7 @@ fn writer_lock() -> Option<std::fs::File> {
         .create(true)
         .truncate(false)
         .write(true)
-        .open(LOCK_FILE)
+        .open(lock_path())
         .ok()?;
     file.lock().ok()?;
     Some(file)

@@ -116,7 +116,8 @@ fn list(
             if format.orphans {
                 entries = keep_orphans(ipvs, entries)?;
             }
-            write_services(out, info, &mut entries, &format, names)?;
+            let netns = ipvs.netns();
+            write_services(out, (info, netns), &mut entries, &format, names)?;
             Ok(orphans_status(&format, entries.len()))
         }
         ListTarget::Timeouts | ListTarget::Daemons => list_settings(ipvs, target, format.json, out),
@@ -124,10 +125,11 @@ fn list(
     }
 }
 
-/// The services of a listing, in the form `format` asks for.
+/// The services of a listing, in the form `format` asks for; metrics are
+/// labelled with the namespace they were read in.
 fn write_services(
     out: &mut dyn Write,
-    info: Option<&Info>,
+    (info, netns): (Option<&Info>, Option<&str>),
     entries: &mut Vec<ServiceEntry>,
     format: &ListFormat,
     names: &dyn Resolver,
@@ -139,7 +141,7 @@ fn write_services(
     written(if let Some(metrics) = format.metrics {
         let scope = MetricsScope {
             real_servers: metrics == Metrics::WithRealServers,
-            netns: None,
+            netns,
         };
         write_metrics(out, entries, scope)
     } else if format.json {

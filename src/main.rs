@@ -14,6 +14,8 @@ fn settings() -> Settings {
     Settings {
         trace: std::env::var_os("IPVSADM_RS_NETLINK_TRACE").map(Into::into),
         netlink_only: std::env::var("IPVSADM_RS_LIST_SOURCE").is_ok_and(|v| v == "netlink"),
+        // From argv (`--netns`), not the environment: see tool::run.
+        netns: None,
     }
 }
 

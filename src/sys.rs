@@ -423,6 +423,28 @@ pub fn allocate_in_large_steps() {
     }
 }
 
+/// Move the calling thread into the network namespace of the file at
+/// `path` (threads it starts later follow it).
+pub(crate) fn enter_network_namespace(path: &std::path::Path) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let file = std::fs::File::open(path)?;
+    // SAFETY: setns(2) on a descriptor that stays open for the call.
+    let done = unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) };
+    if done == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// The network namespace a namespace file (`/proc/.../ns/net`) stands
+/// for, as its device and inode; None when it cannot be read.
+pub(crate) fn namespace_id(path: &str) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.dev(), meta.ino()))
+}
+
 static TERMINATION: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
 
 extern "C" fn remember_signal(signal: c_int) {

@@ -2,10 +2,11 @@
 //! listings on the given output, an exit status or a typed error out. The
 //! binary reads its environment into [`Settings`], prints errors and exits.
 
+use crate::cli::global::take_global_options;
 use crate::cli::parse::is_restore;
 use crate::cli::{help, parse_command_line, Parsed};
 use crate::error::Error;
-use crate::kernel::{connect, Settings};
+use crate::kernel::{connect, Netns, Settings};
 pub use crate::print::OutputStyle;
 use crate::restore::RestoreInput;
 use std::io::Write;
@@ -21,6 +22,12 @@ pub fn run(
     (settings, style): (&Settings, OutputStyle),
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
+    let global = take_global_options(words)?;
+    let words = &global.words;
+    let settings = &Settings {
+        netns: global.netns.as_deref().map(Netns::new),
+        ..settings.clone()
+    };
     // A big restore file starts being read and parsed now, by a second
     // thread, while this one connects. Nothing of it shows before the
     // command line has been read in full.

@@ -33,6 +33,7 @@ complete -c ipvsadm-rs -s y -l l-threshold -d 'lower threshold of connections' -
 complete -c ipvsadm-rs -l prometheus -d 'output metrics for Prometheus (services: without real-server series)' -r
 complete -c ipvsadm-rs -s b -l sched-flags -d 'scheduler flags (comma-separated)' -r
 complete -c ipvsadm-rs -l wait -d 'with --drain-server: the longest wait (default 300)' -r
+complete -c ipvsadm-rs -l netns -d 'run in that network namespace (any command)' -r
 complete -c ipvsadm-rs -l syncid -d 'syncid for connection sync (default=255)' -r
 complete -c ipvsadm-rs -l sync-maxlen -d 'Max sync message length (default=1472)' -r
 complete -c ipvsadm-rs -l mcast-interface -d 'multicast interface for connection sync' -r

@@ -82,6 +82,7 @@ mod tests {
             "--wait",
             "--drain-server",
             "--prometheus",
+            "--netns",
         ];
         let mut kept = Vec::new();
         let mut skipping_continuation = false;

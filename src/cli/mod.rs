@@ -8,6 +8,7 @@
 pub(crate) mod address;
 pub(crate) mod command;
 pub(crate) mod completion;
+pub mod global;
 pub(crate) mod help;
 pub(crate) mod options;
 pub(crate) mod parse;

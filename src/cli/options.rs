@@ -239,6 +239,9 @@ pub(crate) enum Action {
     McastTtl,
     Wait,
     Prometheus,
+    /// `--netns`: taken off argv before parsing (see `global`); only a
+    /// restore line can bring it here
+    Netns,
 }
 
 /// The sections of `--help`, in print order.
@@ -357,6 +360,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
     spec("diff", None, Flag, A::Flag, Some(O::Diff), Some((Options, "  --diff                              with -R --replace: print the changes\n                                      (exit 3 when there are any)")), None),
     spec("full", None, Flag, A::Flag, Some(O::Full), Some((Options, "  --full                              with -S: also thresholds, timeouts and\n                                      sync daemons")), None),
     spec("wait", None, Required, A::Wait, Some(O::Wait), Some((Options, "  --wait seconds                      with --drain-server: the longest wait\n                                      (default 300)")), Some("seconds")),
+    spec("netns", None, Required, A::Netns, None, Some((Options, "  --netns name|path                   run in that network namespace (any command)")), Some("name|path")),
     spec("syncid", None, Required, A::SyncId, Some(O::SyncId), Some((DaemonOptions, "  --syncid sid                        syncid for connection sync (default=255)")), Some("sid")),
     spec("sync-maxlen", None, Required, A::SyncMaxlen, Some(O::SyncMaxlen), Some((DaemonOptions, "  --sync-maxlen length                Max sync message length (default=1472)")), Some("length")),
     spec("mcast-interface", None, Required, A::McastInterface, Some(O::McastInterface), Some((DaemonOptions, "  --mcast-interface interface         multicast interface for connection sync")), Some("interface")),

@@ -304,6 +304,11 @@ fn apply_value(
         Action::Netmask => draft.svc.netmask = netmask_value(draft.svc.family, arg)?,
         Action::Ops => draft.svc.flags |= ServiceFlags::ONEPACKET,
         Action::SchedFlags => draft.sched_flags_arg = Some(arg.to_string()),
+        Action::Netns => {
+            return Err(Error::invalid(
+                "The '--netns' option belongs on the command line, not in a restore input",
+            ))
+        }
         Action::Prometheus => {
             draft.format.metrics = Some(match given {
                 None | Some("all") => Metrics::WithRealServers,

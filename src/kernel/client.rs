@@ -28,6 +28,8 @@ pub struct Ipvs {
     family: u16,
     /// listings never use the `getsockopt` interface
     pub(crate) netlink_only: bool,
+    /// the network namespace it was opened in, as the user named it
+    netns: Option<String>,
 }
 
 /// A request that changes the kernel's table.
@@ -228,6 +230,7 @@ impl Ipvs {
             socket,
             family,
             netlink_only: settings.netlink_only,
+            netns: settings.netns.as_ref().map(|n| n.name.clone()),
         })
     }
 
@@ -263,6 +266,12 @@ impl Ipvs {
                 "GET_INFO reply incomplete".into(),
             ))),
         }
+    }
+
+    /// The network namespace this connection works in, as the user named
+    /// it (`--netns`); None for the caller's own.
+    pub fn netns(&self) -> Option<&str> {
+        self.netns.as_deref()
     }
 
     /// Carry out one change (one request, one acknowledgement).

@@ -34,6 +34,49 @@ pub struct Settings {
     /// Listings read every real server through netlink, never through
     /// `getsockopt` (for comparing the two interfaces).
     pub netlink_only: bool,
+    /// The network namespace to work in (`--netns`); None: the caller's.
+    pub netns: Option<Netns>,
+}
+
+/// A network namespace: a name under `/var/run/netns` (as `ip netns`
+/// makes them), or a path to a namespace file (`/proc/PID/ns/net`,
+/// `/var/run/docker/netns/ingress_sbox`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Netns {
+    /// as the user gave it (metrics label it so)
+    pub name: String,
+    /// the namespace file
+    pub path: PathBuf,
+}
+
+impl Netns {
+    /// `arg` read as `ip netns` reads a name, or as a path when it has a `/`.
+    pub fn new(arg: &str) -> Netns {
+        let path = if arg.contains('/') {
+            PathBuf::from(arg)
+        } else {
+            PathBuf::from("/var/run/netns").join(arg)
+        };
+        Netns {
+            name: arg.to_string(),
+            path,
+        }
+    }
+
+    /// Move this thread (and the threads it starts later) into the
+    /// namespace, before any socket is opened.
+    fn enter(&self) -> Result<(), Error> {
+        crate::sys::enter_network_namespace(&self.path).map_err(|e| Error::Netns {
+            name: self.name.clone(),
+            detail: match e.raw_os_error() {
+                Some(libc::ENOENT) => format!("{} does not exist", self.path.display()),
+                Some(libc::EINVAL) => {
+                    format!("{} is not a network namespace", self.path.display())
+                }
+                _ => crate::sys::strerror(e.raw_os_error().unwrap_or(libc::EIO)),
+            },
+        })
+    }
 }
 
 /// The error for a failed exchange, in the words ipvsadm uses for `op`.
@@ -68,8 +111,13 @@ fn init_errno(e: ConnectError) -> i32 {
 }
 
 /// ipvsadm's `ipvs_init` (+ modprobe and retry): a working family and
-/// GET_INFO, or ipvsadm's start-up failure.
+/// GET_INFO, or ipvsadm's start-up failure. With `settings.netns`, in that
+/// namespace, entered first: a namespace that cannot be entered fails
+/// before anything is read or changed.
 pub fn connect(settings: &Settings) -> Result<(Ipvs, Info), Error> {
+    if let Some(netns) = &settings.netns {
+        netns.enter()?;
+    }
     let mut ipvs = Ipvs::connect(settings, load_ip_vs_module).map_err(|e| Error::Init {
         errno: init_errno(e),
     })?;
