@@ -46,6 +46,8 @@ expected_main=$(sort <<'EOF'
 link /usr/sbin/ipvsadm-rs-save -> ipvsadm-rs
 link /usr/sbin/ipvsadm-rs-restore -> ipvsadm-rs
 -rw-r--r-- /usr/lib/systemd/system/ipvsadm-rs.service
+-rw-r--r-- /usr/lib/systemd/system/ipvsadm-rs-metrics.service
+-rw-r--r-- /usr/lib/systemd/system/ipvsadm-rs-metrics.timer
 -rw-r--r-- /usr/share/man/man8/ipvsadm-rs.8.gz
 -rw-r--r-- /usr/share/man/man8/ipvsadm-rs-save.8.gz
 -rw-r--r-- /usr/share/man/man8/ipvsadm-rs-restore.8.gz
@@ -55,6 +57,8 @@ link /usr/sbin/ipvsadm-rs-restore -> ipvsadm-rs
 -rw-r--r-- /usr/share/doc/ipvsadm-rs/README.md
 -rw-r--r-- /usr/share/doc/ipvsadm-rs/copyright
 -rw-r--r-- /usr/share/doc/ipvsadm-rs/examples/save-on-stop.conf
+-rw-r--r-- /usr/share/doc/ipvsadm-rs/examples/ipvs-alerts.yml
+-rw-r--r-- /usr/share/doc/ipvsadm-rs/examples/ipvs-alerts.test.yml
 EOF
 )
 expected_compat=$(sort <<'EOF'
@@ -133,11 +137,15 @@ runs() {
 runs ipvsadm-rs || fail "ipvsadm-rs -v: $(cat "$work/v.out" "$work/v.err")"
 if in_root ipvsadm-rs-save -x 2> "$work/save.err"; then fail "ipvsadm-rs-save -x succeeded"; fi
 grep -q '^ipvsadm-rs-save: Script to save' "$work/save.err" || fail "ipvsadm-rs-save usage text"
-in_root systemd-analyze verify /usr/lib/systemd/system/ipvsadm-rs.service > "$work/verify.log" 2>&1 ||
+in_root systemd-analyze verify /usr/lib/systemd/system/ipvsadm-rs.service \
+    /usr/lib/systemd/system/ipvsadm-rs-metrics.service /usr/lib/systemd/system/ipvsadm-rs-metrics.timer \
+    > "$work/verify.log" 2>&1 ||
     { cat "$work/verify.log" >&2; fail "systemd-analyze verify failed"; }
 [ ! -s "$work/verify.log" ] || { cat "$work/verify.log" >&2; fail "systemd-analyze verify warned"; }
 [ "$(in_root systemctl is-enabled ipvsadm-rs.service 2>/dev/null || true)" = disabled ] ||
     fail "the unit is not shipped disabled"
+[ "$(in_root systemctl is-enabled ipvsadm-rs-metrics.timer 2>/dev/null || true)" = disabled ] ||
+    fail "the metrics timer is not shipped disabled"
 
 # The compat package takes the ipvsadm names over from the ipvsadm package.
 [ "$(status ipvsadm)" = "install ok installed" ] || fail "the scratch root lacks ipvsadm"
@@ -168,6 +176,8 @@ rpm_file=target/generate-rpm/ipvsadm-rs-${version}-1.x86_64.rpm
 expected_rpm=$(sort <<'EOF'
 /usr/sbin/ipvsadm-rs
 /usr/lib/systemd/system/ipvsadm-rs.service
+/usr/lib/systemd/system/ipvsadm-rs-metrics.service
+/usr/lib/systemd/system/ipvsadm-rs-metrics.timer
 /usr/share/man/man8/ipvsadm-rs.8.gz
 /usr/share/man/man8/ipvsadm-rs-save.8.gz
 /usr/share/man/man8/ipvsadm-rs-restore.8.gz
@@ -176,6 +186,8 @@ expected_rpm=$(sort <<'EOF'
 /usr/share/fish/vendor_completions.d/ipvsadm-rs.fish
 /usr/share/doc/ipvsadm-rs/README.md
 /usr/share/doc/ipvsadm-rs/examples/save-on-stop.conf
+/usr/share/doc/ipvsadm-rs/examples/ipvs-alerts.yml
+/usr/share/doc/ipvsadm-rs/examples/ipvs-alerts.test.yml
 /usr/share/licenses/ipvsadm-rs/copyright
 EOF
 )

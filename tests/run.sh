@@ -22,10 +22,17 @@ command -v man >/dev/null || need+=(man-db)
 command -v zsh >/dev/null || need+=(zsh)
 command -v fish >/dev/null || need+=(fish)
 command -v file >/dev/null || need+=(file)
+# promtool checks the metrics and the example alert rules; node_exporter
+# serves the metrics unit's file in the VM test.
+command -v promtool >/dev/null || need+=(prometheus)
+[ -x /usr/bin/prometheus-node-exporter ] || need+=(prometheus-node-exporter)
 if [ "${#need[@]}" -gt 0 ]; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
 fi
+# Python's prometheus_client parser (PyPI) reads the metrics in the VM test.
+python3 -c 'import prometheus_client' 2>/dev/null ||
+    python3 -m pip install -q prometheus-client
 source tests/ensure-toolchain.sh
 bash tests/vm/testbed.sh prepare >/dev/null
 # Everything that needs no kernel (seconds), then the VM suite, which plain

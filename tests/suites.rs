@@ -1,6 +1,8 @@
 //! The feature suites, compiled into the library's test binary (see
 //! src/lib.rs): each checks one feature through the library's internals.
 
+#[path = "alerts.rs"]
+mod alerts;
 #[path = "completions.rs"]
 mod completions;
 #[path = "fuzz_regressions.rs"]
@@ -18,7 +20,8 @@ mod printer_golden;
 #[path = "properties.rs"]
 mod properties;
 
-/// Whether a program a check runs (groff, man, zsh, fish) is installed.
+/// Whether a program a check runs (groff, man, zsh, fish, promtool) is
+/// installed.
 /// `tests/run.sh` installs them all and sets `IPVSADM_RS_ALL_TOOLS`, which
 /// makes a missing one a failure; a plain `cargo test` on a machine without
 /// one skips the checks that need it, and says so.

@@ -7,6 +7,8 @@ mod drain;
 mod hardening;
 #[path = "../common/listing.rs"]
 mod listing;
+mod metrics;
+mod netns;
 mod random;
 mod testbed;
 
