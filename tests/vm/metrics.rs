@@ -51,12 +51,14 @@ fn promtool_finds_nothing(text: &str) {
 /// Python's prometheus_client parser reads `path`: the samples, one per
 /// line, as `name labels value` with the labels sorted.
 fn python_samples(path: &std::path::Path) -> Vec<String> {
-    let script = "import sys\n\
-from prometheus_client.parser import text_string_to_metric_families as parse\n\
-for family in parse(open(sys.argv[1]).read()):\n\
-    for s in family.samples:\n\
-        labels = ','.join(f'{k}={v}' for k, v in sorted(s.labels.items()))\n\
-        print(s.name, labels, repr(s.value))\n";
+    let script = r#"
+import sys
+from prometheus_client.parser import text_string_to_metric_families as parse
+for family in parse(open(sys.argv[1]).read()):
+    for s in family.samples:
+        labels = ",".join(f"{k}={v}" for k, v in sorted(s.labels.items()))
+        print(s.name, labels, repr(s.value))
+"#;
     let out = Command::new("python3")
         .args(["-c", script])
         .arg(path)

@@ -36,6 +36,8 @@ $R -Ln --orphans > $RESULTS/orphans.txt
 ipvsadm-rs -L --prometheus > $RESULTS/root.prom
 # The metrics unit's command as shipped, run in lb; node_exporter serves it.
 mkdir -p /var/lib/prometheus/node-exporter
+# The unit runs /bin/sh, which this busybox root may lack.
+[ -e /bin/sh ] || ln -s "$(command -v busybox)" /bin/sh
 command=$(sed -n "s/^ExecStart=\/bin\/sh -c '\(.*\)'$/\1/p" /work/ipvsadm-rs-metrics.service)
 ip netns exec lb /bin/sh -c "$command"; echo $? > $RESULTS/unit.rc
 ls /var/lib/prometheus/node-exporter > $RESULTS/unit.files
@@ -48,3 +50,4 @@ for i in $(seq 1 30); do
     sleep 1
 done
 kill $exporter
+cp /tmp/node-exporter.log $RESULTS/

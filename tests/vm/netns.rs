@@ -88,8 +88,8 @@ fn netns_matches_the_reference_inside_the_namespace() {
     ] {
         assert_eq!(run.read(rc).trim(), "0", "{rc}");
     }
-    // a's lock was held until about 6 s after `start` - 1: b went through
-    // at once, a waited for it.
+    // a's lock was held until about 5 s after `start`: b went through at
+    // once, the second restore in a waited for it.
     let start = seconds(&run.read("lock.start"));
     let (b_end, a_end) = (
         seconds(&run.read("lock.b.end")),

@@ -3,8 +3,12 @@
 # /var/run/netns). In each, ipvsadm-rs --netns makes the changes; the
 # reference ipvsadm, run inside the namespace (ip netns exec, or nsenter
 # for the path), lists them.
-ip netns add a; ip netns add b; ip netns add scratch
+# Each with a dummy interface and default routes (lib.sh's mkns), so that
+# every real-server address is routable.
+source /testbed/lib.sh
+mkns a; mkns b; mkns scratch
 touch /tmp/pathns; unshare --net=/tmp/pathns true
+routable nsenter --net=/tmp/pathns
 inside() {  # inside NAMESPACE COMMAND...: run COMMAND in the namespace
     local ns=$1; shift
     case $ns in
@@ -50,10 +54,10 @@ for ns in a b /tmp/pathns; do
     n=$((n + 1)); dump $ns > $RESULTS/restore.got.$n
     same restore.$n $RESULTS/restore.want $RESULTS/restore.got.$n
 done
-# Writers lock per namespace: with a's lock held, a restore in b goes
-# through and one in a waits for it.
-lock_a=/run/ipvsadm-rs.net-$(stat -L -c %i /var/run/netns/a).lock
-flock $lock_a sleep 6 & holder=$!
+# Writers lock per namespace: while a restore in a holds a's lock (it
+# takes the lock, then waits 6 s for the end of its input), a restore in b
+# goes through and a second one in a waits for the first.
+(sleep 6; echo "-A -t 10.99.0.2:80") | ipvsadm-rs --netns a -R & holder=$!
 sleep 1
 start=$(cut -d' ' -f1 /proc/uptime)
 echo "-A -t 10.99.0.1:80" | ipvsadm-rs --netns b -R; echo $? > $RESULTS/lock.b.rc
@@ -61,7 +65,7 @@ cut -d' ' -f1 /proc/uptime > $RESULTS/lock.b.end
 echo "-A -t 10.99.0.1:80" | ipvsadm-rs --netns a -R; echo $? > $RESULTS/lock.a.rc
 cut -d' ' -f1 /proc/uptime > $RESULTS/lock.a.end
 echo $start > $RESULTS/lock.start
-wait $holder
+wait $holder; echo $? > $RESULTS/lock.holder.rc
 # Namespaces that cannot be entered: nothing happens anywhere.
 /sbin/ipvsadm -Sn > $RESULTS/root.before
 ipvsadm-rs --netns nosuch -A -t 10.88.0.1:80 > $RESULTS/missing.out 2>&1; echo "rc $?" >> $RESULTS/missing.out

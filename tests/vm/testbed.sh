@@ -16,7 +16,8 @@
 # Inside the VM: SCRIPT runs with cwd /work, $RESULTS is an empty folder whose
 # content is copied back to OUTDIR/results, and /testbed/lib.sh offers helpers
 # (mkns NAME: a network namespace with lo, a dummy interface and a default
-# route, so that every test address is routable). OUTDIR receives
+# route, so that every test address is routable; lb_topology: client, load
+# balancer and server namespaces for real traffic). OUTDIR receives
 # stdout, stderr, rc (the script's exit status) and console.log.
 #
 # Cache: ${IPVSADM_RS_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ipvsadm-rs-vm}.
@@ -163,18 +164,23 @@ HOSTS
     printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
     cat > "$root/testbed/lib.sh" <<'LIB'
 # Helpers for payload scripts (sourced by bash).
-# mkns NAME: a network namespace with lo up, a dummy interface holding
+# routable COMMAND...: in the namespace COMMAND runs things in (`ip netns
+# exec NAME`, `nsenter --net=PATH`), lo up, a dummy interface holding
 # 10.255.255.254/8 and 2001:db8:ffff::fffe/48, and default routes, so that
 # every test address (v4 and v6) is routable.
+routable() {
+    "$@" ip link set lo up
+    "$@" ip link add dummy0 type dummy
+    "$@" ip link set dummy0 up
+    "$@" ip addr add 10.255.255.254/8 dev dummy0
+    "$@" ip -6 addr add 2001:db8:ffff::fffe/48 dev dummy0 nodad
+    "$@" ip route add default dev dummy0
+    "$@" ip -6 route add default dev dummy0
+}
+# mkns NAME: a named network namespace, routable.
 mkns() {
     ip netns add "$1"
-    ip -n "$1" link set lo up
-    ip -n "$1" link add dummy0 type dummy
-    ip -n "$1" link set dummy0 up
-    ip -n "$1" addr add 10.255.255.254/8 dev dummy0
-    ip -n "$1" -6 addr add 2001:db8:ffff::fffe/48 dev dummy0 nodad
-    ip -n "$1" route add default dev dummy0
-    ip -n "$1" -6 route add default dev dummy0
+    routable ip netns exec "$1"
 }
 # lb_topology: namespaces client (10.10.0.1), lb (10.10.0.2, the virtual
 # address 10.10.0.100, and 10.20.0.2) and server (10.20.0.1, routed through
