@@ -45,6 +45,8 @@ install_prerequisites() {
     command -v cpio >/dev/null || need+=(cpio)
     command -v ip >/dev/null || [ -x /sbin/ip ] || need+=(iproute2)
     [ -f /etc/services ] || need+=(netbase)
+    command -v xz >/dev/null || need+=(xz-utils)
+    command -v zstd >/dev/null || need+=(zstd)
     if [ "${#need[@]}" -gt 0 ]; then
         echo "testbed: installing ${need[*]}" >&2
         as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 ||
@@ -54,36 +56,83 @@ install_prerequisites() {
     fi
 }
 
-# The versioned kernel package behind linux-image-amd64, e.g. linux-image-6.1.0-56-amd64.
+# The kernel to boot, chosen by IPVSADM_RS_VM_KERNEL: 6.1 (the default,
+# Debian 12's own), 6.12 (Debian 12's bookworm-security) or 5.10 (Debian
+# 11, bullseye). Each is cached in a folder of its own.
+KERNEL_SERIES=${IPVSADM_RS_VM_KERNEL:-6.1}
+case "$KERNEL_SERIES" in
+    5.10 | 6.1 | 6.12) ;;
+    *) die "IPVSADM_RS_VM_KERNEL=$KERNEL_SERIES: use 5.10, 6.1 or 6.12" ;;
+esac
+KERNEL=$CACHE/kernel-$KERNEL_SERIES
+
+# apt for a suite the machine does not list (bullseye), from a sources
+# list and state of its own under the cache: the machine's own apt sources
+# are not changed.
+private_apt() {
+    local dir=$CACHE/apt-$1
+    echo "-o Dir::Etc::SourceList=$dir/sources.list -o Dir::Etc::SourceParts=/dev/null" \
+        "-o Dir::State::Lists=$dir/lists -o Dir::Cache=$dir/cache -o APT::Sandbox::User=root"
+}
+
+prepare_private_apt() {
+    local suite=$1 dir=$CACHE/apt-$1
+    [ -f "$dir/ready" ] && return
+    mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $suite main" \
+        > "$dir/sources.list"
+    # shellcheck disable=SC2046
+    apt-get $(private_apt "$suite") update -qq >&2 || die "apt-get update for $suite failed"
+    touch "$dir/ready"
+}
+
+# The versioned kernel package of the chosen series, and the apt options
+# to fetch it with.
 kernel_package() {
-    apt-cache depends linux-image-amd64 2>/dev/null |
-        awk '/Depends: linux-image-[0-9]/ { print $2; exit }'
+    case "$KERNEL_SERIES" in
+        6.1) apt-cache depends linux-image-amd64 2>/dev/null |
+                awk '/Depends: linux-image-6\.1\.[0-9]/ { print $2; exit }' ;;
+        6.12) apt-cache pkgnames linux-image-6.12. 2>/dev/null |
+                grep -E '^linux-image-6\.12\.[0-9]+\+deb12-amd64$' | sort -V | tail -n1 ;;
+        # shellcheck disable=SC2046
+        5.10) apt-cache $(private_apt bullseye) depends linux-image-amd64 2>/dev/null |
+                awk '/Depends: linux-image-5\.10\.[0-9]/ { print $2; exit }' ;;
+    esac
 }
 
 fetch_kernel() {
-    local pkg dir
-    if [ -f "$CACHE/kernel/ready" ]; then return; fi
+    local pkg dir apt_options=""
+    if [ -f "$KERNEL/ready" ]; then return; fi
+    if [ "$KERNEL_SERIES" = 5.10 ]; then
+        prepare_private_apt bullseye
+        apt_options=$(private_apt bullseye)
+    fi
     pkg=$(kernel_package)
     if [ -z "$pkg" ]; then
         as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || true
         pkg=$(kernel_package)
     fi
-    [ -n "$pkg" ] || die "cannot find the kernel package behind linux-image-amd64"
+    [ -n "$pkg" ] || die "cannot find a $KERNEL_SERIES kernel package"
     dir=$(mktemp -d "$CACHE/kernel.tmp.XXXXXX")
     echo "testbed: downloading $pkg" >&2
-    (cd "$dir" && apt-get download "$pkg" >/dev/null 2>&1) || die "apt-get download $pkg failed"
+    # shellcheck disable=SC2086
+    (cd "$dir" && apt-get $apt_options download "$pkg" >/dev/null 2>&1) || die "apt-get download $pkg failed"
     dpkg-deb -x "$dir"/*.deb "$dir/x" || die "cannot unpack $pkg"
     local version
     version=$(ls "$dir/x/lib/modules")
+    # Newer kernels compress their modules (6.12: .ko.xz); the VM's
+    # busybox loads plain ones, so they are unpacked here, then indexed.
+    find "$dir/x/lib/modules" -name '*.ko.xz' -exec xz -d {} +
+    find "$dir/x/lib/modules" -name '*.ko.zst' -exec zstd -q -d --rm {} +
     /sbin/depmod -b "$dir/x" "$version" || die "depmod failed"
-    rm -rf "$CACHE/kernel"
-    mkdir -p "$CACHE/kernel"
-    mv "$dir/x/boot/vmlinuz-$version" "$CACHE/kernel/vmlinuz"
-    mv "$dir/x/lib/modules/$version" "$CACHE/kernel/modules"
-    echo "$version" > "$CACHE/kernel/version"
-    echo "$pkg" > "$CACHE/kernel/package"
+    rm -rf "$KERNEL"
+    mkdir -p "$KERNEL"
+    mv "$dir/x/boot/vmlinuz-$version" "$KERNEL/vmlinuz"
+    mv "$dir/x/lib/modules/$version" "$KERNEL/modules"
+    echo "$version" > "$KERNEL/version"
+    echo "$pkg" > "$KERNEL/package"
     rm -rf "$dir"
-    touch "$CACHE/kernel/ready"
+    touch "$KERNEL/ready"
 }
 
 # Copy a dynamically linked program and the libraries it needs into ROOT, at the same paths.
@@ -104,9 +153,15 @@ MODULES="ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_lblc ip_vs_lblcr ip_v
 ip_vs_sh ip_vs_sed ip_vs_nq ip_vs_fo ip_vs_ovf ip_vs_mh ip_vs_pe_sip ip_vs_ftp
 crc32c_generic veth dummy"
 
+# Schedulers some kernels have and others lack (twos: 6.12 on).
+OPTIONAL_MODULES="ip_vs_twos"
+
 module_closure() {
-    local dep=$CACHE/kernel/modules/modules.dep
+    local dep=$KERNEL/modules/modules.dep
     local todo=$MODULES seen=" " m path deps
+    for m in $OPTIONAL_MODULES; do
+        grep -qE "(^|/)$m\.ko:" "$dep" && todo="$todo $m"
+    done
     while [ -n "$todo" ]; do
         set -- $todo
         m=$1; shift; todo="$*"
@@ -125,7 +180,7 @@ module_closure() {
 
 build_base() {
     local version base stamp
-    version=$(cat "$CACHE/kernel/version")
+    version=$(cat "$KERNEL/version")
     stamp=$( (cat "$0"; sha256sum /sbin/ipvsadm /sbin/ipvsadm-save /sbin/ipvsadm-restore /bin/busybox; echo "$version") | sha256sum | cut -c1-16)
     base=$CACHE/base-$stamp.cpio.gz
     if [ -f "$base" ]; then echo "$base"; return; fi
@@ -148,9 +203,9 @@ build_base() {
     local m
     for m in $(module_closure); do
         mkdir -p "$root/lib/modules/$version/$(dirname "$m")"
-        cp "$CACHE/kernel/modules/$m" "$root/lib/modules/$version/$m"
+        cp "$KERNEL/modules/$m" "$root/lib/modules/$version/$m"
     done
-    cp "$CACHE/kernel/modules"/modules.{dep,alias,softdep,symbols} "$root/lib/modules/$version/" 2>/dev/null || true
+    cp "$KERNEL/modules"/modules.{dep,alias,softdep,symbols} "$root/lib/modules/$version/" 2>/dev/null || true
     cp /etc/services /etc/protocols "$root/etc/"
     cat > "$root/etc/hosts" <<'HOSTS'
 127.0.0.1	localhost
@@ -289,7 +344,7 @@ run() {
     timeout --kill-after=10 "$timeout" qemu-system-x86_64 -accel tcg -m "$memory" -smp "$smp" \
         -display none -no-reboot -nic none -monitor none \
         -serial "file:$out/console.log" -serial "file:$work/results.b64" \
-        -kernel "$CACHE/kernel/vmlinuz" -initrd "$work/initrd.gz" \
+        -kernel "$KERNEL/vmlinuz" -initrd "$work/initrd.gz" \
         -append "console=ttyS0 quiet panic=-1 rdinit=/init" </dev/null >"$work/qemu.out" 2>&1 || rc=$?
     if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
         die "the VM did not finish within ${timeout}s (console: $out/console.log)"
