@@ -59,7 +59,7 @@ const SERVICES: &[(&str, u8, bool, bool)] = &[
 const DESTS4: &[&str] = &["10.1.0.1", "10.1.0.2", "200.1.0.3", "10.1.0.4"];
 const DESTS6: &[&str] = &["[2001:db8::10]", "[2001:db8::11]", "[2001:db8:ffff::12]"];
 const SCHEDULERS: &[&str] = &[
-    "rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh",
+    "rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos",
 ];
 
 pub const LISTING_FORMS: &[&str] = &[

@@ -20,6 +20,7 @@
 # balancer and server namespaces for real traffic). OUTDIR receives
 # stdout, stderr, rc (the script's exit status) and console.log.
 #
+# Kernel: IPVSADM_RS_VM_KERNEL=5.10|6.1|6.12 (default 6.1), each cached apart.
 # Cache: ${IPVSADM_RS_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ipvsadm-rs-vm}.
 # Facts this relies on (measured): /dev/kvm hangs with a stock kernel, so TCG;
 # libcrc32c needs crc32c_generic loaded first (busybox modprobe ignores
