@@ -423,6 +423,20 @@ pub fn allocate_in_large_steps() {
     }
 }
 
+/// The running kernel's release, as `uname -r` prints it.
+pub(crate) fn kernel_release() -> Option<String> {
+    // SAFETY: uname(2) fills the zeroed struct it is given; the release
+    // field is a NUL-terminated C string within it.
+    let release = unsafe {
+        let mut names: libc::utsname = std::mem::zeroed();
+        if libc::uname(&mut names) != 0 {
+            return None;
+        }
+        std::ffi::CStr::from_ptr(names.release.as_ptr()).to_owned()
+    };
+    release.into_string().ok()
+}
+
 /// Move the calling thread into the network namespace of the file at
 /// `path` (threads it starts later follow it).
 pub(crate) fn enter_network_namespace(path: &std::path::Path) -> std::io::Result<()> {

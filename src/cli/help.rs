@@ -12,6 +12,45 @@ pub(crate) fn version_line() -> String {
     )
 }
 
+/// What `ipvsadm-rs -v` says of the running kernel: its release, IPVS as it
+/// answered (or why it could not be reached), and the schedulers its module
+/// index has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct KernelReport {
+    /// `uname -r`
+    pub(crate) release: Option<String>,
+    /// IPVS's version and connection table size, or why IPVS is unavailable
+    pub(crate) ipvs: Result<crate::model::Info, String>,
+    /// scheduler names, sorted
+    pub(crate) schedulers: Vec<String>,
+}
+
+/// `ipvsadm-rs -v`: the version line, then the kernel's report.
+pub(crate) fn version_report(report: &KernelReport) -> String {
+    let release = report.release.as_deref().unwrap_or("(unknown release)");
+    let ipvs = match &report.ipvs {
+        Ok(info) => format!(
+            "IPVS {}.{}.{} (connection table {} entries)",
+            info.version >> 16,
+            (info.version >> 8) & 0xff,
+            info.version & 0xff,
+            info.conn_tab_size
+        ),
+        Err(why) => format!("IPVS unavailable: {why}"),
+    };
+    let schedulers = match report.schedulers.as_slice() {
+        [] => "(none found in the module index)".to_string(),
+        names => names.join(" "),
+    };
+    format!(
+        "{}
+kernel: Linux {release}, {ipvs}
+schedulers: {schedulers}
+",
+        version_line()
+    )
+}
+
 const USAGE: &[&str] = &[
     "-A|E virtual-service [-s scheduler] [-p [timeout]] [-M netmask] [--pe persistence_engine] [-b sched-flags]",
     "-D virtual-service",
@@ -106,6 +145,31 @@ mod tests {
         let expected: Vec<&str> = golden.lines().collect();
         assert_eq!(kept, expected);
         assert!(ours.ends_with("Multicast TTL (default=1)\n"));
+    }
+
+    #[test]
+    fn the_version_report_names_the_kernel_and_what_it_offers() {
+        let mut report = KernelReport {
+            release: Some("6.12.118+deb12-amd64".into()),
+            ipvs: Ok(crate::model::Info {
+                version: 0x010201,
+                conn_tab_size: 4096,
+            }),
+            schedulers: vec!["mh".into(), "rr".into(), "twos".into()],
+        };
+        let text = version_report(&report);
+        assert_eq!(
+            text,
+            format!(
+                "{}\nkernel: Linux 6.12.118+deb12-amd64, IPVS 1.2.1 (connection table 4096 entries)\nschedulers: mh rr twos\n",
+                version_line()
+            )
+        );
+        report.ipvs = Err("Permission denied (you must be root)".into());
+        report.schedulers.clear();
+        assert!(version_report(&report).ends_with(
+            "IPVS unavailable: Permission denied (you must be root)\nschedulers: (none found in the module index)\n"
+        ));
     }
 
     #[test]

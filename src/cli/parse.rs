@@ -141,6 +141,17 @@ pub(crate) fn is_restore<W: AsRef<str>>(words: &[W]) -> bool {
     )
 }
 
+/// `Help` or `Version` when the first option asks for help or the version
+/// (known without reading the rest, as popt returns it first).
+pub(crate) fn help_or_version<W: AsRef<str>>(words: &[W]) -> Option<Parsed> {
+    let words: Vec<&str> = words.iter().map(AsRef::as_ref).collect();
+    match Scanner::new(&words).next_option() {
+        Ok(Some(first)) if first.spec.action == Action::Help => Some(Parsed::Help),
+        Ok(Some(first)) if first.spec.action == Action::Version => Some(Parsed::Version),
+        _ => None,
+    }
+}
+
 /// [`parse_command_line`] for words already borrowed as `&str`: a restore
 /// reads tens of thousands of lines, and a copy of each line's words shows.
 pub(crate) fn parse_words(program: &str, words: &[&str]) -> Result<Parsed, Error> {

@@ -4,12 +4,14 @@
 //! `convert` maps them to and from the model, `socket` talks to the
 //! kernel, `client` offers the operations) does every change and most
 //! reads; the older `getsockopt` interface (`sockopt`) reads the real
-//! servers of big listings fast (`table` chooses between them). Nothing
-//! here knows argv or text formats.
+//! servers of big listings fast (`table` chooses between them); `features`
+//! says what the running kernel offers. Nothing here knows argv or text
+//! formats.
 
 pub(crate) mod attrs;
 pub(crate) mod client;
 pub(crate) mod convert;
+pub mod features;
 pub(crate) mod socket;
 pub(crate) mod sockopt;
 pub(crate) mod table;

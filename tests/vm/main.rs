@@ -160,14 +160,28 @@ fn unprivileged_users_get_ipvsadms_message() {
         "-Lnc",
         "-h",
     ];
-    let mut script = String::new();
+    // ipvsadm-rs under the name ipvsadm (a link first in PATH) against the
+    // reference /sbin/ipvsadm.
+    let mut script = String::from(
+        "mkdir -p /tmp/as-ipvsadm; ln -s /usr/sbin/ipvsadm-rs /tmp/as-ipvsadm/ipvsadm\n",
+    );
     for (n, cmd) in commands.iter().enumerate() {
         script.push_str(&format!(
-            "su nobody -c 'ipvsadm {cmd}' < /dev/null > $RESULTS/{n}.ref.out 2> $RESULTS/{n}.ref.err; echo $? > $RESULTS/{n}.ref.rc\n\
-             su nobody -c 'ipvsadm-rs {cmd}' < /dev/null > $RESULTS/{n}.rs.out 2> $RESULTS/{n}.rs.err; echo $? > $RESULTS/{n}.rs.rc\n"
+            "su nobody -c '/sbin/ipvsadm {cmd}' < /dev/null > $RESULTS/{n}.ref.out 2> $RESULTS/{n}.ref.err; echo $? > $RESULTS/{n}.ref.rc\n\
+             su nobody -c 'PATH=/tmp/as-ipvsadm:$PATH ipvsadm {cmd}' < /dev/null > $RESULTS/{n}.rs.out 2> $RESULTS/{n}.rs.err; echo $? > $RESULTS/{n}.rs.rc\n"
         ));
     }
     script.push_str("su nobody -c 'ipvsadm-rs --orphans' > $RESULTS/orphans.out 2> $RESULTS/orphans.err; echo $? > $RESULTS/orphans.rc\n");
+    // Under its own name, help and the version need no privilege.
+    script.push_str(
+        "su nobody -c 'ipvsadm-rs -h' > $RESULTS/own-h.out 2>&1; echo $? >> $RESULTS/own-h.out\n",
+    );
+    script.push_str(
+        "su nobody -c 'ipvsadm-rs -v' > $RESULTS/own-v.out 2>&1; echo $? >> $RESULTS/own-v.out\n",
+    );
+    script.push_str(
+        "ipvsadm-rs --version > $RESULTS/root-v.out 2>&1; echo $? >> $RESULTS/root-v.out\n",
+    );
     let run = testbed::run_in_vm("unprivileged", &script);
     assert_eq!(run.status, 0, "{}\n{}", run.stdout, run.stderr);
     let denied = "Can't initialize ipvs: Permission denied (you must be root)\n";
@@ -186,6 +200,25 @@ fn unprivileged_users_get_ipvsadms_message() {
     }
     assert_eq!(run.read("orphans.rc").trim(), "2");
     assert!(run.read("orphans.err").starts_with(denied));
+    let help = run.read("own-h.out");
+    assert!(
+        help.starts_with("ipvsadm-rs v") && help.contains("\nUsage:\n") && help.ends_with("\n0\n"),
+        "{help}"
+    );
+    let version = run.read("own-v.out");
+    assert!(
+        version.contains(", IPVS unavailable: Permission denied (you must be root)\n")
+            && version.ends_with("\n0\n"),
+        "{version}"
+    );
+    let root = run.read("root-v.out");
+    assert!(
+        root.contains(", IPVS 1.2.1 (connection table 4096 entries)\nschedulers: "),
+        "{root}"
+    );
+    for scheduler in ["dh", "mh", "rr", "wlc"] {
+        assert!(root.contains(&format!(" {scheduler}")), "{root}");
+    }
     eprintln!(
         "{} commands as nobody: identical to ipvsadm",
         commands.len()
@@ -197,13 +230,14 @@ fn unprivileged_users_get_ipvsadms_message() {
 #[test]
 fn missing_module_is_loaded_or_reported_like_ipvsadm() {
     let script = r#"
+mkdir -p /tmp/as-ipvsadm; ln -s /usr/sbin/ipvsadm-rs /tmp/as-ipvsadm/ipvsadm
 cmp_tools() {
     local name=$1; shift
     rmmod ip_vs 2>/dev/null
-    ipvsadm "$@" > $RESULTS/$name.ref.out 2> $RESULTS/$name.ref.err; echo $? > $RESULTS/$name.ref.rc
+    /sbin/ipvsadm "$@" > $RESULTS/$name.ref.out 2> $RESULTS/$name.ref.err; echo $? > $RESULTS/$name.ref.rc
     lsmod | grep -c '^ip_vs ' > $RESULTS/$name.ref.loaded
     rmmod ip_vs 2>/dev/null
-    ipvsadm-rs "$@" > $RESULTS/$name.rs.out 2> $RESULTS/$name.rs.err; echo $? > $RESULTS/$name.rs.rc
+    PATH=/tmp/as-ipvsadm:$PATH ipvsadm "$@" > $RESULTS/$name.rs.out 2> $RESULTS/$name.rs.err; echo $? > $RESULTS/$name.rs.rc
     lsmod | grep -c '^ip_vs ' > $RESULTS/$name.rs.loaded
 }
 cmp_tools loads -L --timeout
@@ -212,6 +246,10 @@ cmp_tools fails -L --timeout
 # ipvsadm sets IPVS up before it reads its options: help too.
 cmp_tools help -h
 cmp_tools wrong --no-such-option
+# Under its own name, help and the version work without IPVS.
+rmmod ip_vs 2>/dev/null
+ipvsadm-rs -h > $RESULTS/own-h.out 2>&1; echo $? >> $RESULTS/own-h.out
+ipvsadm-rs -v > $RESULTS/own-v.out 2>&1; echo $? >> $RESULTS/own-v.out
 mv /sbin/modprobe.away /sbin/modprobe
 "#;
     let run = testbed::run_in_vm("missing-module", script);
@@ -243,6 +281,17 @@ mv /sbin/modprobe.away /sbin/modprobe
             "{name}"
         );
     }
+    let help = run.read("own-h.out");
+    assert!(
+        help.contains("\nUsage:\n") && help.ends_with("\n0\n"),
+        "{help}"
+    );
+    let version = run.read("own-v.out");
+    assert!(
+        version.contains(", IPVS unavailable: Protocol not available\n")
+            && version.ends_with("\n0\n"),
+        "{version}"
+    );
 }
 
 /// Every listing form on a varied table: ipvsadm-rs prints what ipvsadm
