@@ -43,10 +43,7 @@ pub(crate) fn version_report(report: &KernelReport) -> String {
         names => names.join(" "),
     };
     format!(
-        "{}
-kernel: Linux {release}, {ipvs}
-schedulers: {schedulers}
-",
+        "{}\nkernel: Linux {release}, {ipvs}\nschedulers: {schedulers}\n",
         version_line()
     )
 }
