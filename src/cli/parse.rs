@@ -131,23 +131,25 @@ pub fn parse_command_line<W: AsRef<str>>(program: &str, words: &[W]) -> Result<P
     parse_words(program, &words)
 }
 
-/// Whether the command of `words` is a restore (`-R`), known before the
-/// line is read in full: the first option popt returns is the command.
-pub(crate) fn is_restore<W: AsRef<str>>(words: &[W]) -> bool {
+/// What the first option popt returns from `words` does, if it is one:
+/// the command (or help, or the version), known before the line is read
+/// in full.
+fn first_action<W: AsRef<str>>(words: &[W]) -> Option<Action> {
     let words: Vec<&str> = words.iter().map(AsRef::as_ref).collect();
-    matches!(
-        Scanner::new(&words).next_option(),
-        Ok(Some(first)) if first.spec.action == Action::Command(CommandKind::Restore)
-    )
+    let first = Scanner::new(&words).next_option().ok()??;
+    Some(first.spec.action)
 }
 
-/// `Help` or `Version` when the first option asks for help or the version
-/// (known without reading the rest, as popt returns it first).
+/// Whether the command of `words` is a restore (`-R`).
+pub(crate) fn is_restore<W: AsRef<str>>(words: &[W]) -> bool {
+    first_action(words) == Some(Action::Command(CommandKind::Restore))
+}
+
+/// `Help` or `Version` when the first option asks for help or the version.
 pub(crate) fn help_or_version<W: AsRef<str>>(words: &[W]) -> Option<Parsed> {
-    let words: Vec<&str> = words.iter().map(AsRef::as_ref).collect();
-    match Scanner::new(&words).next_option() {
-        Ok(Some(first)) if first.spec.action == Action::Help => Some(Parsed::Help),
-        Ok(Some(first)) if first.spec.action == Action::Version => Some(Parsed::Version),
+    match first_action(words)? {
+        Action::Help => Some(Parsed::Help),
+        Action::Version => Some(Parsed::Version),
         _ => None,
     }
 }
