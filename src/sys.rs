@@ -451,6 +451,18 @@ pub(crate) fn enter_network_namespace(path: &std::path::Path) -> std::io::Result
     }
 }
 
+/// Move the calling thread alone into a new, empty network namespace,
+/// which the kernel removes when the thread and its sockets are gone.
+pub(crate) fn enter_new_network_namespace() -> std::io::Result<()> {
+    // SAFETY: unshare(2) takes no pointers.
+    let done = unsafe { libc::unshare(libc::CLONE_NEWNET) };
+    if done == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
 /// The network namespace a namespace file (`/proc/.../ns/net`) stands
 /// for, as its device and inode; None when it cannot be read.
 pub(crate) fn namespace_id(path: &str) -> Option<(u64, u64)> {

@@ -89,10 +89,16 @@ fn kernel_report(settings: &Settings) -> KernelReport {
         Err(Error::Init { errno }) => Err(ipvs_strerror(None, errno)),
         Err(other) => Err(other.to_string()),
     };
+    // Only a kernel with IPVS can show its features.
+    let features = match &ipvs {
+        Ok(_) => features::probe(settings),
+        Err(_) => Err("IPVS unavailable".into()),
+    };
     KernelReport {
         release,
         ipvs,
         schedulers,
+        features,
     }
 }
 

@@ -46,7 +46,7 @@ cargo test --release --test vm "$@"
 other_kernel_tests=(invalid_command_lines_match_the_reference kernel_commands_match_the_reference
     listings_match_the_reference_and_json_agrees random_sequences_match_the_reference
     restores_are_all_or_nothing replace_sends_only_the_difference
-    counters_and_connections_after_real_traffic)
+    counters_and_connections_after_real_traffic version_reports_what_the_kernel_has)
 for kernel in ${IPVSADM_RS_OTHER_KERNELS-5.10 6.12}; do
     IPVSADM_RS_VM_KERNEL=$kernel bash tests/vm/testbed.sh prepare >/dev/null
     IPVSADM_RS_VM_KERNEL=$kernel cargo test --release --test vm "$@" -- "${other_kernel_tests[@]}"

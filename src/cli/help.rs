@@ -2,6 +2,7 @@
 //! table, with ipvsadm-rs's own version line and new options in their place.
 
 use super::options::{HelpSection, OPTIONS};
+use crate::model::TunnelType;
 use std::fmt::Write;
 
 /// The version line (`-v`, and the first line of `-h`).
@@ -13,8 +14,8 @@ pub(crate) fn version_line() -> String {
 }
 
 /// What `ipvsadm-rs -v` says of the running kernel: its release, IPVS as it
-/// answered (or why it could not be reached), and the schedulers its module
-/// index has.
+/// answered (or why it could not be reached), the schedulers its module
+/// index has, and the optional features its answers show.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct KernelReport {
     /// `uname -r`
@@ -23,6 +24,9 @@ pub(crate) struct KernelReport {
     pub(crate) ipvs: Result<crate::model::Info, String>,
     /// scheduler names, sorted
     pub(crate) schedulers: Vec<String>,
+    /// the optional features the kernel's answers show, or why they could
+    /// not be asked
+    pub(crate) features: Result<crate::kernel::features::Probed, String>,
 }
 
 /// `ipvsadm-rs -v`: the version line, then the kernel's report.
@@ -43,9 +47,34 @@ pub(crate) fn version_report(report: &KernelReport) -> String {
         names => names.join(" "),
     };
     format!(
-        "{}\nkernel: Linux {release}, {ipvs}\nschedulers: {schedulers}\n",
-        version_line()
+        "{}\nkernel: Linux {release}, {ipvs}\nschedulers: {schedulers}\nfeatures: {}\n",
+        version_line(),
+        features_text(&report.features)
     )
+}
+
+/// The `features:` line's value.
+fn features_text(features: &Result<crate::kernel::features::Probed, String>) -> String {
+    let probed = match features {
+        Ok(probed) => probed,
+        Err(why) => return format!("not probed ({why})"),
+    };
+    let counters = if probed.counters_64bit {
+        "64-bit counters"
+    } else {
+        "32-bit counters"
+    };
+    let tunnels: Vec<String> = probed
+        .tunnel_types
+        .iter()
+        .map(|t| match t {
+            TunnelType::Ipip => "ipip".to_string(),
+            TunnelType::Gue => "gue".to_string(),
+            TunnelType::Gre => "gre".to_string(),
+            TunnelType::Other(raw) => format!("type {raw}"),
+        })
+        .collect();
+    format!("{counters}, tunnel types {}", tunnels.join(" "))
 }
 
 const USAGE: &[&str] = &[
@@ -153,19 +182,30 @@ mod tests {
                 conn_tab_size: 4096,
             }),
             schedulers: vec!["mh".into(), "rr".into(), "twos".into()],
+            features: Ok(crate::kernel::features::Probed {
+                counters_64bit: true,
+                tunnel_types: vec![TunnelType::Ipip, TunnelType::Gue, TunnelType::Gre],
+            }),
         };
         let text = version_report(&report);
         assert_eq!(
             text,
             format!(
-                "{}\nkernel: Linux 6.12.118+deb12-amd64, IPVS 1.2.1 (connection table 4096 entries)\nschedulers: mh rr twos\n",
+                "{}\nkernel: Linux 6.12.118+deb12-amd64, IPVS 1.2.1 (connection table 4096 entries)\nschedulers: mh rr twos\nfeatures: 64-bit counters, tunnel types ipip gue gre\n",
                 version_line()
             )
         );
+        report.features = Ok(crate::kernel::features::Probed {
+            counters_64bit: false,
+            tunnel_types: vec![TunnelType::Ipip, TunnelType::Other(7)],
+        });
+        assert!(version_report(&report)
+            .ends_with("features: 32-bit counters, tunnel types ipip type 7\n"));
         report.ipvs = Err("Permission denied (you must be root)".into());
         report.schedulers.clear();
+        report.features = Err("IPVS unavailable".into());
         assert!(version_report(&report).ends_with(
-            "IPVS unavailable: Permission denied (you must be root)\nschedulers: (none found in the module index)\n"
+            "IPVS unavailable: Permission denied (you must be root)\nschedulers: (none found in the module index)\nfeatures: not probed (IPVS unavailable)\n"
         ));
     }
 

@@ -351,6 +351,33 @@ impl Ipvs {
         )))
     }
 
+    /// The attributes the kernel sends for `key`'s service and for each of
+    /// its real servers, untranslated: which ones a kernel sends tells
+    /// what it has (see `features::probe`).
+    pub(crate) fn sent_attributes(
+        &mut self,
+        key: &ServiceKey,
+    ) -> Result<(Vec<ServiceAttr>, Vec<Vec<DestAttr>>), NetlinkError> {
+        let identity = [CmdAttr::Service(service_identity(key))];
+        let mut service = Vec::new();
+        for reply in self.call(Cmd::GetService, &identity, Kind::Do)? {
+            for attr in top_level(&reply)? {
+                if let CmdAttr::Service(attrs) = attr {
+                    service = attrs;
+                }
+            }
+        }
+        let mut servers = Vec::new();
+        for reply in self.call(Cmd::GetDest, &identity, Kind::Dump)? {
+            for attr in top_level(&reply)? {
+                if let CmdAttr::Dest(attrs) = attr {
+                    servers.push(attrs);
+                }
+            }
+        }
+        Ok((service, servers))
+    }
+
     /// The real servers of one service, in kernel order (an empty list when
     /// the service does not exist: the kernel does not say).
     pub fn servers(&mut self, key: &ServiceKey) -> Result<Vec<RealServerEntry>, NetlinkError> {
