@@ -21,7 +21,7 @@ use ipvsadm_rs::plan::{replace, Op, State};
 
 /// The current table: services with their real servers, timeouts, daemons.
 fn current_state(ipvs: &mut Ipvs) -> anyhow::Result<State> {
-    let services = kernel::read_table(ipvs, Detail::Tunnels)?;
+    let services = kernel::read_table(ipvs, Detail::SETTINGS)?;
     Ok(State::new(
         Table { services },
         ipvs.timeouts()?,

@@ -82,11 +82,13 @@ fn list_connections(format: ListFormat, out: &mut dyn Write) -> Result<u8, Error
 /// What of each real server a listing form prints.
 fn detail_shown(format: &ListFormat) -> Detail {
     if format.json || format.stats || format.rate || format.metrics.is_some() {
-        Detail::Full
-    } else if format.tun_info {
-        Detail::Tunnels
+        Detail::FULL
     } else {
-        Detail::Basic
+        Detail {
+            thresholds: format.thresholds || format.persistent_conn,
+            tunnels: format.tun_info,
+            counters: false,
+        }
     }
 }
 
@@ -193,7 +195,12 @@ pub(crate) fn run_listing(
     match command {
         Command::List { target, format } => list(ipvs, info, *target, *format, out),
         Command::Save { numeric, full } => {
-            let entries = table::table(ipvs, Detail::Tunnels)?;
+            // -S shows tunnel settings, and --full the thresholds too.
+            let detail = Detail {
+                thresholds: *full,
+                ..Detail::SETTINGS
+            };
+            let entries = table::table(ipvs, detail)?;
             let names = resolver(*numeric);
             if *full {
                 let timeouts = ipvs.timeouts().map_err(failed(KernelOp::List))?;

@@ -313,7 +313,7 @@ pub(crate) fn getsockopt_carries(server: &RealServer, detail: Detail) -> bool {
     } = server;
     // The interface has no tunnel settings; only tunnelled real servers
     // have any, and only some listings show them.
-    detail == Detail::Basic || *forward != ForwardMethod::Tunnel
+    !detail.tunnels || *forward != ForwardMethod::Tunnel
 }
 
 /// `--start-daemon`: state, interface and sync id always; the rest only when

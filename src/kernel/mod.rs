@@ -3,8 +3,9 @@
 //! (`wire` frames messages, `attrs` types every attribute space,
 //! `convert` maps them to and from the model, `socket` talks to the
 //! kernel, `client` offers the operations) does every change and most
-//! reads; the older `getsockopt` interface (`sockopt`) reads the real
-//! servers of big listings fast (`table` chooses between them); `features`
+//! reads; the older `getsockopt` interface (`sockopt`) and the
+//! `/proc/net/ip_vs` text (`procfs`) read the real servers of big listings
+//! fast (`table` chooses between them); `features`
 //! says what the running kernel offers. Nothing here knows argv or text
 //! formats.
 
@@ -12,6 +13,7 @@ pub(crate) mod attrs;
 pub(crate) mod client;
 pub(crate) mod convert;
 pub mod features;
+pub(crate) mod procfs;
 pub(crate) mod socket;
 pub(crate) mod sockopt;
 pub(crate) mod table;

@@ -296,19 +296,21 @@ impl Reader {
         }
     }
 
-    /// How many real servers each IPv4 service has, every family counted.
-    pub(crate) fn server_counts(&self) -> io::Result<HashMap<ServiceKey, usize>> {
+    /// How many real servers each IPv4 service has, every family counted;
+    /// and how many services of every family the kernel has.
+    pub(crate) fn server_counts(&self) -> io::Result<(HashMap<ServiceKey, usize>, usize)> {
         let mut info = [0u8; size_of::<GetInfo>()];
         self.get(GET_INFO, &mut info)?;
         let services = u32_at(&info, offset_of!(GetInfo, num_services)).unwrap_or(0) as usize;
-        self.read_all(
+        let counts = self.read_all(
             GET_SERVICES,
             services + SLACK,
             |capacity| {
                 services_request(capacity).ok_or_else(|| io::Error::from_raw_os_error(libc::E2BIG))
             },
             decode_server_counts,
-        )
+        )?;
+        Ok((counts, services))
     }
 
     /// The IPv4 real servers of an IPv4 service, `expected` being a guess

@@ -1,72 +1,178 @@
 //! Read the kernel table for a listing, fast: netlink has no dump of all
 //! real servers, only one dump per service, which dominates big listings.
-//! So service attributes come from one netlink dump and the real servers of
-//! IPv4 services from one `getsockopt` call each ([`sockopt`]), read at the
-//! same time by a second thread. Netlink per service is left for what that
-//! interface lacks: IPv6 services, real servers of the other family, and
-//! every setting that [`convert::getsockopt_carries`] says it cannot hold.
+//! So service attributes come from one netlink dump, and a second thread
+//! reads the real servers at the same time from whichever source costs
+//! the kernel less for this table: one `getsockopt` call per IPv4 service
+//! ([`sockopt`]), or one read of `/proc/net/ip_vs` ([`procfs`]) when
+//! per-service lookups would be slow (IPv6 services, addresses that share
+//! a hash chain) and the listing needs no thresholds. Netlink per service
+//! is left for what those lack: services neither source had whole, and
+//! every setting that [`convert::getsockopt_carries`] says they cannot
+//! hold.
 
+use super::procfs::{self, ProcKey};
 use super::{convert, failed, sockopt, Ipvs};
 use crate::error::{Error, KernelOp};
 use crate::model::{RealServerEntry, Service, ServiceEntry, ServiceKey, Stats};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
 
-/// How much of each real server a listing needs.
+/// What of each real server a listing needs, beyond its address,
+/// forwarding method, weight and connection counts (which every source
+/// has).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Detail {
-    /// every setting but the tunnel ones, and the connection counts
-    /// (`-L`, `--thresholds`, `--persistent-conn`, `--orphans`); traffic
-    /// counters may be left zero
-    Basic,
-    /// `Basic`, plus tunnel settings (`-S`, `--tun-info`, a restore's
-    /// view of the table)
-    Tunnels,
-    /// everything netlink reports, traffic counters included
-    Full,
+pub struct Detail {
+    /// thresholds and persistence-template counts (`--thresholds`,
+    /// `--persistent-conn`, `-S --full`, a restore's view of the table)
+    pub thresholds: bool,
+    /// tunnel settings of tunnelled real servers (`-S`, `--tun-info`)
+    pub tunnels: bool,
+    /// traffic counters, 64-bit (`--stats`, `--rate`, `--json`, metrics)
+    pub counters: bool,
+}
+
+impl Detail {
+    /// `-L`, `--orphans`
+    pub const PLAIN: Detail = Detail {
+        thresholds: false,
+        tunnels: false,
+        counters: false,
+    };
+    /// every setting, no counters (a restore's view, `-S --full`)
+    pub const SETTINGS: Detail = Detail {
+        thresholds: true,
+        tunnels: true,
+        counters: false,
+    };
+    /// everything netlink reports
+    pub const FULL: Detail = Detail {
+        thresholds: true,
+        tunnels: true,
+        counters: true,
+    };
 }
 
 /// Every service with its real servers, in kernel order, with at least
 /// `detail` filled in.
 pub fn table(ipvs: &mut Ipvs, detail: Detail) -> Result<Vec<ServiceEntry>, Error> {
-    if detail == Detail::Full || ipvs.netlink_only {
+    if detail.counters || ipvs.netlink_only {
         let services = ipvs.services().map_err(failed(KernelOp::List))?;
-        return with_servers(ipvs, services, HashMap::new());
+        return with_servers(ipvs, services, Known::None, detail);
     }
     // The two reads are independent kernel walks: side by side, the
     // listing waits for the longer one only.
-    let (services, mut quick) = std::thread::scope(|scope| {
-        let quick = scope.spawn(quick_servers);
+    let (services, known) = std::thread::scope(|scope| {
+        let known = scope.spawn(move || quick_servers(detail));
         let services = ipvs.services();
         // The fast path is only a shortcut: if its thread panicked, every
         // service is read through netlink instead, as when the interface
         // is missing.
-        (services, quick.join().unwrap_or_default())
+        (services, known.join().unwrap_or(Known::None))
     });
     let services = services.map_err(failed(KernelOp::List))?;
-    quick.retain(|_, servers| {
+    with_servers(ipvs, services, known, detail)
+}
+
+/// Real servers read before the service dump, by one of the quick sources.
+enum Known {
+    /// nothing: every service is read through netlink
+    None,
+    /// by `getsockopt`, for IPv4 services
+    BySockopt(HashMap<ServiceKey, Vec<RealServerEntry>>),
+    /// from `/proc/net/ip_vs`, for every service it names once
+    ByProcText(HashMap<ProcKey, Vec<RealServerEntry>>),
+}
+
+impl Known {
+    /// The real servers read for `key`, if they are whole for `detail`;
+    /// `shared_marks` are fwmarks used by services of both families, which
+    /// the text does not tell apart.
+    fn take(
+        &mut self,
+        key: &ServiceKey,
+        detail: Detail,
+        shared_marks: &HashSet<u32>,
+    ) -> Option<Vec<RealServerEntry>> {
+        let servers = match (self, key) {
+            (Known::None, _) => None,
+            (Known::BySockopt(by_key), _) => by_key.remove(key),
+            (Known::ByProcText(_), ServiceKey::Fwmark { fwmark, .. })
+                if shared_marks.contains(fwmark) =>
+            {
+                None
+            }
+            (Known::ByProcText(by_name), _) => by_name.remove(&proc_key(key)),
+        }?;
         servers
             .iter()
             .all(|rs| convert::getsockopt_carries(&rs.server, detail))
-    });
-    with_servers(ipvs, services, quick)
+            .then_some(servers)
+    }
+}
+
+/// How `/proc/net/ip_vs` names a service.
+fn proc_key(key: &ServiceKey) -> ProcKey {
+    match *key {
+        ServiceKey::Addr {
+            protocol,
+            addr,
+            port,
+        } => ProcKey::Addr {
+            protocol,
+            addr,
+            port,
+        },
+        ServiceKey::Fwmark { fwmark, .. } => ProcKey::Fwmark(fwmark),
+    }
+}
+
+/// The real servers the quick sources give, read from whichever costs the
+/// kernel less for this table (see [`choose_source`]); nothing when
+/// `getsockopt` is not available.
+fn quick_servers(detail: Detail) -> Known {
+    let Ok(reader) = sockopt::Reader::open() else {
+        return Known::None;
+    };
+    let Ok((before, total)) = reader.server_counts() else {
+        return Known::None;
+    };
+    // The text has no thresholds or persistence templates.
+    if !detail.thresholds && choose_source(&before, total) == Source::ProcText {
+        if let Some(by_name) = procfs::read().as_deref().and_then(procfs::decode) {
+            return Known::ByProcText(agreeing_with_counts(by_name, &before));
+        }
+    }
+    sockopt_servers(&reader, before)
+}
+
+/// The entries of the text whose IPv4 services `getsockopt` counted the
+/// same number of real servers for (a service the text caught while it
+/// changed goes to netlink).
+fn agreeing_with_counts(
+    mut by_name: HashMap<ProcKey, Vec<RealServerEntry>>,
+    counts: &HashMap<ServiceKey, usize>,
+) -> HashMap<ProcKey, Vec<RealServerEntry>> {
+    for (key, count) in counts {
+        let name = proc_key(key);
+        if by_name
+            .get(&name)
+            .is_some_and(|servers| servers.len() != *count)
+        {
+            by_name.remove(&name);
+        }
+    }
+    by_name
 }
 
 /// The real servers of every IPv4 service whose `getsockopt` answer is
-/// whole, by service; empty when the interface is not available. The
-/// interface skips real servers of the other family without saying so, so
-/// each answer is held against the service's count of real servers (every
-/// family), taken before and after all the answers: a service with real
-/// servers of the other family, or whose count moved meanwhile, is left
-/// out and goes to netlink. (Not caught: a count that moved and came back
-/// between the two snapshots, just as a real server of the other family
-/// was added or removed.)
-fn quick_servers() -> HashMap<ServiceKey, Vec<RealServerEntry>> {
-    let Ok(reader) = sockopt::Reader::open() else {
-        return HashMap::new();
-    };
-    let Ok(before) = reader.server_counts() else {
-        return HashMap::new();
-    };
+/// whole, by service. The interface skips real servers of the other
+/// family without saying so, so each answer is held against the service's
+/// count of real servers (every family), taken before and after all the
+/// answers: a service with real servers of the other family, or whose
+/// count moved meanwhile, is left out and goes to netlink. (Not caught: a
+/// count that moved and came back between the two snapshots, just as a
+/// real server of the other family was added or removed.)
+fn sockopt_servers(reader: &sockopt::Reader, before: HashMap<ServiceKey, usize>) -> Known {
     let answers: Vec<(ServiceKey, Vec<RealServerEntry>)> = before
         .iter()
         .filter_map(|(&key, &expected)| {
@@ -74,25 +180,108 @@ fn quick_servers() -> HashMap<ServiceKey, Vec<RealServerEntry>> {
             (servers.len() == expected).then_some((key, servers))
         })
         .collect();
-    let Ok(after) = reader.server_counts() else {
-        return HashMap::new();
+    let Ok((after, _)) = reader.server_counts() else {
+        return Known::None;
     };
-    answers
-        .into_iter()
-        .filter(|(key, servers)| after.get(key) == Some(&servers.len()))
-        .collect()
+    Known::BySockopt(
+        answers
+            .into_iter()
+            .filter(|(key, servers)| after.get(key) == Some(&servers.len()))
+            .collect(),
+    )
 }
 
-/// The services with their real servers: those in `known`, the others by
-/// one netlink dump each.
+/// Where a listing's real servers come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// one request per service: `getsockopt` for IPv4, netlink for the rest
+    Requests,
+    /// one read of `/proc/net/ip_vs`
+    ProcText,
+}
+
+/// Rough kernel costs, in steps of a walk along the service table: a
+/// `getsockopt` request, a netlink dump of one service (three system calls
+/// and a message per real server), and the bytes of text the kernel
+/// formats per step.
+const SOCKOPT_REQUEST: u64 = 400;
+const NETLINK_REQUEST: u64 = 3000;
+const TEXT_BYTES_PER_STEP: u64 = 1;
+/// Bytes of `/proc/net/ip_vs` per service line and per real-server line.
+const TEXT_SERVICE_BYTES: u64 = 48;
+const TEXT_SERVER_BYTES: u64 = 56;
+/// What a `/proc` read hands over at once: every read after the first
+/// walks the table again from its start to where the last one stopped.
+const TEXT_READ_BYTES: u64 = 4096;
+
+/// The cheaper source for a table of `total` services, of which `counts`
+/// are the IPv4 ones with their numbers of real servers. A request finds
+/// its service by walking the kernel's hash chain, and the kernel hashes
+/// services into 256 chains by protocol, port and the last byte of the
+/// address: services sharing those walk one long chain. The text walks
+/// the table once per 4 KiB read, and needs no lookup.
+fn choose_source(counts: &HashMap<ServiceKey, usize>, total: usize) -> Source {
+    let total = total.max(counts.len()) as u64;
+    let ipv4 = counts.len() as u64;
+    let requests =
+        chain_steps(counts.keys()) + ipv4 * SOCKOPT_REQUEST + (total - ipv4) * NETLINK_REQUEST;
+    let ipv4_servers: u64 = counts.values().map(|&n| n as u64).sum();
+    // The other services' real servers are not counted by getsockopt:
+    // take them to be as many as the IPv4 ones', or 10 each.
+    let per_service = ipv4_servers.checked_div(ipv4).unwrap_or(10);
+    let servers = ipv4_servers + (total - ipv4) * per_service;
+    let bytes = total * TEXT_SERVICE_BYTES + servers * TEXT_SERVER_BYTES;
+    let text = (bytes / TEXT_READ_BYTES) * total / 2 + bytes / TEXT_BYTES_PER_STEP;
+    if text < requests {
+        Source::ProcText
+    } else {
+        Source::Requests
+    }
+}
+
+/// The steps requests for `keys` walk along the kernel's hash chains: a
+/// chain of k services costs 1 + 2 + ... + k. The kernel also mixes a
+/// per-namespace value into every bucket number, which only renumbers the
+/// buckets and leaves their lengths as they are.
+fn chain_steps<'a>(keys: impl Iterator<Item = &'a ServiceKey>) -> u64 {
+    let mut addr_chains = [0u64; 256];
+    let mut mark_chains = [0u64; 256];
+    for key in keys {
+        match *key {
+            ServiceKey::Addr {
+                protocol,
+                addr: IpAddr::V4(addr),
+                port,
+            } => {
+                let bucket = u32::from(protocol.number())
+                    ^ u32::from(addr)
+                    ^ u32::from(port >> 8)
+                    ^ u32::from(port);
+                addr_chains[(bucket & 0xff) as usize] += 1;
+            }
+            ServiceKey::Fwmark { fwmark, .. } => mark_chains[(fwmark & 0xff) as usize] += 1,
+            ServiceKey::Addr { .. } => {}
+        }
+    }
+    addr_chains
+        .iter()
+        .chain(&mark_chains)
+        .map(|&k| k * (k + 1) / 2)
+        .sum()
+}
+
+/// The services with their real servers: those `known` has whole for
+/// `detail`, the others by one netlink dump each.
 fn with_servers(
     ipvs: &mut Ipvs,
     services: Vec<(Service, Stats)>,
-    mut known: HashMap<ServiceKey, Vec<RealServerEntry>>,
+    mut known: Known,
+    detail: Detail,
 ) -> Result<Vec<ServiceEntry>, Error> {
+    let shared_marks = marks_of_both_families(&services);
     let mut entries = Vec::with_capacity(services.len());
     for (service, stats) in services {
-        let real_servers = match known.remove(&service.key) {
+        let real_servers = match known.take(&service.key, detail, &shared_marks) {
             Some(servers) => servers,
             None => ipvs.servers(&service.key).map_err(failed(KernelOp::List))?,
         };
@@ -105,6 +294,20 @@ fn with_servers(
     Ok(entries)
 }
 
+/// The fwmarks that services of both families use.
+fn marks_of_both_families(services: &[(Service, Stats)]) -> HashSet<u32> {
+    let mut seen = HashSet::new();
+    let mut shared = HashSet::new();
+    for (service, _) in services {
+        if let ServiceKey::Fwmark { fwmark, .. } = service.key {
+            if !seen.insert(fwmark) {
+                shared.insert(fwmark);
+            }
+        }
+    }
+    shared
+}
+
 /// One service and its real servers, from netlink.
 pub(crate) fn service(ipvs: &mut Ipvs, key: &ServiceKey) -> Result<ServiceEntry, Error> {
     let (service, stats) = ipvs.service(key).map_err(failed(KernelOp::List))?;
@@ -114,4 +317,160 @@ pub(crate) fn service(ipvs: &mut Ipvs, key: &ServiceKey) -> Result<ServiceEntry,
         stats,
         real_servers,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Family, ForwardMethod, Protocol, RealServer};
+    use std::net::Ipv4Addr;
+
+    fn tcp(a: u8, b: u8, c: u8, d: u8, port: u16) -> ServiceKey {
+        ServiceKey::Addr {
+            protocol: Protocol::Tcp,
+            addr: IpAddr::V4(Ipv4Addr::new(a, b, c, d)),
+            port,
+        }
+    }
+
+    fn counts(
+        keys: impl Iterator<Item = ServiceKey>,
+        servers: usize,
+    ) -> HashMap<ServiceKey, usize> {
+        keys.map(|k| (k, servers)).collect()
+    }
+
+    #[test]
+    fn chains_follow_the_last_byte_protocol_and_port() {
+        // 512 services over all 256 last bytes: chains of two.
+        let spread: Vec<ServiceKey> = (0..512u32)
+            .map(|i| tcp(10, 0, (i >> 8) as u8, i as u8, 80))
+            .collect();
+        assert_eq!(chain_steps(spread.iter()), 256 * 3);
+        // 512 services ending in .1: one chain.
+        let colliding: Vec<ServiceKey> = (0..512u32)
+            .map(|i| tcp(10, (i >> 8) as u8, i as u8, 1, 80))
+            .collect();
+        assert_eq!(chain_steps(colliding.iter()), 512 * 513 / 2);
+        // The port moves a service to another chain, and so does the protocol.
+        assert_eq!(
+            chain_steps([tcp(10, 0, 0, 1, 80), tcp(10, 0, 0, 1, 81)].iter()),
+            2
+        );
+        let marks: Vec<ServiceKey> = (0..4)
+            .map(|m| ServiceKey::Fwmark {
+                fwmark: m * 256,
+                family: Family::Inet,
+            })
+            .collect();
+        assert_eq!(chain_steps(marks.iter()), 10);
+    }
+
+    #[test]
+    fn the_text_is_read_where_requests_would_be_slow() {
+        let n = 10_000u32;
+        let friendly = counts(
+            (0..n).map(|i| tcp(10, (i >> 16) as u8, (i >> 8) as u8, i as u8, 80)),
+            10,
+        );
+        assert_eq!(choose_source(&friendly, n as usize), Source::Requests);
+        let colliding = counts((0..n).map(|i| tcp(10, (i >> 8) as u8, i as u8, 1, 80)), 10);
+        assert_eq!(choose_source(&colliding, n as usize), Source::ProcText);
+        // Only IPv6 services: getsockopt counts none of them.
+        assert_eq!(choose_source(&HashMap::new(), n as usize), Source::ProcText);
+        let wide = counts((0..50u32).map(|i| tcp(10, 0, 0, i as u8, 80)), 1000);
+        assert_eq!(choose_source(&wide, 50), Source::Requests);
+        assert_eq!(choose_source(&HashMap::new(), 0), Source::Requests);
+    }
+
+    fn server(last: u8, forward: ForwardMethod) -> RealServerEntry {
+        RealServerEntry {
+            server: RealServer {
+                forward,
+                ..RealServer::new(IpAddr::V4(Ipv4Addr::new(10, 1, 1, last)), 80)
+            },
+            active_conns: 0,
+            inactive_conns: 0,
+            persist_conns: 0,
+            stats: Stats::default(),
+        }
+    }
+
+    #[test]
+    fn text_entries_are_taken_only_when_whole_and_unambiguous() {
+        let v4_mark = ServiceKey::Fwmark {
+            fwmark: 7,
+            family: Family::Inet,
+        };
+        let web = tcp(10, 0, 0, 1, 80);
+        let tunnelled = tcp(10, 0, 0, 2, 80);
+        let mut known = Known::ByProcText(HashMap::from([
+            (ProcKey::Fwmark(7), vec![server(1, ForwardMethod::Route)]),
+            (proc_key(&web), vec![server(2, ForwardMethod::Masquerade)]),
+            (proc_key(&tunnelled), vec![server(3, ForwardMethod::Tunnel)]),
+        ]));
+        let shared = HashSet::from([7]);
+        assert!(known.take(&v4_mark, Detail::PLAIN, &shared).is_none());
+        assert_eq!(
+            known
+                .take(&v4_mark, Detail::PLAIN, &HashSet::new())
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(
+            known.take(&web, Detail::PLAIN, &shared).unwrap()[0]
+                .server
+                .port,
+            80
+        );
+        let save = Detail {
+            tunnels: true,
+            ..Detail::PLAIN
+        };
+        assert!(known.take(&tunnelled, save, &shared).is_none());
+    }
+
+    #[test]
+    fn text_entries_that_disagree_with_getsockopt_counts_are_dropped() {
+        let web = tcp(10, 0, 0, 1, 80);
+        let other = tcp(10, 0, 0, 2, 80);
+        let by_name = HashMap::from([
+            (proc_key(&web), vec![server(1, ForwardMethod::Route)]),
+            (proc_key(&other), vec![server(2, ForwardMethod::Route)]),
+        ]);
+        let kept = agreeing_with_counts(by_name, &HashMap::from([(web, 1), (other, 2)]));
+        assert_eq!(kept.keys().collect::<Vec<_>>(), [&proc_key(&web)]);
+    }
+
+    #[test]
+    fn marks_used_by_both_families_are_found() {
+        let service = |key| {
+            let service = Service {
+                key,
+                scheduler: "wlc".into(),
+                flags: crate::model::ServiceFlags(0),
+                timeout: 0,
+                netmask: crate::model::Netmask::V4(Ipv4Addr::BROADCAST),
+                pe_name: None,
+            };
+            (service, Stats::default())
+        };
+        let services = [
+            service(ServiceKey::Fwmark {
+                fwmark: 7,
+                family: Family::Inet,
+            }),
+            service(ServiceKey::Fwmark {
+                fwmark: 7,
+                family: Family::Inet6,
+            }),
+            service(ServiceKey::Fwmark {
+                fwmark: 8,
+                family: Family::Inet,
+            }),
+            service(tcp(10, 0, 0, 1, 80)),
+        ];
+        assert_eq!(marks_of_both_families(&services), HashSet::from([7]));
+    }
 }

@@ -31,7 +31,7 @@ use std::thread::ScopedJoinHandle;
 fn current_state(ipvs: &mut Ipvs) -> Result<State, Error> {
     Ok(State::new(
         Table {
-            services: table::table(ipvs, Detail::Tunnels)?,
+            services: table::table(ipvs, Detail::SETTINGS)?,
         },
         ipvs.timeouts().map_err(failed(KernelOp::List))?,
         ipvs.daemons().map_err(failed(KernelOp::List))?,
