@@ -3,17 +3,23 @@
 //! here; everything user-visible is a typed `Error`.
 
 use ipvsadm_rs::error::Error;
-use ipvsadm_rs::kernel::Settings;
+use ipvsadm_rs::kernel::{ListSource, Settings};
 use ipvsadm_rs::tool::{self, admin_program, wrapped_words, OutputStyle, Personality};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 /// The environment, read once: where to trace netlink datagrams, and
-/// whether listings must use netlink alone (to compare the two paths).
+/// where listings read real servers (`IPVSADM_RS_LIST_SOURCE=netlink`,
+/// `requests` or `proc`, to compare the paths; unset: the cheapest).
 fn settings() -> Settings {
     Settings {
         trace: std::env::var_os("IPVSADM_RS_NETLINK_TRACE").map(Into::into),
-        netlink_only: std::env::var("IPVSADM_RS_LIST_SOURCE").is_ok_and(|v| v == "netlink"),
+        list_source: match std::env::var("IPVSADM_RS_LIST_SOURCE").as_deref() {
+            Ok("netlink") => ListSource::Netlink,
+            Ok("requests") => ListSource::Requests,
+            Ok("proc") => ListSource::ProcText,
+            _ => ListSource::Cheapest,
+        },
         // From argv (`--netns`), not the environment: see tool::run.
         netns: None,
     }

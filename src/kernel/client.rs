@@ -26,8 +26,8 @@ use std::collections::HashSet;
 pub struct Ipvs {
     socket: Socket,
     family: u16,
-    /// listings never use the `getsockopt` interface
-    pub(crate) netlink_only: bool,
+    /// where listings read real servers
+    pub(crate) list_source: super::ListSource,
     /// the network namespace it was opened in, as the user named it
     netns: Option<String>,
 }
@@ -229,12 +229,12 @@ impl Ipvs {
         Ok(Ipvs {
             socket,
             family,
-            netlink_only: settings.netlink_only,
+            list_source: settings.list_source,
             netns: settings.netns.as_ref().map(|n| n.name.clone()),
         })
     }
 
-    fn call(
+    pub(crate) fn call(
         &mut self,
         cmd: Cmd,
         attrs: &[CmdAttr],

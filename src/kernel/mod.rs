@@ -14,6 +14,7 @@ pub(crate) mod client;
 pub(crate) mod convert;
 pub mod features;
 pub(crate) mod procfs;
+pub mod raw_reads;
 pub(crate) mod socket;
 pub(crate) mod sockopt;
 pub(crate) mod table;
@@ -35,11 +36,26 @@ pub struct Settings {
     /// Every datagram sent (`>`) and received (`<`) is appended to this
     /// file as a hex line, for debugging and golden tests.
     pub trace: Option<PathBuf>,
-    /// Listings read every real server through netlink, never through
-    /// `getsockopt` (for comparing the two interfaces).
-    pub netlink_only: bool,
+    /// Where listings read real servers (for comparing the sources).
+    pub list_source: ListSource,
     /// The network namespace to work in (`--netns`); None: the caller's.
     pub netns: Option<Netns>,
+}
+
+/// Where a whole-table listing reads real servers from; whatever the
+/// source, what it lacks is read through netlink, and the listing is the
+/// same.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ListSource {
+    /// the source that costs the kernel least for the table at hand
+    #[default]
+    Cheapest,
+    /// one netlink dump per service
+    Netlink,
+    /// one request per service: `getsockopt` for IPv4, netlink for the rest
+    Requests,
+    /// `/proc/net/ip_vs` wherever the listing needs nothing it lacks
+    ProcText,
 }
 
 /// A network namespace: a name under `/var/run/netns` (as `ip netns`

@@ -11,7 +11,7 @@
 //! hold.
 
 use super::procfs::{self, ProcKey};
-use super::{convert, failed, sockopt, Ipvs};
+use super::{convert, failed, sockopt, Ipvs, ListSource};
 use crate::error::{Error, KernelOp};
 use crate::model::{RealServerEntry, Service, ServiceEntry, ServiceKey, Stats};
 use std::collections::{HashMap, HashSet};
@@ -55,14 +55,15 @@ impl Detail {
 /// Every service with its real servers, in kernel order, with at least
 /// `detail` filled in.
 pub fn table(ipvs: &mut Ipvs, detail: Detail) -> Result<Vec<ServiceEntry>, Error> {
-    if detail.counters || ipvs.netlink_only {
+    let source = ipvs.list_source;
+    if detail.counters || source == ListSource::Netlink {
         let services = ipvs.services().map_err(failed(KernelOp::List))?;
         return with_servers(ipvs, services, Known::None, detail);
     }
     // The two reads are independent kernel walks: side by side, the
     // listing waits for the longer one only.
     let (services, known) = std::thread::scope(|scope| {
-        let known = scope.spawn(move || quick_servers(detail));
+        let known = scope.spawn(move || quick_servers(detail, source));
         let services = ipvs.services();
         // The fast path is only a shortcut: if its thread panicked, every
         // service is read through netlink instead, as when the interface
@@ -126,18 +127,23 @@ fn proc_key(key: &ServiceKey) -> ProcKey {
     }
 }
 
-/// The real servers the quick sources give, read from whichever costs the
-/// kernel less for this table (see [`choose_source`]); nothing when
-/// `getsockopt` is not available.
-fn quick_servers(detail: Detail) -> Known {
+/// The real servers the quick sources give, read from `source`, or from
+/// whichever costs the kernel less for this table (see [`choose_source`]);
+/// nothing when `getsockopt` is not available.
+fn quick_servers(detail: Detail, source: ListSource) -> Known {
     let Ok(reader) = sockopt::Reader::open() else {
         return Known::None;
     };
     let Ok((before, total)) = reader.server_counts() else {
         return Known::None;
     };
+    let text = match source {
+        ListSource::ProcText => true,
+        ListSource::Cheapest => choose_source(&before, total) == ListSource::ProcText,
+        ListSource::Requests | ListSource::Netlink => false,
+    };
     // The text has no thresholds or persistence templates.
-    if !detail.thresholds && choose_source(&before, total) == Source::ProcText {
+    if text && !detail.thresholds {
         if let Some(by_name) = procfs::read().as_deref().and_then(procfs::decode) {
             return Known::ByProcText(agreeing_with_counts(by_name, &before));
         }
@@ -191,15 +197,6 @@ fn sockopt_servers(reader: &sockopt::Reader, before: HashMap<ServiceKey, usize>)
     )
 }
 
-/// Where a listing's real servers come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Source {
-    /// one request per service: `getsockopt` for IPv4, netlink for the rest
-    Requests,
-    /// one read of `/proc/net/ip_vs`
-    ProcText,
-}
-
 /// Rough kernel costs, in steps of a walk along the service table: a
 /// `getsockopt` request, a netlink dump of one service (three system calls
 /// and a message per real server), and the bytes of text the kernel
@@ -220,7 +217,7 @@ const TEXT_READ_BYTES: u64 = 4096;
 /// services into 256 chains by protocol, port and the last byte of the
 /// address: services sharing those walk one long chain. The text walks
 /// the table once per 4 KiB read, and needs no lookup.
-fn choose_source(counts: &HashMap<ServiceKey, usize>, total: usize) -> Source {
+fn choose_source(counts: &HashMap<ServiceKey, usize>, total: usize) -> ListSource {
     let total = total.max(counts.len()) as u64;
     let ipv4 = counts.len() as u64;
     let requests =
@@ -233,9 +230,9 @@ fn choose_source(counts: &HashMap<ServiceKey, usize>, total: usize) -> Source {
     let bytes = total * TEXT_SERVICE_BYTES + servers * TEXT_SERVER_BYTES;
     let text = (bytes / TEXT_READ_BYTES) * total / 2 + bytes / TEXT_BYTES_PER_STEP;
     if text < requests {
-        Source::ProcText
+        ListSource::ProcText
     } else {
-        Source::Requests
+        ListSource::Requests
     }
 }
 
@@ -373,14 +370,17 @@ mod tests {
             (0..n).map(|i| tcp(10, (i >> 16) as u8, (i >> 8) as u8, i as u8, 80)),
             10,
         );
-        assert_eq!(choose_source(&friendly, n as usize), Source::Requests);
+        assert_eq!(choose_source(&friendly, n as usize), ListSource::Requests);
         let colliding = counts((0..n).map(|i| tcp(10, (i >> 8) as u8, i as u8, 1, 80)), 10);
-        assert_eq!(choose_source(&colliding, n as usize), Source::ProcText);
+        assert_eq!(choose_source(&colliding, n as usize), ListSource::ProcText);
         // Only IPv6 services: getsockopt counts none of them.
-        assert_eq!(choose_source(&HashMap::new(), n as usize), Source::ProcText);
+        assert_eq!(
+            choose_source(&HashMap::new(), n as usize),
+            ListSource::ProcText
+        );
         let wide = counts((0..50u32).map(|i| tcp(10, 0, 0, i as u8, 80)), 1000);
-        assert_eq!(choose_source(&wide, 50), Source::Requests);
-        assert_eq!(choose_source(&HashMap::new(), 0), Source::Requests);
+        assert_eq!(choose_source(&wide, 50), ListSource::Requests);
+        assert_eq!(choose_source(&HashMap::new(), 0), ListSource::Requests);
     }
 
     fn server(last: u8, forward: ForwardMethod) -> RealServerEntry {

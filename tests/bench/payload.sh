@@ -7,6 +7,7 @@
 # left in other namespaces slow everything down: each measurement runs with
 # only the tables it needs.
 source /testbed/lib.sh
+source /work/common.sh
 rules() {  # rules SERVICES SERVERS_PER_SERVICE
     busybox awk -v n="$1" -v r="$2" 'BEGIN { for (i = 0; i < n; i++) {
         s = sprintf("10.%d.%d.%d:80", int(i / 65536), int(i / 256) % 256, i % 256)
@@ -37,18 +38,6 @@ best_of_3() {  # best_of_3 OUT NS COMMAND...: the shortest of three runs, output
 }
 row() {  # row WHAT REF RS
     busybox awk -v w="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%-52s %9.3f s %9.3f s %7.1fx\n", w, a, b, (b > 0 ? a / b : 0) }'
-}
-settle() {  # wait (30 s at most) until the CPUs were 97% idle over half a second
-    local tries=0 before after
-    while [ $tries -lt 60 ]; do
-        before=$(head -n 1 /proc/stat)
-        sleep 0.5
-        after=$(head -n 1 /proc/stat)
-        # Fields of the "cpu" line: user nice system idle iowait irq ...
-        echo "$before $after" | busybox awk '{ for (i = 2; i <= 11; i++) { t1 += $i; t2 += $(i + 11) }
-            exit !(($16 + $17 - $5 - $6) >= 0.97 * (t2 - t1)) }' && return
-        tries=$((tries + 1))
-    done
 }
 drop() {  # drop NS...: free the namespaces' tables, then the namespaces
     # Flushing is synchronous; deleting a namespace that still holds a big

@@ -10,6 +10,7 @@ mod listing;
 mod metrics;
 mod netns;
 mod random;
+mod sources;
 mod testbed;
 
 use differential::{compare_in_vm, mismatch_report, read_corpus, TableCheck};
@@ -368,11 +369,13 @@ fn listings_match_the_reference_and_json_agrees() {
         let n = i + 1;
         let reference = run.read(format!("ref.{n}"));
         assert_eq!(run.read(format!("rs.{n}")), reference, "ipvsadm-rs {form}");
-        assert_eq!(
-            run.read(format!("rs-netlink.{n}")),
-            reference,
-            "ipvsadm-rs {form}, pure netlink"
-        );
+        for source in ["netlink", "requests", "proc"] {
+            assert_eq!(
+                run.read(format!("rs-{source}.{n}")),
+                reference,
+                "ipvsadm-rs {form}, real servers from {source}"
+            );
+        }
         assert_eq!(
             run.read(format!("rs.{n}.rc")),
             run.read(format!("ref.{n}.rc")),

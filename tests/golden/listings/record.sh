@@ -13,8 +13,11 @@ while IFS= read -r form; do
     n=$((n + 1))
     ip netns exec g ipvsadm $form > $RESULTS/ref.$n 2>&1; echo $? >> $RESULTS/ref.$n.rc
     ip netns exec g ipvsadm-rs $form > $RESULTS/rs.$n 2>&1; echo $? >> $RESULTS/rs.$n.rc
-    # the same listing with the getsockopt path turned off
-    IPVSADM_RS_LIST_SOURCE=netlink ip netns exec g ipvsadm-rs $form > $RESULTS/rs-netlink.$n 2>&1
+    # the same listing from each real-server source, whatever the table's
+    # shape would choose
+    for source in netlink requests proc; do
+        IPVSADM_RS_LIST_SOURCE=$source ip netns exec g ipvsadm-rs $form > $RESULTS/rs-$source.$n 2>&1
+    done
 done <<< "$LISTING_FORMS"
 ip netns exec g ipvsadm-rs -Ln --json --nosort > $RESULTS/table.json
 # JSON of the other listings, checked by the VM test against the text.

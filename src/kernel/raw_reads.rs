@@ -1,0 +1,58 @@
+//! The kernel reads a listing is built from, done without decoding, so
+//! that a benchmark can print beside each listing form the floor it stands
+//! on: what the kernel itself takes to answer.
+
+use super::attrs::{Cmd, CmdAttr};
+use super::convert::service_identity;
+use super::socket::{Kind, NetlinkError};
+use super::{procfs, sockopt, Ipvs};
+use crate::model::ServiceKey;
+use std::io;
+
+impl Ipvs {
+    /// The netlink service dump, undecoded: the bytes of its replies.
+    pub fn raw_service_dump(&mut self) -> Result<usize, NetlinkError> {
+        Ok(self
+            .call(Cmd::GetService, &[], Kind::Dump)?
+            .iter()
+            .map(Vec::len)
+            .sum())
+    }
+
+    /// One netlink real-server dump per service of `keys`, undecoded (the
+    /// only source of 64-bit real-server counters): the bytes of the
+    /// replies.
+    pub fn raw_server_dumps(&mut self, keys: &[ServiceKey]) -> Result<usize, NetlinkError> {
+        let mut bytes = 0;
+        for key in keys {
+            let identity = [CmdAttr::Service(service_identity(key))];
+            bytes += self
+                .call(Cmd::GetDest, &identity, Kind::Dump)?
+                .iter()
+                .map(Vec::len)
+                .sum::<usize>();
+        }
+        Ok(bytes)
+    }
+}
+
+/// The `getsockopt` requests a listing sends: the service table with its
+/// counts, then one real-server request per IPv4 service (their answers
+/// are fixed-size structures, copied field by field): how many real
+/// servers they gave.
+pub fn sockopt_server_requests() -> io::Result<usize> {
+    let reader = sockopt::Reader::open()?;
+    let (counts, _) = reader.server_counts()?;
+    let mut servers = 0;
+    for (key, expected) in &counts {
+        servers += reader.servers(key, *expected)?.map_or(0, |s| s.len());
+    }
+    Ok(servers)
+}
+
+/// `/proc/net/ip_vs`, read whole and not parsed: its length.
+pub fn proc_text() -> io::Result<usize> {
+    procfs::read()
+        .map(|text| text.len())
+        .ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))
+}

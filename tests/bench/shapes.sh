@@ -1,0 +1,96 @@
+# Runs inside the test VM (tests/bench/run.sh shapes): the listing forms on
+# every table shape, ipvsadm against ipvsadm-rs in the same boot, and
+# beside them the plain kernel reads each form is built from (the
+# raw_read example), so that each form's distance from its floor shows.
+# Each table is loaded alone into a fresh namespace.
+source /testbed/lib.sh
+source /work/common.sh
+SIZE=${SIZE:-10000}
+WIDE=${WIDE:-50}
+shape_rules() {  # shape_rules SHAPE: the restore input of one shape
+    busybox awk -v shape="$1" -v n="$SIZE" -v wide="$WIDE" '
+    function v4(i, last) { return sprintf("10.%d.%d.%d", int(i / 65536), int(i / 256) % 256, last) }
+    function servers(svc, count, i,   j) {
+        for (j = 1; j <= count; j++)
+            printf "-a %s -r 192.168.%d.%d:8080 -m -w %d\n", svc, j, i % 250 + 1, j }
+    function servers6(svc, i,   j) {
+        for (j = 1; j <= 10; j++)
+            printf "-a %s -r [2001:db8:1::%x:%x]:8080 -m -w %d\n", svc, j, i + 1, j }
+    BEGIN {
+        if (shape == "wide") {
+            for (i = 0; i < wide; i++) {
+                svc = sprintf("-t 10.0.0.%d:80", i + 1)
+                print "-A " svc " -s wlc"
+                for (j = 0; j < 1000; j++)
+                    printf "-a %s -r 172.16.%d.%d:8080 -m -w 1\n", svc, int(j / 250), j % 250 + 1
+            }
+            exit
+        }
+        for (i = 0; i < n; i++) {
+            if (shape == "ipv4") svc = "-t " v4(i, i % 256) ":80"
+            else if (shape == "dot1") svc = "-t " sprintf("10.%d.%d.1", int(i / 256) % 256, i % 256) ":80"
+            else if (shape == "fwmark") svc = "-f " (i + 1)
+            else if (shape == "ipv6") svc = sprintf("-t [2001:db8::%x:%x]:80", int(i / 65536), i % 65536)
+            else if (i % 10 == 0) svc = "-f " (i + 1)
+            else if (i % 2 == 1) svc = sprintf("-t [2001:db8::%x:%x]:80", int(i / 65536), i % 65536)
+            else svc = "-u " v4(i, i % 256) ":53"
+            print "-A " svc " -s wlc"
+            if (svc ~ /\[/) servers6(svc, i)
+            else servers(svc, 10, i)
+        }
+    }'
+}
+seconds() {  # seconds COMMAND...: wall time in namespace "shape" (in /tmp/elapsed)
+    ip netns exec shape bash -c 'start=$EPOCHREALTIME; "$@" > /tmp/out; status=$?; end=$EPOCHREALTIME
+        echo "$start $end" | busybox awk "{ printf \"%.3f\", \$2 - \$1 }" > /tmp/elapsed
+        exit $status' timed "$@"
+}
+best_of_3() {  # best_of_3 OUT COMMAND...: the shortest of three runs, output in OUT
+    local out=$1 best=
+    shift
+    for _ in 1 2 3; do
+        seconds "$@"
+        best=$(printf '%s\n' $best "$(cat /tmp/elapsed)" | sort -n | head -n 1)
+    done
+    cp /tmp/out "$out"
+    echo "$best" > /tmp/elapsed
+}
+floors() {  # the raw reads, best of three each, as "name seconds" lines in /tmp/floors
+    local name t
+    : > /tmp/floors.all
+    for _ in 1 2 3; do ip netns exec shape /work/raw_read >> /tmp/floors.all; done
+    for name in service-dump server-dumps requests proc-text; do
+        t=$(grep "^$name " /tmp/floors.all | busybox awk '{ print $2 }' | sort -n | head -n 1)
+        echo "$name $t"
+    done > /tmp/floors
+}
+floor() { busybox awk -v n="$1" '$1 == n { print $2 }' /tmp/floors; }
+row() {  # row WHAT REF RS FLOOR
+    busybox awk -v w="$1" -v a="$2" -v b="$3" -v f="$4" 'BEGIN {
+        printf "%-30s %9.3f s %9.3f s %7.1fx %9.3f s %6.1fx\n", w, a, b, (b > 0 ? a / b : 0), f, (f > 0 ? b / f : 0) }'
+}
+compare() {  # compare REF_FORM RS_FORM WHAT FLOOR
+    best_of_3 /tmp/ref.out /sbin/ipvsadm $1; a=$(cat /tmp/elapsed)
+    best_of_3 /tmp/rs.out ipvsadm-rs $2; b=$(cat /tmp/elapsed)
+    row "$3" $a $b $4
+    if [ "$1" = "$2" ]; then cmp -s /tmp/ref.out /tmp/rs.out || echo "  !! the outputs differ"; fi
+}
+printf '%-30s %11s %11s %8s %11s %7s\n' "shape and form" "ipvsadm" "ipvsadm-rs" "speed-up" "floor" "/floor"
+for shape in ${SHAPES:-ipv4 fwmark wide ipv6 dot1 mixed}; do
+    shape_rules $shape > /tmp/rules
+    mkns shape
+    ip netns exec shape ipvsadm-rs -R < /tmp/rules || echo "  !! the $shape table did not load"
+    settle
+    floors
+    sd=$(floor service-dump) dumps=$(floor server-dumps) req=$(floor requests) text=$(floor proc-text)
+    plain=$(printf '%s\n' "$req" "$text" | sort -n | head -n 1)
+    echo "$shape ($(grep -c '^-A' /tmp/rules) services, $(grep -c '^-a' /tmp/rules) real servers): service dump $sd s, per-service netlink dumps $dumps s, per-service requests $req s, /proc/net/ip_vs $text s"
+    compare -Ln -Ln "  -Ln" "$plain"
+    compare -Sn -Sn "  -Sn" "$plain"
+    compare "-Ln --stats" "-Ln --stats" "  -Ln --stats" "$dumps"
+    compare "-Ln --stats" "-Ln --json" "  --json (against --stats)" "$dumps"
+    ip netns exec shape /sbin/ipvsadm -C
+    ip netns del shape
+    sleep 1
+    settle
+done
