@@ -30,6 +30,8 @@ pub struct Ipvs {
     pub(crate) list_source: super::ListSource,
     /// the network namespace it was opened in, as the user named it
     netns: Option<String>,
+    /// where datagrams are traced, for connections opened beside it
+    trace: Option<std::path::PathBuf>,
 }
 
 /// A request that changes the kernel's table.
@@ -231,6 +233,19 @@ impl Ipvs {
             family,
             list_source: settings.list_source,
             netns: settings.netns.as_ref().map(|n| n.name.clone()),
+            trace: settings.trace.clone(),
+        })
+    }
+
+    /// A second connection like this one, for reading beside it on
+    /// another thread (which must be in the same network namespace).
+    pub(crate) fn sibling(&self) -> Result<Ipvs, NetlinkError> {
+        Ok(Ipvs {
+            socket: Socket::open(self.trace.as_deref())?,
+            family: self.family,
+            list_source: self.list_source,
+            netns: self.netns.clone(),
+            trace: self.trace.clone(),
         })
     }
 

@@ -210,7 +210,9 @@ impl Socket {
     fn record(&mut self, direction: char, bytes: &[u8]) {
         if let Some(file) = &mut self.trace {
             use std::io::Write;
-            let _ = writeln!(file, "{direction} {}", hex(bytes));
+            // One write per line: sockets on other threads append to the
+            // same file.
+            let _ = file.write_all(format!("{direction} {}\n", hex(bytes)).as_bytes());
         }
     }
 

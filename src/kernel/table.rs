@@ -11,7 +11,7 @@
 //! hold.
 
 use super::procfs::{self, ProcKey};
-use super::{convert, failed, sockopt, Ipvs, ListSource};
+use super::{convert, failed, sockopt, Ipvs, ListSource, NetlinkError};
 use crate::error::{Error, KernelOp};
 use crate::model::{RealServerEntry, Service, ServiceEntry, ServiceKey, Stats};
 use std::collections::{HashMap, HashSet};
@@ -276,19 +276,73 @@ fn with_servers(
     detail: Detail,
 ) -> Result<Vec<ServiceEntry>, Error> {
     let shared_marks = marks_of_both_families(&services);
-    let mut entries = Vec::with_capacity(services.len());
-    for (service, stats) in services {
-        let real_servers = match known.take(&service.key, detail, &shared_marks) {
-            Some(servers) => servers,
-            None => ipvs.servers(&service.key).map_err(failed(KernelOp::List))?,
-        };
-        entries.push(ServiceEntry {
+    let mut found: Vec<Option<Vec<RealServerEntry>>> = services
+        .iter()
+        .map(|(service, _)| known.take(&service.key, detail, &shared_marks))
+        .collect();
+    let missing: Vec<usize> = (0..found.len()).filter(|&i| found[i].is_none()).collect();
+    let keys: Vec<ServiceKey> = missing.iter().map(|&i| services[i].0.key).collect();
+    let read = netlink_servers(ipvs, &keys).map_err(failed(KernelOp::List))?;
+    for (i, servers) in missing.into_iter().zip(read) {
+        found[i] = Some(servers);
+    }
+    Ok(services
+        .into_iter()
+        .zip(found)
+        .map(|((service, stats), real_servers)| ServiceEntry {
             service,
             stats,
-            real_servers,
-        });
+            real_servers: real_servers.unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// Below this many services, one connection reads them all.
+const PARALLEL_FROM: usize = 256;
+
+/// The real servers of `keys`, in order, by one netlink dump each. Many
+/// are split between this connection and others on threads of their own
+/// (one per CPU, four at most), so that the kernel, which does the work of
+/// a dump on the asking thread's CPU, answers on every CPU at once.
+fn netlink_servers(
+    ipvs: &mut Ipvs,
+    keys: &[ServiceKey],
+) -> Result<Vec<Vec<RealServerEntry>>, NetlinkError> {
+    let read = |ipvs: &mut Ipvs, keys: &[ServiceKey]| {
+        keys.iter()
+            .map(|key| ipvs.servers(key))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    if keys.len() < PARALLEL_FROM || threads < 2 {
+        return read(ipvs, keys);
     }
-    Ok(entries)
+    let parts: Vec<&[ServiceKey]> = keys.chunks(keys.len().div_ceil(threads)).collect();
+    // Without a second connection, this one reads everything.
+    let Ok(mut others) = (1..parts.len())
+        .map(|_| ipvs.sibling())
+        .collect::<Result<Vec<_>, _>>()
+    else {
+        return read(ipvs, keys);
+    };
+    let (first, rest) = std::thread::scope(|scope| {
+        let handles: Vec<_> = others
+            .iter_mut()
+            .zip(&parts[1..])
+            .map(|(other, part)| scope.spawn(move || read(other, part)))
+            .collect();
+        let first = read(ipvs, parts[0]);
+        (
+            first,
+            handles.into_iter().map(|h| h.join()).collect::<Vec<_>>(),
+        )
+    });
+    let mut all = first?;
+    for (part, joined) in parts[1..].iter().zip(rest) {
+        // A reader that panicked is replaced by this connection.
+        all.extend(joined.unwrap_or_else(|_| read(ipvs, part))?);
+    }
+    Ok(all)
 }
 
 /// The fwmarks that services of both families use.
