@@ -297,11 +297,12 @@ pub(crate) fn dest_from_each(
     })
 }
 
-/// Whether a real server read through `getsockopt` is whole for a listing
-/// of `detail`; when it is not, the listing reads its service through
-/// netlink. Every setting is named here without `..`: a new one does not
-/// compile until it says whether the fast path can show it.
-pub(crate) fn getsockopt_carries(server: &RealServer, detail: Detail) -> bool {
+/// Whether a real server read through `getsockopt` (or, `from_text`,
+/// from `/proc/net/ip_vs`) is whole for a listing of `detail`; when it is
+/// not, the listing reads its service through netlink. Every setting is
+/// named here without `..`: a new one does not compile until it says
+/// whether the quick reads can show it.
+pub(crate) fn quick_read_carries(server: &RealServer, detail: Detail, from_text: bool) -> bool {
     let RealServer {
         addr: _,
         port: _,
@@ -311,9 +312,10 @@ pub(crate) fn getsockopt_carries(server: &RealServer, detail: Detail) -> bool {
         l_threshold: _,
         tunnel: _,
     } = server;
-    // The interface has no tunnel settings; only tunnelled real servers
-    // have any, and only some listings show them.
-    !detail.tunnels || *forward != ForwardMethod::Tunnel
+    // Neither has tunnel settings; only tunnelled real servers have any,
+    // and only some listings show them. The text has no thresholds
+    // (nor persistence-template counts).
+    (!detail.tunnels || *forward != ForwardMethod::Tunnel) && !(from_text && detail.thresholds)
 }
 
 /// `--start-daemon`: state, interface and sync id always; the rest only when

@@ -199,7 +199,7 @@ pub(crate) fn decode_servers(answer: &[u8], capacity: usize) -> (Vec<RealServerE
             break;
         };
         // What the interface does not hold keeps ipvsadm's defaults, and
-        // `getsockopt_carries` says which listings cannot use it then;
+        // `quick_read_carries` says which listings cannot use it then;
         // counters stay zero (it has only 32 bits for most of them).
         servers.push(RealServerEntry {
             server: RealServer {

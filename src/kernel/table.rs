@@ -7,7 +7,7 @@
 //! per-service lookups would be slow (IPv6 services, addresses that share
 //! a hash chain) and the listing needs no thresholds. Netlink per service
 //! is left for what those lack: services neither source had whole, and
-//! every setting that [`convert::getsockopt_carries`] says they cannot
+//! every setting that [`convert::quick_read_carries`] says they cannot
 //! hold.
 
 use super::procfs::{self, ProcKey};
@@ -94,6 +94,7 @@ impl Known {
         detail: Detail,
         shared_marks: &HashSet<u32>,
     ) -> Option<Vec<RealServerEntry>> {
+        let from_text = matches!(self, Known::ByProcText(_));
         let servers = match (self, key) {
             (Known::None, _) => None,
             (Known::BySockopt(by_key), _) => by_key.remove(key),
@@ -106,7 +107,7 @@ impl Known {
         }?;
         servers
             .iter()
-            .all(|rs| convert::getsockopt_carries(&rs.server, detail))
+            .all(|rs| convert::quick_read_carries(&rs.server, detail, from_text))
             .then_some(servers)
     }
 }
@@ -464,6 +465,11 @@ mod tests {
             (proc_key(&tunnelled), vec![server(3, ForwardMethod::Tunnel)]),
         ]));
         let shared = HashSet::from([7]);
+        let thresholds = Detail {
+            thresholds: true,
+            ..Detail::PLAIN
+        };
+        assert!(known.take(&web, thresholds, &shared).is_none());
         assert!(known.take(&v4_mark, Detail::PLAIN, &shared).is_none());
         assert_eq!(
             known
