@@ -478,12 +478,6 @@ mod tests {
                 .len(),
             1
         );
-        assert_eq!(
-            known.take(&web, Detail::PLAIN, &shared).unwrap()[0]
-                .server
-                .port,
-            80
-        );
         let save = Detail {
             tunnels: true,
             ..Detail::PLAIN
