@@ -6,6 +6,7 @@
 source /testbed/lib.sh
 source /work/common.sh
 SIZE=${SIZE:-10000}
+CONNS=${CONNS:-20000}
 WIDE=${WIDE:-50}
 shape_rules() {  # shape_rules SHAPE: the restore input of one shape
     busybox awk -v shape="$1" -v n="$SIZE" -v wide="$WIDE" '
@@ -40,8 +41,9 @@ shape_rules() {  # shape_rules SHAPE: the restore input of one shape
         }
     }'
 }
-seconds() {  # seconds COMMAND...: wall time in namespace "shape" (in /tmp/elapsed)
-    ip netns exec shape bash -c 'start=$EPOCHREALTIME; "$@" > /tmp/out; status=$?; end=$EPOCHREALTIME
+NS=shape
+seconds() {  # seconds COMMAND...: wall time in namespace $NS (in /tmp/elapsed)
+    ip netns exec $NS bash -c 'start=$EPOCHREALTIME; "$@" > /tmp/out; status=$?; end=$EPOCHREALTIME
         echo "$start $end" | busybox awk "{ printf \"%.3f\", \$2 - \$1 }" > /tmp/elapsed
         exit $status' timed "$@"
 }
@@ -76,10 +78,27 @@ compare() {  # compare REF_FORM RS_FORM WHAT FLOOR: sets $a, ipvsadm's time
     fi
     best_of_3 /tmp/rs.out ipvsadm-rs $2; b=$(cat /tmp/elapsed)
     row "$3" $a $b $4
-    if [ "$1" = "$2" ]; then cmp -s /tmp/ref.out /tmp/rs.out || echo "  !! the outputs differ"; fi
+    if [ "$1" = "$2" ] && [ "$1" != -Lnc ]; then cmp -s /tmp/ref.out /tmp/rs.out || echo "  !! the outputs differ"; fi
 }
 printf '%-30s %11s %11s %8s %11s %7s\n' "shape and form" "ipvsadm" "ipvsadm-rs" "speed-up" "floor" "/floor"
-for shape in ${SHAPES:-ipv4 fwmark wide ipv6 dot1 mixed}; do
+connections() {  # -Lnc of $CONNS UDP connections through a NAT service
+    NS=lb
+    lb_topology
+    ip netns exec lb /sbin/ipvsadm -A -u 10.10.0.100:53 -s rr
+    ip netns exec lb /sbin/ipvsadm -a -u 10.10.0.100:53 -r 10.20.0.1:53 -m
+    # Each datagram from a new socket is a new connection (for 300 s).
+    ip netns exec client bash -c "for ((i = 0; i < $CONNS; i++)); do echo x > /dev/udp/10.10.0.100/53; done"
+    settle
+    best_of_3 /tmp/floor.out cat /proc/net/ip_vs_conn; text=$(cat /tmp/elapsed)
+    echo "connections ($(($(wc -l < /tmp/floor.out) - 1)) entries): reading /proc/net/ip_vs_conn $text s"
+    last_ref_form=
+    compare -Lnc -Lnc "  -Lnc" "$text"
+    # The expiry column counts down between runs: compare the rest.
+    cut -c1-4,11- /tmp/ref.out > /tmp/ref.cut; cut -c1-4,11- /tmp/rs.out > /tmp/rs.cut
+    cmp -s /tmp/ref.cut /tmp/rs.cut || echo "  !! the connection lists differ"
+}
+for shape in ${SHAPES:-ipv4 fwmark wide ipv6 dot1 mixed conns}; do
+    if [ $shape = conns ]; then connections; continue; fi
     shape_rules $shape > /tmp/rules
     mkns shape
     last_ref_form=
