@@ -463,6 +463,34 @@ pub(crate) fn enter_new_network_namespace() -> std::io::Result<()> {
     }
 }
 
+/// Bring the loopback interface of the calling thread's network namespace
+/// up (`ip link set lo up`): a new namespace has no local routing table
+/// until an interface has an address, and the kernel refuses to add any
+/// IPv4 real server there.
+pub(crate) fn bring_loopback_up() -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let socket = inet_datagram_socket()?;
+    // SAFETY: ifreq is plain data; ioctl(2) reads and writes the struct it
+    // is given, whose name field holds the NUL-terminated "lo".
+    let done = unsafe {
+        let mut request: libc::ifreq = std::mem::zeroed();
+        for (to, from) in request.ifr_name.iter_mut().zip(b"lo\0") {
+            *to = *from as c_char;
+        }
+        if libc::ioctl(socket.as_raw_fd(), libc::SIOCGIFFLAGS, &mut request) != 0 {
+            -1
+        } else {
+            request.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
+            libc::ioctl(socket.as_raw_fd(), libc::SIOCSIFFLAGS, &request)
+        }
+    };
+    if done == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
 /// The network namespace a namespace file (`/proc/.../ns/net`) stands
 /// for, as its device and inode; None when it cannot be read.
 pub(crate) fn namespace_id(path: &str) -> Option<(u64, u64)> {

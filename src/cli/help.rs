@@ -74,6 +74,9 @@ fn features_text(features: &Result<crate::kernel::features::Probed, String>) -> 
             TunnelType::Other(raw) => format!("type {raw}"),
         })
         .collect();
+    if tunnels.is_empty() {
+        return format!("{counters}, tunnel types unknown (no tunnelled real server was taken)");
+    }
     format!("{counters}, tunnel types {}", tunnels.join(" "))
 }
 
@@ -201,6 +204,13 @@ mod tests {
         });
         assert!(version_report(&report)
             .ends_with("features: 32-bit counters, tunnel types ipip type 7\n"));
+        report.features = Ok(crate::kernel::features::Probed {
+            counters_64bit: true,
+            tunnel_types: vec![],
+        });
+        assert!(version_report(&report).ends_with(
+            "features: 64-bit counters, tunnel types unknown (no tunnelled real server was taken)\n"
+        ));
         report.ipvs = Err("Permission denied (you must be root)".into());
         report.schedulers.clear();
         report.features = Err("IPVS unavailable".into());

@@ -74,6 +74,8 @@ fn probe_in_scratch_namespace(settings: &Settings) -> Result<Probed, String> {
         |e: std::io::Error| crate::sys::strerror(e.raw_os_error().unwrap_or(libc::EIO));
     crate::sys::enter_new_network_namespace()
         .map_err(|e| format!("no scratch network namespace ({})", errno_text(e)))?;
+    crate::sys::bring_loopback_up()
+        .map_err(|e| format!("no loopback in the scratch namespace ({})", errno_text(e)))?;
     let mut ipvs = Ipvs::connect(settings, || false)
         .map_err(|_| "IPVS unavailable in a new network namespace".to_string())?;
     let service = probe_service();

@@ -234,6 +234,8 @@ for s in rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos nosuch; do
     n=$((n + 1))
 done' > $RESULTS/schedulers
 unshare -n sh -c '
+# (a namespace takes IPv4 real servers once it has a local address)
+ip link set lo up
 /sbin/ipvsadm -A -t 192.0.2.1:80
 /sbin/ipvsadm -a -t 192.0.2.1:80 -r 192.0.2.10 -i
 /sbin/ipvsadm -a -t 192.0.2.1:80 -r 192.0.2.11 -i --tun-type gue --tun-port 6080

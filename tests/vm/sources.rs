@@ -35,7 +35,7 @@ for form in -Ln -Sn "-Ln --thresholds" "-Ln --persistent-conn" "-Ln --tun-info" 
     echo "$form" >> $RESULTS/forms
     ip netns exec s /sbin/ipvsadm $form > $RESULTS/ref.$n
     IPVSADM_RS_NETLINK_TRACE=/tmp/trace.$n ip netns exec s ipvsadm-rs $form > $RESULTS/cheapest.$n
-    grep -c '^> ' /tmp/trace.$n > $RESULTS/requests.$n
+    grep -c "^> " /tmp/trace.$n > $RESULTS/sent.$n
     for source in netlink requests proc; do
         IPVSADM_RS_LIST_SOURCE=$source ip netns exec s ipvsadm-rs $form > $RESULTS/$source.$n
     done
@@ -62,7 +62,11 @@ fn every_real_server_source_lists_like_the_reference() {
     // -Ln from the text asks netlink only for the two fwmark-1 services
     // (the text cannot tell their families apart): well under one request
     // per service.
-    let requests: usize = run.read("requests.1").trim().parse().unwrap();
+    let counted = run.read("sent.1");
+    let requests: usize = counted
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("requests counted: {counted:?}"));
     assert!(requests < 20, "-Ln sent {requests} netlink requests");
     eprintln!("-Ln of 305 services sent {requests} netlink requests");
 }
