@@ -6,7 +6,7 @@
 //! The text carries no thresholds, persistence templates, tunnel settings
 //! or counters; [`Detail`](super::Detail) says when it is enough.
 
-use crate::model::{ForwardMethod, Protocol, RealServer, RealServerEntry, Stats, Tunnel};
+use crate::model::{ForwardMethod, Protocol, RealServer, RealServerEntry, Stats};
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -99,13 +99,9 @@ fn real_server(text: &str) -> Option<RealServerEntry> {
     let inactive_conns = words.next()?.parse().ok()?;
     Some(RealServerEntry {
         server: RealServer {
-            addr,
-            port,
             forward,
             weight,
-            u_threshold: 0,
-            l_threshold: 0,
-            tunnel: Tunnel::default(),
+            ..RealServer::new(addr, port)
         },
         active_conns,
         inactive_conns,
