@@ -147,12 +147,15 @@ fn write_services(
         };
         write_metrics(out, entries, scope)
     } else if format.json {
-        let doc = Document {
+        let mut doc = Document {
             ipvs: info.copied(),
-            services: Some(entries.to_vec()),
+            services: Some(std::mem::take(entries)),
             ..Document::default()
         };
-        write_document(out, &doc)
+        let written = write_document(out, &doc);
+        // The caller counts the entries.
+        *entries = doc.services.take().unwrap_or_default();
+        written
     } else {
         compat::write_listing(out, info, entries, format, names)
     })

@@ -123,10 +123,50 @@ fn address_and_port(word: &str) -> Option<(IpAddr, u16)> {
 }
 
 /// The text, read through the calling thread's own namespace view
-/// (`/proc/thread-self/net`, which follows `--netns`); None when it cannot
-/// be read.
-pub(crate) fn read() -> Option<String> {
-    std::fs::read_to_string("/proc/thread-self/net/ip_vs").ok()
+/// (`/proc/thread-self/net`, which follows `--netns`), for as long as
+/// `keep_going` says, which is told after every read how many services
+/// the text has named so far. Stopped early, the text ends before the
+/// service it named last, which may be cut. None when it cannot be read.
+pub(crate) fn read_while(mut keep_going: impl FnMut(usize) -> bool) -> Option<String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open("/proc/thread-self/net/ip_vs").ok()?;
+    let mut text = Vec::with_capacity(1 << 20);
+    let mut chunk = vec![0u8; 64 * 1024];
+    // Lines that do not start with a space: the two title lines, then one
+    // per service.
+    let mut unindented = 0;
+    loop {
+        let read = file.read(&mut chunk).ok()?;
+        if read == 0 {
+            break;
+        }
+        let at_line_start = text.last().is_none_or(|&b| b == b'\n');
+        unindented += unindented_lines(&chunk[..read], at_line_start);
+        text.extend_from_slice(&chunk[..read]);
+        if !keep_going(unindented.saturating_sub(2)) {
+            text.truncate(last_unindented_line(&text));
+            break;
+        }
+    }
+    String::from_utf8(text).ok()
+}
+
+/// How many lines start in `bytes` with something other than a space.
+fn unindented_lines(bytes: &[u8], at_line_start: bool) -> usize {
+    let first = usize::from(at_line_start && bytes.first().is_some_and(|&b| b != b' '));
+    first
+        + bytes
+            .windows(2)
+            .filter(|pair| pair[0] == b'\n' && pair[1] != b' ')
+            .count()
+}
+
+/// Where the last line that starts with something other than a space
+/// begins (the text's length when there is none after the first line).
+fn last_unindented_line(text: &[u8]) -> usize {
+    text.windows(2)
+        .rposition(|pair| pair[0] == b'\n' && pair[1] != b' ')
+        .map_or(text.len(), |at| at + 1)
 }
 
 #[cfg(test)]
@@ -193,6 +233,27 @@ mod tests {
         let text = format!("{HEAD}FWM  00000007 rr \nFWM  00000007 wlc \n  -> 0A010101:0000      Route   1      0          0\nFWM  00000008 rr \n");
         let table = decode(&text).unwrap();
         assert_eq!(table.keys().collect::<Vec<_>>(), [&ProcKey::Fwmark(8)]);
+    }
+
+    #[test]
+    fn services_are_counted_across_reads_and_a_cut_text_ends_before_its_last() {
+        let text = format!(
+            "{HEAD}TCP  0A000001:0050 rr\n  -> 0A010101:0050 Masq 1 0 0\nTCP  0A000002:0050 rr\n"
+        );
+        let bytes = text.as_bytes();
+        // The title lines and two services, however the text is split.
+        for cut in 1..bytes.len() {
+            let (a, b) = bytes.split_at(cut);
+            let first = unindented_lines(a, true);
+            assert_eq!(
+                first + unindented_lines(b, a.last() == Some(&b'\n')),
+                4,
+                "cut at {cut}"
+            );
+        }
+        let end = last_unindented_line(bytes);
+        assert!(text[end..].starts_with("TCP  0A000002"));
+        assert_eq!(decode(&text[..end]).unwrap().len(), 1);
     }
 
     #[test]

@@ -52,7 +52,7 @@ pub fn sockopt_server_requests() -> io::Result<usize> {
 
 /// `/proc/net/ip_vs`, read whole and not parsed: its length.
 pub fn proc_text() -> io::Result<usize> {
-    procfs::read()
+    procfs::read_while(|_| true)
         .map(|text| text.len())
         .ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))
 }

@@ -15,7 +15,7 @@ use super::{convert, failed, sockopt, Ipvs, ListSource, NetlinkError};
 use crate::error::{Error, KernelOp};
 use crate::model::{RealServerEntry, Service, ServiceEntry, ServiceKey, Stats};
 use std::collections::{HashMap, HashSet};
-use std::net::IpAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// What of each real server a listing needs, beyond its address,
 /// forwarding method, weight and connection counts (which every source
@@ -55,33 +55,140 @@ impl Detail {
 /// Every service with its real servers, in kernel order, with at least
 /// `detail` filled in.
 pub fn table(ipvs: &mut Ipvs, detail: Detail) -> Result<Vec<ServiceEntry>, Error> {
-    let source = ipvs.list_source;
-    if detail.counters || source == ListSource::Netlink {
-        let services = ipvs.services().map_err(failed(KernelOp::List))?;
-        return with_servers(ipvs, services, Known::None, detail);
+    // The text has no thresholds, persistence templates or counters.
+    let text_serves = !detail.thresholds && !detail.counters;
+    match ipvs.list_source {
+        _ if detail.counters => by_netlink(ipvs, detail),
+        ListSource::Netlink => by_netlink(ipvs, detail),
+        ListSource::Cheapest | ListSource::ProcText if text_serves => from_both_ends(ipvs, detail),
+        ListSource::Cheapest | ListSource::ProcText | ListSource::Requests => {
+            by_requests(ipvs, detail)
+        }
     }
-    // The two reads are independent kernel walks: side by side, the
-    // listing waits for the longer one only.
-    let (services, known) = std::thread::scope(|scope| {
-        let known = scope.spawn(move || quick_servers(detail, source));
+}
+
+/// Every service's real servers by one netlink dump each.
+fn by_netlink(ipvs: &mut Ipvs, detail: Detail) -> Result<Vec<ServiceEntry>, Error> {
+    let services = ipvs.services().map_err(failed(KernelOp::List))?;
+    with_servers(ipvs, services, Known::default(), detail)
+}
+
+/// Real servers by one `getsockopt` request per IPv4 service, read beside
+/// the service dump (the two are independent kernel walks: side by side,
+/// the listing waits for the longer one only).
+fn by_requests(ipvs: &mut Ipvs, detail: Detail) -> Result<Vec<ServiceEntry>, Error> {
+    let (services, by_sockopt) = std::thread::scope(|scope| {
+        let quick = scope.spawn(sockopt_servers);
         let services = ipvs.services();
         // The fast path is only a shortcut: if its thread panicked, every
         // service is read through netlink instead, as when the interface
         // is missing.
-        (services, known.join().unwrap_or(Known::None))
+        (services, quick.join().unwrap_or_default())
     });
     let services = services.map_err(failed(KernelOp::List))?;
+    let known = Known {
+        by_sockopt,
+        ..Known::default()
+    };
     with_servers(ipvs, services, known, detail)
 }
 
-/// Real servers read before the service dump, by one of the quick sources.
-enum Known {
-    /// nothing: every service is read through netlink
-    None,
+/// Real servers from both ends of the kernel's order at once: a second
+/// thread reads `/proc/net/ip_vs` from the start while this one, once the
+/// service dump is in, asks for services one by one from the end
+/// (`getsockopt` for IPv4, netlink for the rest); each stops where the
+/// other has been. The text costs more the further it goes (the kernel
+/// walks the table again for every 4 KiB read) and a request costs what
+/// its service's lookup costs (long where addresses share a hash chain),
+/// so the two meet wherever the table's shape puts the balance, with no
+/// guess. With `ListSource::ProcText` the text is read whole instead.
+fn from_both_ends(ipvs: &mut Ipvs, detail: Detail) -> Result<Vec<ServiceEntry>, Error> {
+    let whole_text = ipvs.list_source == ListSource::ProcText;
+    let text_named = AtomicUsize::new(0);
+    let back_reached = AtomicUsize::new(usize::MAX);
+    let (services, back, text) = std::thread::scope(|scope| {
+        let text = scope.spawn(|| {
+            procfs::read_while(|named| {
+                text_named.store(named, Ordering::Relaxed);
+                whole_text || named < back_reached.load(Ordering::Relaxed)
+            })
+        });
+        let services = ipvs.services();
+        let back = match (&services, whole_text) {
+            (Ok(services), false) => from_the_back(ipvs, services, &text_named, &back_reached),
+            _ => Ok(Known::default()),
+        };
+        // The text stops now, whatever happened here.
+        back_reached.store(0, Ordering::Relaxed);
+        (services, back, text.join().ok().flatten())
+    });
+    let services = services.map_err(failed(KernelOp::List))?;
+    let mut known = back.map_err(failed(KernelOp::List))?;
+    if let Some(by_name) = text.as_deref().and_then(procfs::decode) {
+        known.by_text = agreeing_with_counts(by_name, &known.sockopt_counts);
+    }
+    with_servers(ipvs, services, known, detail)
+}
+
+/// The real servers of `services` from the last one backwards, until the
+/// text has named the one to be read next; `reached` tells the text how
+/// far back this has come.
+fn from_the_back(
+    ipvs: &mut Ipvs,
+    services: &[(Service, Stats)],
+    text_named: &AtomicUsize,
+    reached: &AtomicUsize,
+) -> Result<Known, NetlinkError> {
+    let reader = sockopt::Reader::open().ok();
+    let counts = reader
+        .as_ref()
+        .and_then(|r| r.server_counts().ok())
+        .map(|(counts, _)| counts)
+        .unwrap_or_default();
+    let mut known = Known::default();
+    for (at, (service, _)) in services.iter().enumerate().rev() {
+        if at < text_named.load(Ordering::Relaxed) {
+            break;
+        }
+        let key = service.key;
+        let expected = counts.get(&key).copied();
+        let quick = match (&reader, expected) {
+            (Some(reader), Some(expected)) => reader.servers(&key, expected).ok().flatten(),
+            _ => None,
+        };
+        match quick {
+            Some(servers) if Some(servers.len()) == expected => {
+                known.by_sockopt.insert(key, servers);
+            }
+            _ => {
+                known.by_netlink.insert(key, ipvs.servers(&key)?);
+            }
+        }
+        reached.store(at, Ordering::Relaxed);
+    }
+    // getsockopt answers whose service's count moved meanwhile are
+    // dropped (see `sockopt_servers`).
+    if let Some(after) = reader.and_then(|r| r.server_counts().ok()) {
+        known
+            .by_sockopt
+            .retain(|key, servers| after.0.get(key) == Some(&servers.len()));
+    }
+    known.sockopt_counts = counts;
+    Ok(known)
+}
+
+/// Real servers read by the quick sources, each kind kept apart.
+#[derive(Default)]
+struct Known {
+    /// by netlink, whole
+    by_netlink: HashMap<ServiceKey, Vec<RealServerEntry>>,
     /// by `getsockopt`, for IPv4 services
-    BySockopt(HashMap<ServiceKey, Vec<RealServerEntry>>),
+    by_sockopt: HashMap<ServiceKey, Vec<RealServerEntry>>,
     /// from `/proc/net/ip_vs`, for every service it names once
-    ByProcText(HashMap<ProcKey, Vec<RealServerEntry>>),
+    by_text: HashMap<ProcKey, Vec<RealServerEntry>>,
+    /// getsockopt's counts of the real servers of IPv4 services (every
+    /// family counted), which the text is checked against
+    sockopt_counts: HashMap<ServiceKey, usize>,
 }
 
 impl Known {
@@ -94,21 +201,25 @@ impl Known {
         detail: Detail,
         shared_marks: &HashSet<u32>,
     ) -> Option<Vec<RealServerEntry>> {
-        let from_text = matches!(self, Known::ByProcText(_));
-        let servers = match (self, key) {
-            (Known::None, _) => None,
-            (Known::BySockopt(by_key), _) => by_key.remove(key),
-            (Known::ByProcText(_), ServiceKey::Fwmark { fwmark, .. })
-                if shared_marks.contains(fwmark) =>
-            {
-                None
+        let whole = |servers: &Vec<RealServerEntry>, from_text| {
+            servers
+                .iter()
+                .all(|rs| convert::quick_read_carries(&rs.server, detail, from_text))
+        };
+        if let Some(servers) = self.by_netlink.remove(key) {
+            return Some(servers);
+        }
+        if let Some(servers) = self.by_sockopt.remove(key).filter(|s| whole(s, false)) {
+            return Some(servers);
+        }
+        if let ServiceKey::Fwmark { fwmark, .. } = key {
+            if shared_marks.contains(fwmark) {
+                return None;
             }
-            (Known::ByProcText(by_name), _) => by_name.remove(&proc_key(key)),
-        }?;
-        servers
-            .iter()
-            .all(|rs| convert::quick_read_carries(&rs.server, detail, from_text))
-            .then_some(servers)
+        }
+        self.by_text
+            .remove(&proc_key(key))
+            .filter(|s| whole(s, true))
     }
 }
 
@@ -126,30 +237,6 @@ fn proc_key(key: &ServiceKey) -> ProcKey {
         },
         ServiceKey::Fwmark { fwmark, .. } => ProcKey::Fwmark(fwmark),
     }
-}
-
-/// The real servers the quick sources give, read from `source`, or from
-/// whichever costs the kernel less for this table (see [`choose_source`]);
-/// nothing when `getsockopt` is not available.
-fn quick_servers(detail: Detail, source: ListSource) -> Known {
-    let Ok(reader) = sockopt::Reader::open() else {
-        return Known::None;
-    };
-    let Ok((before, total)) = reader.server_counts() else {
-        return Known::None;
-    };
-    let text = match source {
-        ListSource::ProcText => true,
-        ListSource::Cheapest => choose_source(&before, total) == ListSource::ProcText,
-        ListSource::Requests | ListSource::Netlink => false,
-    };
-    // The text has no thresholds or persistence templates.
-    if text && !detail.thresholds {
-        if let Some(by_name) = procfs::read().as_deref().and_then(procfs::decode) {
-            return Known::ByProcText(agreeing_with_counts(by_name, &before));
-        }
-    }
-    sockopt_servers(&reader, before)
 }
 
 /// The entries of the text whose IPv4 services `getsockopt` counted the
@@ -172,14 +259,21 @@ fn agreeing_with_counts(
 }
 
 /// The real servers of every IPv4 service whose `getsockopt` answer is
-/// whole, by service. The interface skips real servers of the other
-/// family without saying so, so each answer is held against the service's
-/// count of real servers (every family), taken before and after all the
-/// answers: a service with real servers of the other family, or whose
-/// count moved meanwhile, is left out and goes to netlink. (Not caught: a
-/// count that moved and came back between the two snapshots, just as a
-/// real server of the other family was added or removed.)
-fn sockopt_servers(reader: &sockopt::Reader, before: HashMap<ServiceKey, usize>) -> Known {
+/// whole, by service; empty when the interface is not available. The
+/// interface skips real servers of the other family without saying so,
+/// so each answer is held against the service's count of real servers
+/// (every family), taken before and after all the answers: a service with
+/// real servers of the other family, or whose count moved meanwhile, is
+/// left out and goes to netlink. (Not caught: a count that moved and came
+/// back between the two snapshots, just as a real server of the other
+/// family was added or removed.)
+fn sockopt_servers() -> HashMap<ServiceKey, Vec<RealServerEntry>> {
+    let Ok(reader) = sockopt::Reader::open() else {
+        return HashMap::new();
+    };
+    let Ok((before, _)) = reader.server_counts() else {
+        return HashMap::new();
+    };
     let answers: Vec<(ServiceKey, Vec<RealServerEntry>)> = before
         .iter()
         .filter_map(|(&key, &expected)| {
@@ -188,84 +282,12 @@ fn sockopt_servers(reader: &sockopt::Reader, before: HashMap<ServiceKey, usize>)
         })
         .collect();
     let Ok((after, _)) = reader.server_counts() else {
-        return Known::None;
+        return HashMap::new();
     };
-    Known::BySockopt(
-        answers
-            .into_iter()
-            .filter(|(key, servers)| after.get(key) == Some(&servers.len()))
-            .collect(),
-    )
-}
-
-/// Rough kernel costs, in steps of a walk along the service table: a
-/// `getsockopt` request, a netlink dump of one service (three system calls
-/// and a message per real server), and the bytes of text the kernel
-/// formats per step.
-const SOCKOPT_REQUEST: u64 = 400;
-const NETLINK_REQUEST: u64 = 3000;
-const TEXT_BYTES_PER_STEP: u64 = 1;
-/// Bytes of `/proc/net/ip_vs` per service line and per real-server line.
-const TEXT_SERVICE_BYTES: u64 = 48;
-const TEXT_SERVER_BYTES: u64 = 56;
-/// What a `/proc` read hands over at once: every read after the first
-/// walks the table again from its start to where the last one stopped.
-const TEXT_READ_BYTES: u64 = 4096;
-
-/// The cheaper source for a table of `total` services, of which `counts`
-/// are the IPv4 ones with their numbers of real servers. A request finds
-/// its service by walking the kernel's hash chain, and the kernel hashes
-/// services into 256 chains by protocol, port and the last byte of the
-/// address: services sharing those walk one long chain. The text walks
-/// the table once per 4 KiB read, and needs no lookup.
-fn choose_source(counts: &HashMap<ServiceKey, usize>, total: usize) -> ListSource {
-    let total = total.max(counts.len()) as u64;
-    let ipv4 = counts.len() as u64;
-    let requests =
-        chain_steps(counts.keys()) + ipv4 * SOCKOPT_REQUEST + (total - ipv4) * NETLINK_REQUEST;
-    let ipv4_servers: u64 = counts.values().map(|&n| n as u64).sum();
-    // The other services' real servers are not counted by getsockopt:
-    // take them to be as many as the IPv4 ones', or 10 each.
-    let per_service = ipv4_servers.checked_div(ipv4).unwrap_or(10);
-    let servers = ipv4_servers + (total - ipv4) * per_service;
-    let bytes = total * TEXT_SERVICE_BYTES + servers * TEXT_SERVER_BYTES;
-    let text = (bytes / TEXT_READ_BYTES) * total / 2 + bytes / TEXT_BYTES_PER_STEP;
-    if text < requests {
-        ListSource::ProcText
-    } else {
-        ListSource::Requests
-    }
-}
-
-/// The steps requests for `keys` walk along the kernel's hash chains: a
-/// chain of k services costs 1 + 2 + ... + k. The kernel also mixes a
-/// per-namespace value into every bucket number, which only renumbers the
-/// buckets and leaves their lengths as they are.
-fn chain_steps<'a>(keys: impl Iterator<Item = &'a ServiceKey>) -> u64 {
-    let mut addr_chains = [0u64; 256];
-    let mut mark_chains = [0u64; 256];
-    for key in keys {
-        match *key {
-            ServiceKey::Addr {
-                protocol,
-                addr: IpAddr::V4(addr),
-                port,
-            } => {
-                let bucket = u32::from(protocol.number())
-                    ^ u32::from(addr)
-                    ^ u32::from(port >> 8)
-                    ^ u32::from(port);
-                addr_chains[(bucket & 0xff) as usize] += 1;
-            }
-            ServiceKey::Fwmark { fwmark, .. } => mark_chains[(fwmark & 0xff) as usize] += 1,
-            ServiceKey::Addr { .. } => {}
-        }
-    }
-    addr_chains
-        .iter()
-        .chain(&mark_chains)
-        .map(|&k| k * (k + 1) / 2)
-        .sum()
+    answers
+        .into_iter()
+        .filter(|(key, servers)| after.get(key) == Some(&servers.len()))
+        .collect()
 }
 
 /// The services with their real servers: those `known` has whole for
@@ -375,7 +397,7 @@ pub(crate) fn service(ipvs: &mut Ipvs, key: &ServiceKey) -> Result<ServiceEntry,
 mod tests {
     use super::*;
     use crate::model::{Family, ForwardMethod, Protocol, RealServer};
-    use std::net::Ipv4Addr;
+    use std::net::{IpAddr, Ipv4Addr};
 
     fn tcp(a: u8, b: u8, c: u8, d: u8, port: u16) -> ServiceKey {
         ServiceKey::Addr {
@@ -383,59 +405,6 @@ mod tests {
             addr: IpAddr::V4(Ipv4Addr::new(a, b, c, d)),
             port,
         }
-    }
-
-    fn counts(
-        keys: impl Iterator<Item = ServiceKey>,
-        servers: usize,
-    ) -> HashMap<ServiceKey, usize> {
-        keys.map(|k| (k, servers)).collect()
-    }
-
-    #[test]
-    fn chains_follow_the_last_byte_protocol_and_port() {
-        // 512 services over all 256 last bytes: chains of two.
-        let spread: Vec<ServiceKey> = (0..512u32)
-            .map(|i| tcp(10, 0, (i >> 8) as u8, i as u8, 80))
-            .collect();
-        assert_eq!(chain_steps(spread.iter()), 256 * 3);
-        // 512 services ending in .1: one chain.
-        let colliding: Vec<ServiceKey> = (0..512u32)
-            .map(|i| tcp(10, (i >> 8) as u8, i as u8, 1, 80))
-            .collect();
-        assert_eq!(chain_steps(colliding.iter()), 512 * 513 / 2);
-        // The port moves a service to another chain, and so does the protocol.
-        assert_eq!(
-            chain_steps([tcp(10, 0, 0, 1, 80), tcp(10, 0, 0, 1, 81)].iter()),
-            2
-        );
-        let marks: Vec<ServiceKey> = (0..4)
-            .map(|m| ServiceKey::Fwmark {
-                fwmark: m * 256,
-                family: Family::Inet,
-            })
-            .collect();
-        assert_eq!(chain_steps(marks.iter()), 10);
-    }
-
-    #[test]
-    fn the_text_is_read_where_requests_would_be_slow() {
-        let n = 10_000u32;
-        let friendly = counts(
-            (0..n).map(|i| tcp(10, (i >> 16) as u8, (i >> 8) as u8, i as u8, 80)),
-            10,
-        );
-        assert_eq!(choose_source(&friendly, n as usize), ListSource::Requests);
-        let colliding = counts((0..n).map(|i| tcp(10, (i >> 8) as u8, i as u8, 1, 80)), 10);
-        assert_eq!(choose_source(&colliding, n as usize), ListSource::ProcText);
-        // Only IPv6 services: getsockopt counts none of them.
-        assert_eq!(
-            choose_source(&HashMap::new(), n as usize),
-            ListSource::ProcText
-        );
-        let wide = counts((0..50u32).map(|i| tcp(10, 0, 0, i as u8, 80)), 1000);
-        assert_eq!(choose_source(&wide, 50), ListSource::Requests);
-        assert_eq!(choose_source(&HashMap::new(), 0), ListSource::Requests);
     }
 
     fn server(last: u8, forward: ForwardMethod) -> RealServerEntry {
@@ -459,11 +428,14 @@ mod tests {
         };
         let web = tcp(10, 0, 0, 1, 80);
         let tunnelled = tcp(10, 0, 0, 2, 80);
-        let mut known = Known::ByProcText(HashMap::from([
-            (ProcKey::Fwmark(7), vec![server(1, ForwardMethod::Route)]),
-            (proc_key(&web), vec![server(2, ForwardMethod::Masquerade)]),
-            (proc_key(&tunnelled), vec![server(3, ForwardMethod::Tunnel)]),
-        ]));
+        let mut known = Known {
+            by_text: HashMap::from([
+                (ProcKey::Fwmark(7), vec![server(1, ForwardMethod::Route)]),
+                (proc_key(&web), vec![server(2, ForwardMethod::Masquerade)]),
+                (proc_key(&tunnelled), vec![server(3, ForwardMethod::Tunnel)]),
+            ]),
+            ..Known::default()
+        };
         let shared = HashSet::from([7]);
         let thresholds = Detail {
             thresholds: true,
@@ -483,6 +455,33 @@ mod tests {
             ..Detail::PLAIN
         };
         assert!(known.take(&tunnelled, save, &shared).is_none());
+    }
+
+    #[test]
+    fn netlink_answers_come_first_then_getsockopt_then_the_text() {
+        let web = tcp(10, 0, 0, 1, 80);
+        let mut known = Known {
+            by_netlink: HashMap::from([(web, vec![server(1, ForwardMethod::Tunnel)])]),
+            by_sockopt: HashMap::from([(web, vec![server(2, ForwardMethod::Tunnel)])]),
+            by_text: HashMap::from([(proc_key(&web), vec![server(3, ForwardMethod::Route)])]),
+            ..Known::default()
+        };
+        let save = Detail {
+            tunnels: true,
+            ..Detail::PLAIN
+        };
+        let none = HashSet::new();
+        // Netlink's answer is whole, tunnel settings and all.
+        assert_eq!(
+            known.take(&web, save, &none).unwrap()[0].server.addr,
+            server(1, ForwardMethod::Route).server.addr
+        );
+        // getsockopt's has no tunnel settings: the text's is next.
+        assert_eq!(
+            known.take(&web, save, &none).unwrap()[0].server.addr,
+            server(3, ForwardMethod::Route).server.addr
+        );
+        assert!(known.take(&web, save, &none).is_none());
     }
 
     #[test]

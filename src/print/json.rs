@@ -26,8 +26,11 @@ pub struct Document {
     pub connections: Option<Vec<Connection>>,
 }
 
-/// The document as one line of JSON.
+/// The document as one line of JSON, built whole in memory and written
+/// at once (serializing straight into a writer costs a call through `dyn
+/// Write` for every token).
 pub fn write_document(w: &mut dyn Write, doc: &Document) -> io::Result<()> {
-    serde_json::to_writer(&mut *w, doc)?;
-    w.write_all(b"\n")
+    let mut bytes = serde_json::to_vec(doc)?;
+    bytes.push(b'\n');
+    w.write_all(&bytes)
 }
