@@ -34,11 +34,12 @@ for form in -Ln -Sn "-Ln --thresholds" "-Ln --persistent-conn" "-Ln --tun-info" 
     n=$((n + 1))
     echo "$form" >> $RESULTS/forms
     ip netns exec s /sbin/ipvsadm $form > $RESULTS/ref.$n
-    IPVSADM_RS_NETLINK_TRACE=/tmp/trace.$n ip netns exec s ipvsadm-rs $form > $RESULTS/cheapest.$n
-    grep -c "^> " /tmp/trace.$n > $RESULTS/sent.$n
-    for source in netlink requests proc; do
+    ip netns exec s ipvsadm-rs $form > $RESULTS/cheapest.$n
+    for source in netlink requests; do
         IPVSADM_RS_LIST_SOURCE=$source ip netns exec s ipvsadm-rs $form > $RESULTS/$source.$n
     done
+    IPVSADM_RS_LIST_SOURCE=proc IPVSADM_RS_NETLINK_TRACE=/tmp/trace.$n ip netns exec s ipvsadm-rs $form > $RESULTS/proc.$n
+    grep -c "^> " /tmp/trace.$n > $RESULTS/sent.$n
 done
 "#;
 
@@ -59,9 +60,10 @@ fn every_real_server_source_lists_like_the_reference() {
             );
         }
     }
-    // -Ln from the text asks netlink only for the two fwmark-1 services
-    // (the text cannot tell their families apart): well under one request
-    // per service.
+    // -Ln from the whole text asks netlink only for the two fwmark-1
+    // services (the text cannot tell their families apart): well under one
+    // request per service. (The cheapest source meets the text halfway,
+    // wherever the race puts the meeting.)
     let counted = run.read("sent.1");
     let requests: usize = counted
         .trim()
