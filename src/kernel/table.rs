@@ -321,7 +321,7 @@ fn with_servers(
 }
 
 /// Below this many services, one connection reads them all.
-const PARALLEL_FROM: usize = 256;
+const PARALLEL_FROM: usize = 16;
 
 /// The real servers of `keys`, in order, by one netlink dump each. Many
 /// are split between this connection and others on threads of their own
