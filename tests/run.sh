@@ -42,11 +42,13 @@ export IPVSADM_RS_ALL_TOOLS=1
 cargo test --release --all-targets "$@"
 cargo test --release --test vm "$@"
 # The other supported kernels (README: Supported kernels): the differential
-# corpora, restores, --replace and the traffic test on each.
+# corpora, restores, --replace, the traffic test, -v and the listing
+# sources on each.
 other_kernel_tests=(invalid_command_lines_match_the_reference kernel_commands_match_the_reference
     listings_match_the_reference_and_json_agrees random_sequences_match_the_reference
     restores_are_all_or_nothing replace_sends_only_the_difference
-    counters_and_connections_after_real_traffic version_reports_what_the_kernel_has)
+    counters_and_connections_after_real_traffic version_reports_what_the_kernel_has
+    every_real_server_source_lists_like_the_reference)
 for kernel in ${IPVSADM_RS_OTHER_KERNELS-5.10 6.12}; do
     IPVSADM_RS_VM_KERNEL=$kernel bash tests/vm/testbed.sh prepare >/dev/null
     IPVSADM_RS_VM_KERNEL=$kernel cargo test --release --test vm "$@" -- "${other_kernel_tests[@]}"
