@@ -1,20 +1,19 @@
 //! Read the kernel table for a listing, fast: netlink has no dump of all
 //! real servers, only one dump per service, which dominates big listings.
-//! So service attributes come from one netlink dump, and a second thread
-//! reads the real servers at the same time from whichever source costs
-//! the kernel less for this table: one `getsockopt` call per IPv4 service
-//! ([`sockopt`]), or one read of `/proc/net/ip_vs` ([`procfs`]) when
-//! per-service lookups would be slow (IPv6 services, addresses that share
-//! a hash chain) and the listing needs no thresholds. Netlink per service
-//! is left for what those lack: services neither source had whole, and
-//! every setting that [`convert::quick_read_carries`] says they cannot
-//! hold.
+//! So service attributes come from one netlink dump, and the real servers
+//! from whichever source costs the kernel least for this table's shape:
+//! one `getsockopt` call per IPv4 service ([`sockopt`]) beside the dump
+//! when lookups are cheap, or else `/proc/net/ip_vs` ([`procfs`]) read
+//! from the start while requests come from the end. Netlink per service is
+//! left for what those lack: services no source had whole, and every
+//! setting that [`convert::quick_read_carries`] says they cannot hold.
 
 use super::procfs::{self, ProcKey};
 use super::{convert, failed, sockopt, Ipvs, ListSource, NetlinkError};
 use crate::error::{Error, KernelOp};
 use crate::model::{RealServerEntry, Service, ServiceEntry, ServiceKey, Stats};
 use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// What of each real server a listing needs, beyond its address,
@@ -60,11 +59,23 @@ pub fn table(ipvs: &mut Ipvs, detail: Detail) -> Result<Vec<ServiceEntry>, Error
     match ipvs.list_source {
         _ if detail.counters => by_netlink(ipvs, detail),
         ListSource::Netlink => by_netlink(ipvs, detail),
-        ListSource::Cheapest | ListSource::ProcText if text_serves => from_both_ends(ipvs, detail),
+        ListSource::Cheapest if text_serves && !requests_are_cheap() => {
+            from_both_ends(ipvs, detail)
+        }
+        ListSource::ProcText if text_serves => from_both_ends(ipvs, detail),
         ListSource::Cheapest | ListSource::ProcText | ListSource::Requests => {
             by_requests(ipvs, detail)
         }
     }
+}
+
+/// Whether one `getsockopt` request per service is cheap for this table
+/// (see [`choose_source`]): then it alone is quicker than meeting the text
+/// halfway, which costs a second busy CPU.
+fn requests_are_cheap() -> bool {
+    sockopt::Reader::open()
+        .and_then(|reader| reader.server_counts())
+        .is_ok_and(|(counts, total)| choose_source(&counts, total) == ListSource::Requests)
 }
 
 /// Every service's real servers by one netlink dump each.
@@ -290,6 +301,78 @@ fn sockopt_servers() -> HashMap<ServiceKey, Vec<RealServerEntry>> {
         .collect()
 }
 
+/// Rough kernel costs, in steps of a walk along the service table: a
+/// `getsockopt` request, a netlink dump of one service (three system calls
+/// and a message per real server), and the bytes of text the kernel
+/// formats per step.
+const SOCKOPT_REQUEST: u64 = 400;
+const NETLINK_REQUEST: u64 = 3000;
+const TEXT_BYTES_PER_STEP: u64 = 1;
+/// Bytes of `/proc/net/ip_vs` per service line and per real-server line.
+const TEXT_SERVICE_BYTES: u64 = 48;
+const TEXT_SERVER_BYTES: u64 = 56;
+/// What a `/proc` read hands over at once: every read after the first
+/// walks the table again from its start to where the last one stopped.
+const TEXT_READ_BYTES: u64 = 4096;
+
+/// The cheaper source for a table of `total` services, of which `counts`
+/// are the IPv4 ones with their numbers of real servers: `Requests` (one
+/// per service), or `ProcText` (the text, which `from_both_ends` then
+/// meets with requests from the end). A request finds its service by
+/// walking the kernel's hash chain, and the kernel hashes services into
+/// 256 chains by protocol, port and the last byte of the address:
+/// services sharing those walk one long chain. The text walks the table
+/// once per 4 KiB read, and needs no lookup.
+fn choose_source(counts: &HashMap<ServiceKey, usize>, total: usize) -> ListSource {
+    let total = total.max(counts.len()) as u64;
+    let ipv4 = counts.len() as u64;
+    let requests =
+        chain_steps(counts.keys()) + ipv4 * SOCKOPT_REQUEST + (total - ipv4) * NETLINK_REQUEST;
+    let ipv4_servers: u64 = counts.values().map(|&n| n as u64).sum();
+    // The other services' real servers are not counted by getsockopt:
+    // take them to be as many as the IPv4 ones', or 10 each.
+    let per_service = ipv4_servers.checked_div(ipv4).unwrap_or(10);
+    let servers = ipv4_servers + (total - ipv4) * per_service;
+    let bytes = total * TEXT_SERVICE_BYTES + servers * TEXT_SERVER_BYTES;
+    let text = (bytes / TEXT_READ_BYTES) * total / 2 + bytes / TEXT_BYTES_PER_STEP;
+    if text < requests {
+        ListSource::ProcText
+    } else {
+        ListSource::Requests
+    }
+}
+
+/// The steps requests for `keys` walk along the kernel's hash chains: a
+/// chain of k services costs 1 + 2 + ... + k. The kernel also mixes a
+/// per-namespace value into every bucket number, which only renumbers the
+/// buckets and leaves their lengths as they are.
+fn chain_steps<'a>(keys: impl Iterator<Item = &'a ServiceKey>) -> u64 {
+    let mut addr_chains = [0u64; 256];
+    let mut mark_chains = [0u64; 256];
+    for key in keys {
+        match *key {
+            ServiceKey::Addr {
+                protocol,
+                addr: IpAddr::V4(addr),
+                port,
+            } => {
+                let bucket = u32::from(protocol.number())
+                    ^ u32::from(addr)
+                    ^ u32::from(port >> 8)
+                    ^ u32::from(port);
+                addr_chains[(bucket & 0xff) as usize] += 1;
+            }
+            ServiceKey::Fwmark { fwmark, .. } => mark_chains[(fwmark & 0xff) as usize] += 1,
+            ServiceKey::Addr { .. } => {}
+        }
+    }
+    addr_chains
+        .iter()
+        .chain(&mark_chains)
+        .map(|&k| k * (k + 1) / 2)
+        .sum()
+}
+
 /// The services with their real servers: those `known` has whole for
 /// `detail`, the others by one netlink dump each.
 fn with_servers(
@@ -405,6 +488,59 @@ mod tests {
             addr: IpAddr::V4(Ipv4Addr::new(a, b, c, d)),
             port,
         }
+    }
+
+    fn counts(
+        keys: impl Iterator<Item = ServiceKey>,
+        servers: usize,
+    ) -> HashMap<ServiceKey, usize> {
+        keys.map(|k| (k, servers)).collect()
+    }
+
+    #[test]
+    fn chains_follow_the_last_byte_protocol_and_port() {
+        // 512 services over all 256 last bytes: chains of two.
+        let spread: Vec<ServiceKey> = (0..512u32)
+            .map(|i| tcp(10, 0, (i >> 8) as u8, i as u8, 80))
+            .collect();
+        assert_eq!(chain_steps(spread.iter()), 256 * 3);
+        // 512 services ending in .1: one chain.
+        let colliding: Vec<ServiceKey> = (0..512u32)
+            .map(|i| tcp(10, (i >> 8) as u8, i as u8, 1, 80))
+            .collect();
+        assert_eq!(chain_steps(colliding.iter()), 512 * 513 / 2);
+        // The port moves a service to another chain, and so does the protocol.
+        assert_eq!(
+            chain_steps([tcp(10, 0, 0, 1, 80), tcp(10, 0, 0, 1, 81)].iter()),
+            2
+        );
+        let marks: Vec<ServiceKey> = (0..4)
+            .map(|m| ServiceKey::Fwmark {
+                fwmark: m * 256,
+                family: Family::Inet,
+            })
+            .collect();
+        assert_eq!(chain_steps(marks.iter()), 10);
+    }
+
+    #[test]
+    fn the_text_is_read_where_requests_would_be_slow() {
+        let n = 10_000u32;
+        let friendly = counts(
+            (0..n).map(|i| tcp(10, (i >> 16) as u8, (i >> 8) as u8, i as u8, 80)),
+            10,
+        );
+        assert_eq!(choose_source(&friendly, n as usize), ListSource::Requests);
+        let colliding = counts((0..n).map(|i| tcp(10, (i >> 8) as u8, i as u8, 1, 80)), 10);
+        assert_eq!(choose_source(&colliding, n as usize), ListSource::ProcText);
+        // Only IPv6 services: getsockopt counts none of them.
+        assert_eq!(
+            choose_source(&HashMap::new(), n as usize),
+            ListSource::ProcText
+        );
+        let wide = counts((0..50u32).map(|i| tcp(10, 0, 0, i as u8, 80)), 1000);
+        assert_eq!(choose_source(&wide, 50), ListSource::Requests);
+        assert_eq!(choose_source(&HashMap::new(), 0), ListSource::Requests);
     }
 
     fn server(last: u8, forward: ForwardMethod) -> RealServerEntry {
