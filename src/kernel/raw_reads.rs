@@ -41,13 +41,13 @@ impl Ipvs {
 /// are fixed-size structures, copied field by field): how many real
 /// servers they gave.
 pub fn sockopt_server_requests() -> io::Result<usize> {
-    let reader = sockopt::Reader::open()?;
-    let (counts, _) = reader.server_counts()?;
-    let mut servers = 0;
-    for (key, expected) in &counts {
-        servers += reader.servers(key, *expected)?.map_or(0, |s| s.len());
-    }
-    Ok(servers)
+    let counted = sockopt::Counted::read()?;
+    Ok(counted
+        .counts
+        .keys()
+        .filter_map(|key| counted.whole_servers(key))
+        .map(|servers| servers.len())
+        .sum())
 }
 
 /// `/proc/net/ip_vs`, read whole and not parsed: its length.

@@ -331,6 +331,51 @@ impl Reader {
     }
 }
 
+/// `getsockopt`'s count of the real servers of every IPv4 service, and a
+/// socket to ask for them, each answer checked against its count. The
+/// interface skips real servers of the other family without saying so, so
+/// an answer holding fewer than the service's count (every family) is not
+/// whole.
+pub(crate) struct Counted {
+    reader: Reader,
+    /// real servers per IPv4 service, every family counted
+    pub(crate) counts: HashMap<ServiceKey, usize>,
+    /// services of every family
+    pub(crate) total: usize,
+}
+
+impl Counted {
+    /// The counts as they are now.
+    pub(crate) fn read() -> io::Result<Counted> {
+        let reader = Reader::open()?;
+        let (counts, total) = reader.server_counts()?;
+        Ok(Counted {
+            reader,
+            counts,
+            total,
+        })
+    }
+
+    /// The real servers of `key`'s service, when the answer holds as many
+    /// as the service had when counted.
+    pub(crate) fn whole_servers(&self, key: &ServiceKey) -> Option<Vec<RealServerEntry>> {
+        let expected = *self.counts.get(key)?;
+        let servers = self.reader.servers(key, expected).ok()??;
+        (servers.len() == expected).then_some(servers)
+    }
+
+    /// Keeps the answers whose service still has as many real servers as
+    /// they hold, counted again now (a count that moved means the answer
+    /// may be stale); none when counting again fails. Not caught: a count
+    /// that moved and came back between the two counts.
+    pub(crate) fn keep_unchanged(&self, answers: &mut HashMap<ServiceKey, Vec<RealServerEntry>>) {
+        match self.reader.server_counts() {
+            Ok((after, _)) => answers.retain(|key, servers| after.get(key) == Some(&servers.len())),
+            Err(_) => answers.clear(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

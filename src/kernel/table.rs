@@ -59,23 +59,20 @@ pub fn table(ipvs: &mut Ipvs, detail: Detail) -> Result<Vec<ServiceEntry>, Error
     match ipvs.list_source {
         _ if detail.counters => by_netlink(ipvs, detail),
         ListSource::Netlink => by_netlink(ipvs, detail),
-        ListSource::Cheapest if text_serves && !requests_are_cheap() => {
-            from_both_ends(ipvs, detail)
+        ListSource::ProcText if text_serves => from_both_ends(ipvs, detail, None),
+        ListSource::Cheapest if text_serves => {
+            // The counts decide the source, and are then the ones each
+            // answer is checked against.
+            let counted = sockopt::Counted::read().ok();
+            match counted.as_ref().map(|c| choose_source(&c.counts, c.total)) {
+                Some(ListSource::Requests) => by_requests(ipvs, detail, counted),
+                _ => from_both_ends(ipvs, detail, counted),
+            }
         }
-        ListSource::ProcText if text_serves => from_both_ends(ipvs, detail),
         ListSource::Cheapest | ListSource::ProcText | ListSource::Requests => {
-            by_requests(ipvs, detail)
+            by_requests(ipvs, detail, None)
         }
     }
-}
-
-/// Whether one `getsockopt` request per service is cheap for this table
-/// (see [`choose_source`]): then it alone is quicker than meeting the text
-/// halfway, which costs a second busy CPU.
-fn requests_are_cheap() -> bool {
-    sockopt::Reader::open()
-        .and_then(|reader| reader.server_counts())
-        .is_ok_and(|(counts, total)| choose_source(&counts, total) == ListSource::Requests)
 }
 
 /// Every service's real servers by one netlink dump each.
@@ -86,10 +83,15 @@ fn by_netlink(ipvs: &mut Ipvs, detail: Detail) -> Result<Vec<ServiceEntry>, Erro
 
 /// Real servers by one `getsockopt` request per IPv4 service, read beside
 /// the service dump (the two are independent kernel walks: side by side,
-/// the listing waits for the longer one only).
-fn by_requests(ipvs: &mut Ipvs, detail: Detail) -> Result<Vec<ServiceEntry>, Error> {
+/// the listing waits for the longer one only); `counted` when the counts
+/// were read already.
+fn by_requests(
+    ipvs: &mut Ipvs,
+    detail: Detail,
+    counted: Option<sockopt::Counted>,
+) -> Result<Vec<ServiceEntry>, Error> {
     let (services, by_sockopt) = std::thread::scope(|scope| {
-        let quick = scope.spawn(sockopt_servers);
+        let quick = scope.spawn(|| sockopt_servers(counted));
         let services = ipvs.services();
         // The fast path is only a shortcut: if its thread panicked, every
         // service is read through netlink instead, as when the interface
@@ -113,7 +115,11 @@ fn by_requests(ipvs: &mut Ipvs, detail: Detail) -> Result<Vec<ServiceEntry>, Err
 /// its service's lookup costs (long where addresses share a hash chain),
 /// so the two meet wherever the table's shape puts the balance, with no
 /// guess. With `ListSource::ProcText` the text is read whole instead.
-fn from_both_ends(ipvs: &mut Ipvs, detail: Detail) -> Result<Vec<ServiceEntry>, Error> {
+fn from_both_ends(
+    ipvs: &mut Ipvs,
+    detail: Detail,
+    counted: Option<sockopt::Counted>,
+) -> Result<Vec<ServiceEntry>, Error> {
     let whole_text = ipvs.list_source == ListSource::ProcText;
     let text_named = AtomicUsize::new(0);
     let back_reached = AtomicUsize::new(usize::MAX);
@@ -126,7 +132,10 @@ fn from_both_ends(ipvs: &mut Ipvs, detail: Detail) -> Result<Vec<ServiceEntry>, 
         });
         let services = ipvs.services();
         let back = match (&services, whole_text) {
-            (Ok(services), false) => from_the_back(ipvs, services, &text_named, &back_reached),
+            (Ok(services), false) => {
+                let counted = counted.or_else(|| sockopt::Counted::read().ok());
+                from_the_back(ipvs, services, counted, &text_named, &back_reached)
+            }
             _ => Ok(Known::default()),
         };
         // The text stops now, whatever happened here.
@@ -143,48 +152,35 @@ fn from_both_ends(ipvs: &mut Ipvs, detail: Detail) -> Result<Vec<ServiceEntry>, 
 
 /// The real servers of `services` from the last one backwards, until the
 /// text has named the one to be read next; `reached` tells the text how
-/// far back this has come.
+/// far back this has come. IPv4 services are asked of `counted` when it
+/// has them whole, the others of netlink.
 fn from_the_back(
     ipvs: &mut Ipvs,
     services: &[(Service, Stats)],
+    counted: Option<sockopt::Counted>,
     text_named: &AtomicUsize,
     reached: &AtomicUsize,
 ) -> Result<Known, NetlinkError> {
-    let reader = sockopt::Reader::open().ok();
-    let counts = reader
-        .as_ref()
-        .and_then(|r| r.server_counts().ok())
-        .map(|(counts, _)| counts)
-        .unwrap_or_default();
     let mut known = Known::default();
     for (at, (service, _)) in services.iter().enumerate().rev() {
         if at < text_named.load(Ordering::Relaxed) {
             break;
         }
         let key = service.key;
-        let expected = counts.get(&key).copied();
-        let quick = match (&reader, expected) {
-            (Some(reader), Some(expected)) => reader.servers(&key, expected).ok().flatten(),
-            _ => None,
-        };
-        match quick {
-            Some(servers) if Some(servers.len()) == expected => {
+        match counted.as_ref().and_then(|c| c.whole_servers(&key)) {
+            Some(servers) => {
                 known.by_sockopt.insert(key, servers);
             }
-            _ => {
+            None => {
                 known.by_netlink.insert(key, ipvs.servers(&key)?);
             }
         }
         reached.store(at, Ordering::Relaxed);
     }
-    // getsockopt answers whose service's count moved meanwhile are
-    // dropped (see `sockopt_servers`).
-    if let Some(after) = reader.and_then(|r| r.server_counts().ok()) {
-        known
-            .by_sockopt
-            .retain(|key, servers| after.0.get(key) == Some(&servers.len()));
+    if let Some(counted) = counted {
+        counted.keep_unchanged(&mut known.by_sockopt);
+        known.sockopt_counts = counted.counts;
     }
-    known.sockopt_counts = counts;
     Ok(known)
 }
 
@@ -270,35 +266,21 @@ fn agreeing_with_counts(
 }
 
 /// The real servers of every IPv4 service whose `getsockopt` answer is
-/// whole, by service; empty when the interface is not available. The
-/// interface skips real servers of the other family without saying so,
-/// so each answer is held against the service's count of real servers
-/// (every family), taken before and after all the answers: a service with
-/// real servers of the other family, or whose count moved meanwhile, is
-/// left out and goes to netlink. (Not caught: a count that moved and came
-/// back between the two snapshots, just as a real server of the other
-/// family was added or removed.)
-fn sockopt_servers() -> HashMap<ServiceKey, Vec<RealServerEntry>> {
-    let Ok(reader) = sockopt::Reader::open() else {
+/// whole (see [`sockopt::Counted`]), by service, checked against `counted`
+/// or counts read now; empty when the interface is not available. A
+/// service with real servers of the other family, or whose count moved
+/// while the answers were read, is left out and goes to netlink.
+fn sockopt_servers(counted: Option<sockopt::Counted>) -> HashMap<ServiceKey, Vec<RealServerEntry>> {
+    let Some(counted) = counted.or_else(|| sockopt::Counted::read().ok()) else {
         return HashMap::new();
     };
-    let Ok((before, _)) = reader.server_counts() else {
-        return HashMap::new();
-    };
-    let answers: Vec<(ServiceKey, Vec<RealServerEntry>)> = before
-        .iter()
-        .filter_map(|(&key, &expected)| {
-            let servers = reader.servers(&key, expected).ok()??;
-            (servers.len() == expected).then_some((key, servers))
-        })
+    let mut answers: HashMap<ServiceKey, Vec<RealServerEntry>> = counted
+        .counts
+        .keys()
+        .filter_map(|&key| Some((key, counted.whole_servers(&key)?)))
         .collect();
-    let Ok((after, _)) = reader.server_counts() else {
-        return HashMap::new();
-    };
+    counted.keep_unchanged(&mut answers);
     answers
-        .into_iter()
-        .filter(|(key, servers)| after.get(key) == Some(&servers.len()))
-        .collect()
 }
 
 /// Rough kernel costs, in steps of a walk along the service table: a
