@@ -4,9 +4,13 @@
 //! from whichever source costs the kernel least for this table's shape:
 //! one `getsockopt` call per IPv4 service ([`sockopt`]) beside the dump
 //! when lookups are cheap, or else `/proc/net/ip_vs` ([`procfs`]) read
-//! from the start while requests come from the end. Netlink per service is
-//! left for what those lack: services no source had whole, and every
-//! setting that [`convert::quick_read_carries`] says they cannot hold.
+//! from the start while requests come from the end. `getsockopt` sees
+//! IPv4 services only, and the kernel counts no other family for it, so
+//! the services it cannot answer (IPv6 ones) are weighed once the dump
+//! has shown them, and meet the text then when they are many. Netlink per
+//! service is left for what those lack: services no source had whole, and
+//! every setting that [`convert::quick_read_carries`] says they cannot
+//! hold.
 
 use super::procfs::{self, ProcKey};
 use super::{convert, failed, sockopt, Ipvs, ListSource, NetlinkError};
@@ -59,18 +63,20 @@ pub fn table(ipvs: &mut Ipvs, detail: Detail) -> Result<Vec<ServiceEntry>, Error
     match ipvs.list_source {
         _ if detail.counters => by_netlink(ipvs, detail),
         ListSource::Netlink => by_netlink(ipvs, detail),
-        ListSource::ProcText if text_serves => from_both_ends(ipvs, detail, None),
+        ListSource::ProcText if text_serves => from_both_ends(ipvs, detail, None, None),
         ListSource::Cheapest if text_serves => {
             // The counts decide the source, and are then the ones each
-            // answer is checked against.
+            // answer is checked against. They show IPv4 services only (the
+            // kernel counts no other family for this interface): what the
+            // rest costs is known once the service dump is in.
             let counted = sockopt::Counted::read().ok();
             match counted.as_ref().map(|c| choose_source(&c.counts, c.total)) {
-                Some(ListSource::Requests) => by_requests(ipvs, detail, counted),
-                _ => from_both_ends(ipvs, detail, counted),
+                Some(ListSource::Requests) => by_requests(ipvs, detail, counted, true),
+                _ => from_both_ends(ipvs, detail, counted, None),
             }
         }
         ListSource::Cheapest | ListSource::ProcText | ListSource::Requests => {
-            by_requests(ipvs, detail, None)
+            by_requests(ipvs, detail, None, false)
         }
     }
 }
@@ -84,13 +90,16 @@ fn by_netlink(ipvs: &mut Ipvs, detail: Detail) -> Result<Vec<ServiceEntry>, Erro
 /// Real servers by one `getsockopt` request per IPv4 service, read beside
 /// the service dump (the two are independent kernel walks: side by side,
 /// the listing waits for the longer one only); `counted` when the counts
-/// were read already.
+/// were read already. With `late_text`, the services `getsockopt` cannot
+/// answer (IPv6 ones) meet the text halfway when that is cheaper than
+/// asking netlink for each.
 fn by_requests(
     ipvs: &mut Ipvs,
     detail: Detail,
     counted: Option<sockopt::Counted>,
+    late_text: bool,
 ) -> Result<Vec<ServiceEntry>, Error> {
-    let (services, by_sockopt) = std::thread::scope(|scope| {
+    let (services, (by_sockopt, sockopt_counts)) = std::thread::scope(|scope| {
         let quick = scope.spawn(|| sockopt_servers(counted));
         let services = ipvs.services();
         // The fast path is only a shortcut: if its thread panicked, every
@@ -101,8 +110,13 @@ fn by_requests(
     let services = services.map_err(failed(KernelOp::List))?;
     let known = Known {
         by_sockopt,
+        sockopt_counts,
         ..Known::default()
     };
+    let unanswered = services.len() - known.by_sockopt.len().min(services.len());
+    if late_text && text_is_cheaper(&known.sockopt_counts, services.len(), unanswered) {
+        return from_both_ends(ipvs, detail, None, Some((services, known)));
+    }
     with_servers(ipvs, services, known, detail)
 }
 
@@ -115,10 +129,14 @@ fn by_requests(
 /// its service's lookup costs (long where addresses share a hash chain),
 /// so the two meet wherever the table's shape puts the balance, with no
 /// guess. With `ListSource::ProcText` the text is read whole instead.
+/// `read_already`: the service dump and what requests have answered,
+/// when they came first (then the text starts now, and the services
+/// answered already are passed over from the back).
 fn from_both_ends(
     ipvs: &mut Ipvs,
     detail: Detail,
     counted: Option<sockopt::Counted>,
+    read_already: Option<(Vec<(Service, Stats)>, Known)>,
 ) -> Result<Vec<ServiceEntry>, Error> {
     let whole_text = ipvs.list_source == ListSource::ProcText;
     let text_named = AtomicUsize::new(0);
@@ -130,13 +148,23 @@ fn from_both_ends(
                 whole_text || named < back_reached.load(Ordering::Relaxed)
             })
         });
-        let services = ipvs.services();
+        let (services, answered) = match read_already {
+            Some((services, known)) => (Ok(services), known),
+            None => (ipvs.services(), Known::default()),
+        };
         let back = match (&services, whole_text) {
             (Ok(services), false) => {
                 let counted = counted.or_else(|| sockopt::Counted::read().ok());
-                from_the_back(ipvs, services, counted, &text_named, &back_reached)
+                from_the_back(
+                    ipvs,
+                    services,
+                    counted,
+                    answered,
+                    &text_named,
+                    &back_reached,
+                )
             }
-            _ => Ok(Known::default()),
+            _ => Ok(answered),
         };
         // The text stops now, whatever happened here.
         back_reached.store(0, Ordering::Relaxed);
@@ -152,21 +180,26 @@ fn from_both_ends(
 
 /// The real servers of `services` from the last one backwards, until the
 /// text has named the one to be read next; `reached` tells the text how
-/// far back this has come. IPv4 services are asked of `counted` when it
-/// has them whole, the others of netlink.
+/// far back this has come. Services `known` has are passed over; IPv4
+/// services are asked of `counted` when it has them whole, the others of
+/// netlink.
 fn from_the_back(
     ipvs: &mut Ipvs,
     services: &[(Service, Stats)],
     counted: Option<sockopt::Counted>,
+    mut known: Known,
     text_named: &AtomicUsize,
     reached: &AtomicUsize,
 ) -> Result<Known, NetlinkError> {
-    let mut known = Known::default();
     for (at, (service, _)) in services.iter().enumerate().rev() {
         if at < text_named.load(Ordering::Relaxed) {
             break;
         }
         let key = service.key;
+        if known.by_sockopt.contains_key(&key) {
+            reached.store(at, Ordering::Relaxed);
+            continue;
+        }
         match counted.as_ref().and_then(|c| c.whole_servers(&key)) {
             Some(servers) => {
                 known.by_sockopt.insert(key, servers);
@@ -269,10 +302,11 @@ fn agreeing_with_counts(
 /// whole (see [`sockopt::Counted`]), by service, checked against `counted`
 /// or counts read now; empty when the interface is not available. A
 /// service with real servers of the other family, or whose count moved
-/// while the answers were read, is left out and goes to netlink.
-fn sockopt_servers(counted: Option<sockopt::Counted>) -> HashMap<ServiceKey, Vec<RealServerEntry>> {
+/// while the answers were read, is left out and goes to netlink. Also
+/// returns the counts the answers were checked against.
+fn sockopt_servers(counted: Option<sockopt::Counted>) -> SockoptAnswers {
     let Some(counted) = counted.or_else(|| sockopt::Counted::read().ok()) else {
-        return HashMap::new();
+        return SockoptAnswers::default();
     };
     let mut answers: HashMap<ServiceKey, Vec<RealServerEntry>> = counted
         .counts
@@ -280,8 +314,14 @@ fn sockopt_servers(counted: Option<sockopt::Counted>) -> HashMap<ServiceKey, Vec
         .filter_map(|&key| Some((key, counted.whole_servers(&key)?)))
         .collect();
     counted.keep_unchanged(&mut answers);
-    answers
+    (answers, counted.counts)
 }
+
+/// Real servers by IPv4 service, and each IPv4 service's count of them.
+type SockoptAnswers = (
+    HashMap<ServiceKey, Vec<RealServerEntry>>,
+    HashMap<ServiceKey, usize>,
+);
 
 /// Rough kernel costs, in steps of a walk along the service table: a
 /// `getsockopt` request, a netlink dump of one service (three system calls
@@ -310,18 +350,31 @@ fn choose_source(counts: &HashMap<ServiceKey, usize>, total: usize) -> ListSourc
     let ipv4 = counts.len() as u64;
     let requests =
         chain_steps(counts.keys()) + ipv4 * SOCKOPT_REQUEST + (total - ipv4) * NETLINK_REQUEST;
-    let ipv4_servers: u64 = counts.values().map(|&n| n as u64).sum();
-    // The other services' real servers are not counted by getsockopt:
-    // take them to be as many as the IPv4 ones', or 10 each.
-    let per_service = ipv4_servers.checked_div(ipv4).unwrap_or(10);
-    let servers = ipv4_servers + (total - ipv4) * per_service;
-    let bytes = total * TEXT_SERVICE_BYTES + servers * TEXT_SERVER_BYTES;
-    let text = (bytes / TEXT_READ_BYTES) * total / 2 + bytes / TEXT_BYTES_PER_STEP;
-    if text < requests {
+    if text_cost(counts, total) < requests {
         ListSource::ProcText
     } else {
         ListSource::Requests
     }
+}
+
+/// Whether the text (met from the back) costs less than one netlink
+/// request for each of `unanswered` services of a table of `total`, of
+/// which `counts` are the IPv4 ones (see [`choose_source`]).
+fn text_is_cheaper(counts: &HashMap<ServiceKey, usize>, total: usize, unanswered: usize) -> bool {
+    text_cost(counts, total as u64) < unanswered as u64 * NETLINK_REQUEST
+}
+
+/// The steps of reading the whole text of `total` services, of which
+/// `counts` are the IPv4 ones with their numbers of real servers.
+fn text_cost(counts: &HashMap<ServiceKey, usize>, total: u64) -> u64 {
+    let ipv4 = counts.len() as u64;
+    let ipv4_servers: u64 = counts.values().map(|&n| n as u64).sum();
+    // The other services' real servers are not counted by getsockopt:
+    // take them to be as many as the IPv4 ones', or 10 each.
+    let per_service = ipv4_servers.checked_div(ipv4).unwrap_or(10);
+    let servers = ipv4_servers + total.saturating_sub(ipv4) * per_service;
+    let bytes = total * TEXT_SERVICE_BYTES + servers * TEXT_SERVER_BYTES;
+    (bytes / TEXT_READ_BYTES) * total / 2 + bytes / TEXT_BYTES_PER_STEP
 }
 
 /// The steps requests for `keys` walk along the kernel's hash chains: a
@@ -523,6 +576,25 @@ mod tests {
         let wide = counts((0..50u32).map(|i| tcp(10, 0, 0, i as u8, 80)), 1000);
         assert_eq!(choose_source(&wide, 50), ListSource::Requests);
         assert_eq!(choose_source(&HashMap::new(), 0), ListSource::Requests);
+    }
+
+    #[test]
+    fn services_getsockopt_cannot_answer_meet_the_text_when_many() {
+        // getsockopt counts IPv4 services alone: the rest are known from
+        // the service dump, and cost a netlink request each.
+        let n = 10_000u32;
+        let none = HashMap::new();
+        assert!(text_is_cheaper(&none, n as usize, n as usize));
+        let half = counts(
+            (0..n / 2).map(|i| tcp(10, (i >> 16) as u8, (i >> 8) as u8, i as u8, 53)),
+            10,
+        );
+        assert!(text_is_cheaper(&half, n as usize, n as usize / 2));
+        // Everything answered (an IPv4 table): nothing left to meet.
+        assert!(!text_is_cheaper(&half, n as usize / 2, 0));
+        // One IPv6 service among many IPv4 ones: its request is cheaper
+        // than the text of the whole table.
+        assert!(!text_is_cheaper(&half, n as usize / 2 + 1, 1));
     }
 
     fn server(last: u8, forward: ForwardMethod) -> RealServerEntry {
