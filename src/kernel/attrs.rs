@@ -74,7 +74,7 @@ impl StatsAttr {
     /// `IPVS_STATS_ATTR_PAD`
     pub(crate) const PAD: u16 = 11;
 
-    fn parse(a: &Attr<'_>, wide: bool) -> Result<StatsAttr, DecodeError> {
+    pub(crate) fn parse(a: &Attr<'_>, wide: bool) -> Result<StatsAttr, DecodeError> {
         let counter = |a: &Attr<'_>| {
             if wide {
                 a.u64()

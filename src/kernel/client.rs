@@ -8,9 +8,9 @@ use super::attrs::{
 use super::convert::{
     daemon_attrs, daemon_from, daemon_stop_attrs, dest_from_each, each_dest_full,
     each_dest_identity, each_service_full, each_service_identity, service_from, service_from_each,
-    service_identity,
+    service_identity, stats_of_nest,
 };
-use super::socket::{Batch, Kind, NetlinkError, RequestBatch, Socket};
+use super::socket::{Batch, Kind, NetlinkError, ReplyVisitor, Request, RequestBatch, Socket};
 use super::wire::{self, AttrWriter, DecodeError};
 use crate::error::KernelOp;
 use crate::model::{
@@ -169,12 +169,50 @@ pub fn top_level(reply: &[u8]) -> Result<Vec<CmdAttr>, DecodeError> {
 /// reply or per service.
 fn services_in(reply: &[u8], mut visit: impl FnMut(Service, Stats)) -> Result<(), DecodeError> {
     each_nest(reply, CmdAttr::SERVICE, |nest| {
-        let (service, stats) = service_from_each(|each| {
-            wire::parse_attrs(nest, |a| ServiceAttr::parse(a).map(&mut *each)).map(drop)
+        let mut counters = Counters::default();
+        let (service, _) = service_from_each(|each| {
+            wire::parse_attrs(nest, |a| {
+                if !counters.keep(a, ServiceAttr::STATS64, ServiceAttr::STATS) {
+                    ServiceAttr::parse(a).map(&mut *each)?;
+                }
+                Ok(())
+            })
+            .map(drop)
         })?;
-        visit(service, stats);
+        visit(service, counters.read()?);
         Ok(())
     })
+}
+
+/// The stats nests of one dump entry, read in place once the entry is
+/// (a listing of 100,000 real servers holds 200,000 of them, and only
+/// the 64-bit one of each pair is needed).
+#[derive(Default)]
+struct Counters<'a> {
+    wide: Option<&'a [u8]>,
+    narrow: Option<&'a [u8]>,
+}
+
+impl<'a> Counters<'a> {
+    /// Keeps `a` if it is the nest of kind `wide` (64-bit) or `narrow`.
+    fn keep(&mut self, a: &wire::Attr<'a>, wide: u16, narrow: u16) -> bool {
+        let slot = match a.kind {
+            kind if kind == wide => &mut self.wide,
+            kind if kind == narrow => &mut self.narrow,
+            _ => return false,
+        };
+        *slot = Some(a.payload);
+        true
+    }
+
+    /// The 64-bit counters, or the 32-bit ones (kernels before 4.1).
+    fn read(&self) -> Result<Stats, DecodeError> {
+        match (self.wide, self.narrow) {
+            (Some(wide), _) => stats_of_nest(wide, true),
+            (None, Some(narrow)) => stats_of_nest(narrow, false),
+            (None, None) => Ok(Stats::default()),
+        }
+    }
 }
 
 /// The real servers of one reply to a real-server dump of a service of
@@ -185,9 +223,18 @@ fn servers_in(
     mut visit: impl FnMut(RealServerEntry),
 ) -> Result<(), DecodeError> {
     each_nest(reply, CmdAttr::DEST, |nest| {
-        visit(dest_from_each(family, |each| {
-            wire::parse_attrs(nest, |a| DestAttr::parse(a).map(&mut *each)).map(drop)
-        })?);
+        let mut counters = Counters::default();
+        let mut entry = dest_from_each(family, |each| {
+            wire::parse_attrs(nest, |a| {
+                if !counters.keep(a, DestAttr::STATS64, DestAttr::STATS) {
+                    DestAttr::parse(a).map(&mut *each)?;
+                }
+                Ok(())
+            })
+            .map(drop)
+        })?;
+        entry.stats = counters.read()?;
+        visit(entry);
         Ok(())
     })
 }
@@ -257,6 +304,25 @@ impl Ipvs {
     ) -> Result<Vec<Vec<u8>>, NetlinkError> {
         self.socket
             .exchange(self.family, cmd as u8, GENL_VERSION, &emit_all(attrs), kind)
+    }
+
+    /// [`Ipvs::call`], each reply's attributes handed to `visit` with the
+    /// number of the datagram it came in, uncopied.
+    pub(super) fn call_each(
+        &mut self,
+        cmd: Cmd,
+        attrs: &[CmdAttr],
+        kind: Kind,
+        visit: &mut ReplyVisitor<'_>,
+    ) -> Result<(), NetlinkError> {
+        let request = Request {
+            family: self.family,
+            cmd: cmd as u8,
+            version: GENL_VERSION,
+            attrs: &emit_all(attrs),
+            kind,
+        };
+        self.socket.exchange_each(request, visit)
     }
 
     /// The kernel's IPVS version and connection table size.
@@ -338,13 +404,13 @@ impl Ipvs {
     pub fn services(&mut self) -> Result<Vec<(Service, Stats)>, NetlinkError> {
         let mut seen = HashSet::new();
         let mut out = Vec::new();
-        for reply in self.call(Cmd::GetService, &[], Kind::Dump)? {
-            services_in(&reply, |service, stats| {
+        self.call_each(Cmd::GetService, &[], Kind::Dump, &mut |reply, _| {
+            Ok(services_in(reply, |service, stats| {
                 if seen.insert(service.key) {
                     out.push((service, stats));
                 }
-            })?;
-        }
+            })?)
+        })?;
         Ok(out)
     }
 
@@ -397,18 +463,24 @@ impl Ipvs {
     /// the service does not exist: the kernel does not say).
     pub fn servers(&mut self, key: &ServiceKey) -> Result<Vec<RealServerEntry>, NetlinkError> {
         let family = key.family();
-        let mut seen = HashSet::new();
+        let identity = [CmdAttr::Service(service_identity(key))];
         let mut out = Vec::new();
-        for reply in self.call(
+        let mut datagrams = 0;
+        self.call_each(
             Cmd::GetDest,
-            &[CmdAttr::Service(service_identity(key))],
+            &identity,
             Kind::Dump,
-        )? {
-            servers_in(&reply, family, |entry| {
-                if seen.insert((entry.server.addr, entry.server.port)) {
-                    out.push(entry);
-                }
-            })?;
+            &mut |reply, datagram| {
+                datagrams = datagram + 1;
+                Ok(servers_in(reply, family, |entry| out.push(entry))?)
+            },
+        )?;
+        // The kernel resumes a dump by position, datagram after datagram,
+        // so a real server added or removed meanwhile can repeat one: the
+        // first of each wins. One datagram (most services) cannot repeat.
+        if datagrams > 1 {
+            let mut seen = HashSet::new();
+            out.retain(|entry| seen.insert((entry.server.addr, entry.server.port)));
         }
         Ok(out)
     }

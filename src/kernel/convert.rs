@@ -119,7 +119,22 @@ pub(crate) fn service_full(s: &Service) -> Vec<ServiceAttr> {
 
 fn stats(block: &StatsBlock) -> Result<Stats, DecodeError> {
     let mut s = Stats::default();
-    block.each(|attr| match attr {
+    block.each(|attr| count(&mut s, attr))?;
+    Ok(s)
+}
+
+/// The counters of a stats nest's payload (`STATS`, or `STATS64` when
+/// `wide`), read in place: big dumps have two nests per entry.
+pub(crate) fn stats_of_nest(payload: &[u8], wide: bool) -> Result<Stats, DecodeError> {
+    let mut s = Stats::default();
+    crate::kernel::wire::parse_attrs(payload, |a| {
+        StatsAttr::parse(a, wide).map(|attr| count(&mut s, attr))
+    })?;
+    Ok(s)
+}
+
+fn count(s: &mut Stats, attr: StatsAttr) {
+    match attr {
         StatsAttr::Conns(v) => s.conns = v,
         StatsAttr::InPkts(v) => s.inpkts = v,
         StatsAttr::OutPkts(v) => s.outpkts = v,
@@ -131,8 +146,7 @@ fn stats(block: &StatsBlock) -> Result<Stats, DecodeError> {
         StatsAttr::InBps(v) => s.inbps = v,
         StatsAttr::OutBps(v) => s.outbps = v,
         StatsAttr::Pad(_) | StatsAttr::Other(..) => {}
-    })?;
-    Ok(s)
+    }
 }
 
 /// Prefer the 64-bit block; fall back to the 32-bit one (kernels before 4.1).

@@ -12,11 +12,12 @@ use std::io;
 impl Ipvs {
     /// The netlink service dump, undecoded: the bytes of its replies.
     pub fn raw_service_dump(&mut self) -> Result<usize, NetlinkError> {
-        Ok(self
-            .call(Cmd::GetService, &[], Kind::Dump)?
-            .iter()
-            .map(Vec::len)
-            .sum())
+        let mut bytes = 0;
+        self.call_each(Cmd::GetService, &[], Kind::Dump, &mut |reply, _| {
+            bytes += reply.len();
+            Ok(())
+        })?;
+        Ok(bytes)
     }
 
     /// One netlink real-server dump per service of `keys`, undecoded (the
@@ -26,11 +27,10 @@ impl Ipvs {
         let mut bytes = 0;
         for key in keys {
             let identity = [CmdAttr::Service(service_identity(key))];
-            bytes += self
-                .call(Cmd::GetDest, &identity, Kind::Dump)?
-                .iter()
-                .map(Vec::len)
-                .sum::<usize>();
+            self.call_each(Cmd::GetDest, &identity, Kind::Dump, &mut |reply, _| {
+                bytes += reply.len();
+                Ok(())
+            })?;
         }
         Ok(bytes)
     }

@@ -84,6 +84,26 @@ pub enum Kind {
     Dump,
 }
 
+/// What is handed each reply's attribute area, with the number of the
+/// datagram it came in.
+pub(crate) type ReplyVisitor<'v> = dyn FnMut(&[u8], usize) -> Result<(), NetlinkError> + 'v;
+
+/// One generic netlink request: its family, command, version, attribute
+/// area (already encoded) and kind.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Request<'a> {
+    /// the generic netlink family id
+    pub family: u16,
+    /// the command
+    pub cmd: u8,
+    /// the family's version
+    pub version: u8,
+    /// the encoded attributes
+    pub attrs: &'a [u8],
+    /// a single answer or a dump
+    pub kind: Kind,
+}
+
 /// What the kernel said of a batch: which requests failed (index in the
 /// batch, errno), in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -253,17 +273,47 @@ impl Socket {
         attrs: &[u8],
         kind: Kind,
     ) -> Result<Vec<Vec<u8>>, NetlinkError> {
+        let mut replies = Vec::new();
+        let request = Request {
+            family,
+            cmd,
+            version,
+            attrs,
+            kind,
+        };
+        self.exchange_each(request, &mut |reply, _| {
+            replies.push(reply.to_vec());
+            Ok(())
+        })?;
+        Ok(replies)
+    }
+
+    /// Send one request and hand the attribute area of each reply to
+    /// `visit` straight from the receive buffer, with the number of the
+    /// datagram it came in (0 for the first): a dump of 100,000 real
+    /// servers is 100,000 messages, not copied one by one.
+    pub(crate) fn exchange_each(
+        &mut self,
+        request: Request<'_>,
+        visit: &mut ReplyVisitor<'_>,
+    ) -> Result<(), NetlinkError> {
         self.seq = self.seq.wrapping_add(1);
         let seq = self.seq;
-        let flags = match kind {
+        let flags = match request.kind {
             Kind::Do => NLM_F_REQUEST | NLM_F_ACK,
             Kind::Dump => NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP,
         };
-        let request = wire::request(family, flags, seq, cmd, version, attrs);
-        self.record('>', &request);
-        self.sock.send(&request, Msg::empty())?;
-        let mut replies = Vec::new();
-        loop {
+        let framed = wire::request(
+            request.family,
+            flags,
+            seq,
+            request.cmd,
+            request.version,
+            request.attrs,
+        );
+        self.record('>', &framed);
+        self.sock.send(&framed, Msg::empty())?;
+        for datagram in 0.. {
             let len = self.receive()?;
             for msg in messages(&self.buf[..len])? {
                 if msg.seq != seq || msg.pid != self.port_id {
@@ -272,11 +322,9 @@ impl Socket {
                 match msg.kind {
                     NLMSG_NOOP => {}
                     NLMSG_ERROR => {
-                        let code = error_code(msg.payload)?;
-                        return if code == 0 {
-                            Ok(replies)
-                        } else {
-                            Err(NetlinkError::Kernel(-code))
+                        return match error_code(msg.payload)? {
+                            0 => Ok(()),
+                            code => Err(NetlinkError::Kernel(-code)),
                         };
                     }
                     NLMSG_DONE => {
@@ -289,14 +337,15 @@ impl Socket {
                         return if code < 0 {
                             Err(NetlinkError::Kernel(-code))
                         } else {
-                            Ok(replies)
+                            Ok(())
                         };
                     }
                     NLMSG_OVERRUN => return Err(NetlinkError::Kernel(libc::ENOBUFS)),
-                    _ => replies.push(genl(msg.payload)?.attrs.to_vec()),
+                    _ => visit(genl(msg.payload)?.attrs, datagram)?,
                 }
             }
         }
+        unreachable!("datagrams are counted without end")
     }
 
     /// Send a batch in one `sendmsg`. Only its last request asks for an

@@ -47,7 +47,11 @@ impl Resolver for NoNames {
 pub(crate) fn numeric_host(addr: &IpAddr) -> String {
     match addr {
         IpAddr::V4(a) => a.to_string(),
-        IpAddr::V6(a) => sys::format_inet_ntop6(a),
+        IpAddr::V6(a) => {
+            let mut text = String::with_capacity(39);
+            text::push_ipv6(&mut text, *a);
+            text
+        }
     }
 }
 
@@ -75,22 +79,25 @@ pub(crate) fn write_addr_port(
     names: &dyn Resolver,
 ) {
     text.clear();
-    if let (true, IpAddr::V4(a)) = (numeric, addr) {
+    if numeric {
         // the common case of big listings, without allocations or fmt
-        text::push_ipv4(text, *a);
+        // (no IPv6 text with its port reaches 59 characters)
+        match addr {
+            IpAddr::V4(a) => text::push_ipv4(text, *a),
+            IpAddr::V6(a) => {
+                text.push('[');
+                text::push_ipv6(text, *a);
+                text.push(']');
+            }
+        }
         text.push(':');
         text::push_unsigned(text, u64::from(port));
         return;
     }
-    let (host, port_text) = if numeric {
-        (numeric_host(addr), port.to_string())
-    } else {
-        let host = names.host_name(*addr).unwrap_or_else(|| numeric_host(addr));
-        let port_text = protocol
-            .and_then(|p| names.service_name(port, p))
-            .unwrap_or_else(|| port.to_string());
-        (host, port_text)
-    };
+    let host = names.host_name(*addr).unwrap_or_else(|| numeric_host(addr));
+    let port_text = protocol
+        .and_then(|p| names.service_name(port, p))
+        .unwrap_or_else(|| port.to_string());
     let v6 = addr.is_ipv6();
     if v6 {
         text.push('[');

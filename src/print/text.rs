@@ -3,7 +3,7 @@
 //! emulation that is seconds. These helpers write what printf's `%u`, `%d`
 //! and `%-Ns` would.
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// `%llu`
 pub(crate) fn push_unsigned(out: &mut String, v: u64) {
@@ -94,6 +94,71 @@ pub(crate) fn push_ipv4(out: &mut String, addr: Ipv4Addr) {
     }
 }
 
+/// `inet_ntop(AF_INET6)` as glibc writes it: groups in lower-case hex
+/// without leading zeros; the longest run of two or more zero groups (the
+/// first of equal ones) as `::`; and the last 32 bits as a dotted quad
+/// when the first 80 bits are zero and the next 16 are all zeros (but not
+/// the whole address but its last group) or all ones.
+pub(crate) fn push_ipv6(out: &mut String, addr: Ipv6Addr) {
+    let groups = addr.segments();
+    let (zeros_at, zeros_len) = longest_zero_run(&groups);
+    let mut i = 0;
+    while i < 8 {
+        if zeros_len >= 2 && i == zeros_at {
+            out.push(':');
+            i += zeros_len;
+            if i == 8 {
+                out.push(':');
+            }
+            continue;
+        }
+        if i != 0 {
+            out.push(':');
+        }
+        let embedded_ipv4 =
+            zeros_at == 0 && (zeros_len == 6 || (zeros_len == 5 && groups[5] == 0xffff));
+        if i == 6 && embedded_ipv4 {
+            let [.., a, b, c, d] = addr.octets();
+            push_ipv4(out, Ipv4Addr::new(a, b, c, d));
+            return;
+        }
+        push_hex(out, groups[i]);
+        i += 1;
+    }
+}
+
+/// Where the longest run of zero groups starts, and its length (the first
+/// of equal runs; length 0 when there is none).
+fn longest_zero_run(groups: &[u16; 8]) -> (usize, usize) {
+    let (mut best, mut run_at, mut run_len) = ((0, 0), 0, 0);
+    for (i, &group) in groups.iter().enumerate() {
+        if group == 0 {
+            if run_len == 0 {
+                run_at = i;
+            }
+            run_len += 1;
+            if run_len > best.1 {
+                best = (run_at, run_len);
+            }
+        } else {
+            run_len = 0;
+        }
+    }
+    best
+}
+
+/// `%x`
+fn push_hex(out: &mut String, v: u16) {
+    let mut started = false;
+    for shift in [12, 8, 4, 0] {
+        let digit = (v >> shift) & 0xf;
+        if digit != 0 || started || shift == 0 {
+            started = true;
+            out.push(char::from_digit(u32::from(digit), 16).unwrap_or('0'));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,6 +202,50 @@ mod tests {
             let mut s = String::new();
             push_ipv4(&mut s, a.parse().unwrap());
             assert_eq!(s, a);
+        }
+    }
+
+    #[test]
+    fn ipv6_text_is_that_of_inet_ntop() {
+        let mut cases: Vec<Ipv6Addr> = [
+            "::",
+            "::1",
+            "1::",
+            "::ffff:10.1.2.3",
+            "::10.1.2.3",
+            "::0.0.1.2",
+            "::ffff:0:0",
+            "1:0:0:1:0:0:0:1",
+            "1:0:0:0:1:0:0:1",
+            "1:0:1:0:1:0:1:0",
+            "0:0:1::",
+            "2001:db8::1:2",
+            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+            "0:0:0:0:0:1:0:0",
+            "::ffff:1:2:3",
+            "0:0:0:0:1:ffff:1:2",
+            "::1:0:0:0",
+            "fe80::a:0:0:0:b",
+        ]
+        .iter()
+        .map(|t| t.parse().unwrap())
+        .collect();
+        // Every pattern of zero and non-zero groups, with the values that
+        // decide the dotted quad.
+        for pattern in 0u32..(1 << 8) {
+            for filler in [1u16, 0xffff, 0xabc, 0x10] {
+                let groups: Vec<u16> = (0..8)
+                    .map(|i| if pattern >> i & 1 == 1 { filler } else { 0 })
+                    .collect();
+                let mut g = [0u16; 8];
+                g.copy_from_slice(&groups);
+                cases.push(Ipv6Addr::from(g));
+            }
+        }
+        for addr in cases {
+            let mut ours = String::new();
+            push_ipv6(&mut ours, addr);
+            assert_eq!(ours, crate::sys::format_inet_ntop6(&addr), "{addr:?}");
         }
     }
 }
