@@ -440,9 +440,6 @@ fn with_servers(
 
 /// Below this many services, one connection reads them all.
 const PARALLEL_FROM: usize = 16;
-/// Lookups walking this many steps on average make one connection read
-/// them all (see [`netlink_servers`]).
-const LONG_CHAIN_STEPS: u64 = 256;
 
 /// The real servers of `keys`, in order, by one netlink dump each. Many
 /// are split between this connection and others on threads of their own
@@ -458,10 +455,7 @@ fn netlink_servers(
             .collect::<Result<Vec<_>, _>>()
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-    // Each dump looks its service up under the kernel's IPVS mutex: where
-    // lookups walk long chains, a second connection mostly waits for it.
-    let long_chains = chain_steps(keys.iter()) > keys.len() as u64 * LONG_CHAIN_STEPS;
-    if keys.len() < PARALLEL_FROM || threads < 2 || long_chains {
+    if keys.len() < PARALLEL_FROM || threads < 2 {
         return read(ipvs, keys);
     }
     let parts: Vec<&[ServiceKey]> = keys.chunks(keys.len().div_ceil(threads)).collect();
