@@ -163,7 +163,13 @@ impl StatsBlock {
         }
     }
 
+    /// The nest's payload, its counters unread.
+    pub(crate) fn payload(&self) -> &[u8] {
+        &self.bytes
+    }
+
     /// Every attribute, in order, to `visit` (no list is built).
+    #[cfg(test)]
     pub(crate) fn each(&self, mut visit: impl FnMut(StatsAttr)) -> Result<(), DecodeError> {
         // A vector of `()` never allocates.
         parse_attrs(&self.bytes, |a| {

@@ -6,9 +6,9 @@ use super::attrs::{
     emit_all, Cmd, CmdAttr, DestAttr, InfoAttr, ServiceAttr, FAMILY_NAME, GENL_VERSION,
 };
 use super::convert::{
-    daemon_attrs, daemon_from, daemon_stop_attrs, dest_from_each, each_dest_full,
+    best_counters, daemon_attrs, daemon_from, daemon_stop_attrs, dest_from_each, each_dest_full,
     each_dest_identity, each_service_full, each_service_identity, service_from, service_from_each,
-    service_identity, stats_of_nest,
+    service_identity,
 };
 use super::socket::{Batch, Kind, NetlinkError, ReplyVisitor, Request, RequestBatch, Socket};
 use super::wire::{self, AttrWriter, DecodeError};
@@ -170,15 +170,9 @@ pub fn top_level(reply: &[u8]) -> Result<Vec<CmdAttr>, DecodeError> {
 fn services_in(reply: &[u8], mut visit: impl FnMut(Service, Stats)) -> Result<(), DecodeError> {
     each_nest(reply, CmdAttr::SERVICE, |nest| {
         let mut counters = Counters::default();
-        let (service, _) = service_from_each(|each| {
-            wire::parse_attrs(nest, |a| {
-                if !counters.keep(a, ServiceAttr::STATS64, ServiceAttr::STATS) {
-                    ServiceAttr::parse(a).map(&mut *each)?;
-                }
-                Ok(())
-            })
-            .map(drop)
-        })?;
+        let kinds = [ServiceAttr::STATS64, ServiceAttr::STATS];
+        let (service, _) =
+            service_from_each(|each| counters.read_around(nest, kinds, ServiceAttr::parse, each))?;
         visit(service, counters.read()?);
         Ok(())
     })
@@ -194,24 +188,30 @@ struct Counters<'a> {
 }
 
 impl<'a> Counters<'a> {
-    /// Keeps `a` if it is the nest of kind `wide` (64-bit) or `narrow`.
-    fn keep(&mut self, a: &wire::Attr<'a>, wide: u16, narrow: u16) -> bool {
-        let slot = match a.kind {
-            kind if kind == wide => &mut self.wide,
-            kind if kind == narrow => &mut self.narrow,
-            _ => return false,
-        };
-        *slot = Some(a.payload);
-        true
+    /// Every attribute of `nest` parsed by `parse` to `each`, but for the
+    /// stats nests of kinds `[wide, narrow]` (64-bit and 32-bit), which
+    /// are kept unread.
+    fn read_around<A>(
+        &mut self,
+        nest: &'a [u8],
+        [wide, narrow]: [u16; 2],
+        parse: impl Fn(&wire::Attr<'a>) -> Result<A, DecodeError>,
+        each: &mut dyn FnMut(A),
+    ) -> Result<(), DecodeError> {
+        wire::parse_attrs(nest, |a| {
+            match a.kind {
+                kind if kind == wide => self.wide = Some(a.payload),
+                kind if kind == narrow => self.narrow = Some(a.payload),
+                _ => parse(a).map(&mut *each)?,
+            }
+            Ok(())
+        })
+        .map(drop)
     }
 
     /// The 64-bit counters, or the 32-bit ones (kernels before 4.1).
     fn read(&self) -> Result<Stats, DecodeError> {
-        match (self.wide, self.narrow) {
-            (Some(wide), _) => stats_of_nest(wide, true),
-            (None, Some(narrow)) => stats_of_nest(narrow, false),
-            (None, None) => Ok(Stats::default()),
-        }
+        best_counters(self.wide, self.narrow)
     }
 }
 
@@ -224,14 +224,9 @@ fn servers_in(
 ) -> Result<(), DecodeError> {
     each_nest(reply, CmdAttr::DEST, |nest| {
         let mut counters = Counters::default();
+        let kinds = [DestAttr::STATS64, DestAttr::STATS];
         let mut entry = dest_from_each(family, |each| {
-            wire::parse_attrs(nest, |a| {
-                if !counters.keep(a, DestAttr::STATS64, DestAttr::STATS) {
-                    DestAttr::parse(a).map(&mut *each)?;
-                }
-                Ok(())
-            })
-            .map(drop)
+            counters.read_around(nest, kinds, DestAttr::parse, each)
         })?;
         entry.stats = counters.read()?;
         visit(entry);

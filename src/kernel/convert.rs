@@ -117,15 +117,9 @@ pub(crate) fn service_full(s: &Service) -> Vec<ServiceAttr> {
     collected(|each| each_service_full(s, each))
 }
 
-fn stats(block: &StatsBlock) -> Result<Stats, DecodeError> {
-    let mut s = Stats::default();
-    block.each(|attr| count(&mut s, attr))?;
-    Ok(s)
-}
-
 /// The counters of a stats nest's payload (`STATS`, or `STATS64` when
 /// `wide`), read in place: big dumps have two nests per entry.
-pub(crate) fn stats_of_nest(payload: &[u8], wide: bool) -> Result<Stats, DecodeError> {
+fn stats_of_nest(payload: &[u8], wide: bool) -> Result<Stats, DecodeError> {
     let mut s = Stats::default();
     crate::kernel::wire::parse_attrs(payload, |a| {
         StatsAttr::parse(a, wide).map(|attr| count(&mut s, attr))
@@ -149,12 +143,28 @@ fn count(s: &mut Stats, attr: StatsAttr) {
     }
 }
 
-/// Prefer the 64-bit block; fall back to the 32-bit one (kernels before 4.1).
+/// The counters of an entry whose stats nests have these payloads: the
+/// 64-bit ones, else the 32-bit ones (kernels before 4.1), else none.
+pub(crate) fn best_counters(
+    wide: Option<&[u8]>,
+    narrow: Option<&[u8]>,
+) -> Result<Stats, DecodeError> {
+    match (wide, narrow) {
+        (Some(wide), _) => stats_of_nest(wide, true),
+        (None, Some(narrow)) => stats_of_nest(narrow, false),
+        (None, None) => Ok(Stats::default()),
+    }
+}
+
+/// [`best_counters`] of two parsed nests.
 fn best_stats(
     wide: Option<&StatsBlock>,
     narrow: Option<&StatsBlock>,
 ) -> Result<Stats, DecodeError> {
-    wide.or(narrow).map_or(Ok(Stats::default()), stats)
+    best_counters(
+        wide.map(StatsBlock::payload),
+        narrow.map(StatsBlock::payload),
+    )
 }
 
 fn missing(what: &str) -> DecodeError {

@@ -99,7 +99,7 @@ fn by_requests(
     counted: Option<sockopt::Counted>,
     late_text: bool,
 ) -> Result<Vec<ServiceEntry>, Error> {
-    let (services, (by_sockopt, sockopt_counts)) = std::thread::scope(|scope| {
+    let (services, (by_sockopt, counted)) = std::thread::scope(|scope| {
         let quick = scope.spawn(|| sockopt_servers(counted));
         let services = ipvs.services();
         // The fast path is only a shortcut: if its thread panicked, every
@@ -110,12 +110,13 @@ fn by_requests(
     let services = services.map_err(failed(KernelOp::List))?;
     let known = Known {
         by_sockopt,
-        sockopt_counts,
         ..Known::default()
     };
-    let unanswered = services.len() - known.by_sockopt.len().min(services.len());
-    if late_text && text_is_cheaper(&known.sockopt_counts, services.len(), unanswered) {
-        return from_both_ends(ipvs, detail, None, Some((services, known)));
+    let unanswered = services.len().saturating_sub(known.by_sockopt.len());
+    let no_counts = HashMap::new();
+    let counts = counted.as_ref().map_or(&no_counts, |c| &c.counts);
+    if late_text && text_is_cheaper(counts, services.len(), unanswered) {
+        return from_both_ends(ipvs, detail, counted, Some((services, known)));
     }
     with_servers(ipvs, services, known, detail)
 }
@@ -303,7 +304,7 @@ fn agreeing_with_counts(
 /// or counts read now; empty when the interface is not available. A
 /// service with real servers of the other family, or whose count moved
 /// while the answers were read, is left out and goes to netlink. Also
-/// returns the counts the answers were checked against.
+/// returns the counts, for what is asked next.
 fn sockopt_servers(counted: Option<sockopt::Counted>) -> SockoptAnswers {
     let Some(counted) = counted.or_else(|| sockopt::Counted::read().ok()) else {
         return SockoptAnswers::default();
@@ -314,13 +315,14 @@ fn sockopt_servers(counted: Option<sockopt::Counted>) -> SockoptAnswers {
         .filter_map(|&key| Some((key, counted.whole_servers(&key)?)))
         .collect();
     counted.keep_unchanged(&mut answers);
-    (answers, counted.counts)
+    (answers, Some(counted))
 }
 
-/// Real servers by IPv4 service, and each IPv4 service's count of them.
+/// Real servers by IPv4 service, and the counts they were checked
+/// against.
 type SockoptAnswers = (
     HashMap<ServiceKey, Vec<RealServerEntry>>,
-    HashMap<ServiceKey, usize>,
+    Option<sockopt::Counted>,
 );
 
 /// Rough kernel costs, in steps of a walk along the service table: a
