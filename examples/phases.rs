@@ -1,6 +1,6 @@
 //! Where a listing's time goes: each step of one, timed apart in the
 //! namespace it runs in, one "name seconds" line each. The steps are the
-//! service dump (decoded), the whole table from each source, and the
+//! service dump (undecoded, then decoded), the whole table from each source, and the
 //! printing of `-Ln` and `-Ln --stats` into memory. Run as root:
 //! `phases` (built by `cargo build --release --examples`).
 
@@ -19,6 +19,7 @@ fn timed<T>(name: &str, step: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Res
 
 fn main() -> anyhow::Result<()> {
     let (mut ipvs, info) = timed("connect", || Ok(kernel::connect(&Settings::default())?))?;
+    timed("services-undecoded", || Ok(ipvs.raw_service_dump()?))?;
     timed("services", || Ok(ipvs.services()?))?;
     let sources = [
         ("cheapest", ListSource::Cheapest),

@@ -44,6 +44,11 @@ fn proc_conn_findings() {
 }
 
 #[test]
+fn proc_ip_vs_findings() {
+    replay("proc_ip_vs", bodies::proc_ip_vs);
+}
+
+#[test]
 fn sockopt_reply_findings() {
     replay("sockopt_reply", bodies::sockopt_reply);
 }

@@ -6,9 +6,9 @@ use super::attrs::{
     emit_all, Cmd, CmdAttr, DestAttr, InfoAttr, ServiceAttr, FAMILY_NAME, GENL_VERSION,
 };
 use super::convert::{
-    best_counters, daemon_attrs, daemon_from, daemon_stop_attrs, dest_from_each, each_dest_full,
-    each_dest_identity, each_service_full, each_service_identity, service_from, service_from_each,
-    service_identity,
+    best_counters, daemon_attrs, daemon_from, daemon_stop_attrs, each_dest_full,
+    each_dest_identity, each_service_full, each_service_identity, service_from, service_identity,
+    DestFields, ServiceFields,
 };
 use super::socket::{Batch, Kind, NetlinkError, ReplyVisitor, Request, RequestBatch, Socket};
 use super::wire::{self, AttrWriter, DecodeError};
@@ -171,8 +171,9 @@ fn services_in(reply: &[u8], mut visit: impl FnMut(Service, Stats)) -> Result<()
     each_nest(reply, CmdAttr::SERVICE, |nest| {
         let mut counters = Counters::default();
         let kinds = [ServiceAttr::STATS64, ServiceAttr::STATS];
-        let (service, _) =
-            service_from_each(|each| counters.read_around(nest, kinds, ServiceAttr::parse, each))?;
+        let mut fields = ServiceFields::default();
+        counters.read_around(nest, kinds, ServiceAttr::parse, |a| fields.take(a))?;
+        let (service, _) = fields.finish()?;
         visit(service, counters.read()?);
         Ok(())
     })
@@ -196,13 +197,13 @@ impl<'a> Counters<'a> {
         nest: &'a [u8],
         [wide, narrow]: [u16; 2],
         parse: impl Fn(&wire::Attr<'a>) -> Result<A, DecodeError>,
-        each: &mut dyn FnMut(A),
+        mut each: impl FnMut(A),
     ) -> Result<(), DecodeError> {
         wire::parse_attrs(nest, |a| {
             match a.kind {
                 kind if kind == wide => self.wide = Some(a.payload),
                 kind if kind == narrow => self.narrow = Some(a.payload),
-                _ => parse(a).map(&mut *each)?,
+                _ => parse(a).map(&mut each)?,
             }
             Ok(())
         })
@@ -225,9 +226,9 @@ fn servers_in(
     each_nest(reply, CmdAttr::DEST, |nest| {
         let mut counters = Counters::default();
         let kinds = [DestAttr::STATS64, DestAttr::STATS];
-        let mut entry = dest_from_each(family, |each| {
-            counters.read_around(nest, kinds, DestAttr::parse, each)
-        })?;
+        let mut fields = DestFields::default();
+        counters.read_around(nest, kinds, DestAttr::parse, |a| fields.take(a))?;
+        let mut entry = fields.finish(family)?;
         entry.stats = counters.read()?;
         visit(entry);
         Ok(())

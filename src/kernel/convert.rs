@@ -120,11 +120,62 @@ pub(crate) fn service_full(s: &Service) -> Vec<ServiceAttr> {
 /// The counters of a stats nest's payload (`STATS`, or `STATS64` when
 /// `wide`), read in place: big dumps have two nests per entry.
 fn stats_of_nest(payload: &[u8], wide: bool) -> Result<Stats, DecodeError> {
+    if let Some(stats) = wide
+        .then(|| stats64_as_the_kernel_lays_out(payload))
+        .flatten()
+    {
+        return Ok(stats);
+    }
     let mut s = Stats::default();
     crate::kernel::wire::parse_attrs(payload, |a| {
         StatsAttr::parse(a, wide).map(|attr| count(&mut s, attr))
     })?;
     Ok(s)
+}
+
+/// The counters of a `STATS64` payload as the kernel writes it: the ten
+/// counters in the order of their ids, 12 bytes each (header and value)
+/// with no padding between. A listing with counters reads 100,000 such
+/// nests, and this reads one with a few comparisons where the typed
+/// parser takes ten calls; any other layout is None, for that parser.
+fn stats64_as_the_kernel_lays_out(payload: &[u8]) -> Option<Stats> {
+    const KINDS: [u16; 10] = [
+        StatsAttr::CONNS,
+        StatsAttr::INPKTS,
+        StatsAttr::OUTPKTS,
+        StatsAttr::INBYTES,
+        StatsAttr::OUTBYTES,
+        StatsAttr::CPS,
+        StatsAttr::INPPS,
+        StatsAttr::OUTPPS,
+        StatsAttr::INBPS,
+        StatsAttr::OUTBPS,
+    ];
+    const ATTR_LEN: usize = 12;
+    if payload.len() != KINDS.len() * ATTR_LEN {
+        return None;
+    }
+    let mut values = [0u64; 10];
+    for ((attr, kind), value) in payload.chunks_exact(ATTR_LEN).zip(KINDS).zip(&mut values) {
+        let (header, counter) = attr.split_at(4);
+        if header[..2] != (ATTR_LEN as u16).to_ne_bytes() || header[2..] != kind.to_ne_bytes() {
+            return None;
+        }
+        *value = u64::from_ne_bytes(counter.try_into().ok()?);
+    }
+    let [conns, inpkts, outpkts, inbytes, outbytes, cps, inpps, outpps, inbps, outbps] = values;
+    Some(Stats {
+        conns,
+        inpkts,
+        outpkts,
+        inbytes,
+        outbytes,
+        cps,
+        inpps,
+        outpps,
+        inbps,
+        outbps,
+    })
 }
 
 fn count(s: &mut Stats, attr: StatsAttr) {
@@ -173,64 +224,93 @@ fn missing(what: &str) -> DecodeError {
 
 /// A service from a `GET_SERVICE` reply.
 pub(crate) fn service_from(attrs: &[ServiceAttr]) -> Result<(Service, Stats), DecodeError> {
-    service_from_each(|each| {
-        attrs.iter().cloned().for_each(each);
-        Ok(())
-    })
+    let mut fields = ServiceFields::default();
+    attrs.iter().cloned().for_each(|a| fields.take(a));
+    fields.finish()
 }
 
-/// [`service_from`], the attributes handed over one at a time by `fill`
-/// (a dump of 10,000 services builds no list on the way).
-pub(crate) fn service_from_each(
-    fill: impl FnOnce(&mut dyn FnMut(ServiceAttr)) -> Result<(), DecodeError>,
-) -> Result<(Service, Stats), DecodeError> {
-    let (mut af_v, mut proto, mut addr, mut port, mut fwmark) = (None, None, None, None, None);
-    let (mut sched, mut flags, mut timeout, mut netmask, mut pe) = (None, None, None, None, None);
-    let (mut s32, mut s64) = (None, None);
-    fill(&mut |a| match a {
-        ServiceAttr::Af(v) => af_v = Some(v),
-        ServiceAttr::Protocol(v) => proto = Some(v),
-        ServiceAttr::Addr(v) => addr = Some(v),
-        ServiceAttr::Port(v) => port = Some(v),
-        ServiceAttr::Fwmark(v) => fwmark = Some(v),
-        ServiceAttr::SchedName(v) => sched = Some(v),
-        ServiceAttr::Flags(FlagsMask { flags: f, mask }) => flags = Some(f & mask),
-        ServiceAttr::Timeout(v) => timeout = Some(v),
-        ServiceAttr::Netmask(v) => netmask = Some(v),
-        ServiceAttr::Stats(v) => s32 = Some(v),
-        ServiceAttr::PeName(v) => pe = Some(v),
-        ServiceAttr::Stats64(v) => s64 = Some(v),
-        ServiceAttr::Other(..) => {}
-    })?;
-    let fam = family(af_v.ok_or_else(|| missing("the service address family"))?)?;
-    let key = match fwmark.filter(|m| *m != 0) {
-        Some(fwmark) => ServiceKey::Fwmark {
-            fwmark,
-            family: fam,
-        },
-        None => ServiceKey::Addr {
-            protocol: protocol(proto.ok_or_else(|| missing("the service protocol"))?)?,
-            addr: ip(fam, addr.ok_or_else(|| missing("the service address"))?),
-            port: port.ok_or_else(|| missing("the service port"))?,
-        },
-    };
-    let raw_mask = netmask.ok_or_else(|| missing("the service netmask"))?;
-    let netmask = match fam {
-        Family::Inet => Netmask::V4(Ipv4Addr::from(raw_mask.to_ne_bytes())),
-        Family::Inet6 => Netmask::V6(raw_mask as u8),
-    };
-    let service = Service {
-        key,
-        scheduler: sched.ok_or_else(|| missing("the scheduler name"))?,
-        // HASHED is the kernel's own bookkeeping, not a setting.
-        flags: ServiceFlags(
-            flags.ok_or_else(|| missing("the service flags"))? & !ServiceFlags::HASHED,
-        ),
-        timeout: timeout.ok_or_else(|| missing("the persistence timeout"))?,
-        netmask,
-        pe_name: pe.filter(|p| !p.is_empty()),
-    };
-    Ok((service, best_stats(s64.as_ref(), s32.as_ref())?))
+/// The attributes of one service, taken one at a time as a reply hands
+/// them over (a dump of 10,000 services builds no list on the way), then
+/// the service ([`ServiceFields::finish`]).
+#[derive(Default)]
+pub(crate) struct ServiceFields {
+    af: Option<u16>,
+    protocol: Option<u16>,
+    addr: Option<[u8; 16]>,
+    port: Option<u16>,
+    fwmark: Option<u32>,
+    scheduler: Option<String>,
+    flags: Option<u32>,
+    timeout: Option<u32>,
+    netmask: Option<u32>,
+    pe_name: Option<String>,
+    s32: Option<StatsBlock>,
+    s64: Option<StatsBlock>,
+}
+
+impl ServiceFields {
+    pub(crate) fn take(&mut self, a: ServiceAttr) {
+        match a {
+            ServiceAttr::Af(v) => self.af = Some(v),
+            ServiceAttr::Protocol(v) => self.protocol = Some(v),
+            ServiceAttr::Addr(v) => self.addr = Some(v),
+            ServiceAttr::Port(v) => self.port = Some(v),
+            ServiceAttr::Fwmark(v) => self.fwmark = Some(v),
+            ServiceAttr::SchedName(v) => self.scheduler = Some(v),
+            ServiceAttr::Flags(FlagsMask { flags, mask }) => self.flags = Some(flags & mask),
+            ServiceAttr::Timeout(v) => self.timeout = Some(v),
+            ServiceAttr::Netmask(v) => self.netmask = Some(v),
+            ServiceAttr::Stats(v) => self.s32 = Some(v),
+            ServiceAttr::PeName(v) => self.pe_name = Some(v),
+            ServiceAttr::Stats64(v) => self.s64 = Some(v),
+            ServiceAttr::Other(..) => {}
+        }
+    }
+
+    /// The service, and its counters if a stats nest was taken.
+    pub(crate) fn finish(self) -> Result<(Service, Stats), DecodeError> {
+        let fam = family(
+            self.af
+                .ok_or_else(|| missing("the service address family"))?,
+        )?;
+        let key = match self.fwmark.filter(|m| *m != 0) {
+            Some(fwmark) => ServiceKey::Fwmark {
+                fwmark,
+                family: fam,
+            },
+            None => ServiceKey::Addr {
+                protocol: protocol(
+                    self.protocol
+                        .ok_or_else(|| missing("the service protocol"))?,
+                )?,
+                addr: ip(
+                    fam,
+                    self.addr.ok_or_else(|| missing("the service address"))?,
+                ),
+                port: self.port.ok_or_else(|| missing("the service port"))?,
+            },
+        };
+        let raw_mask = self.netmask.ok_or_else(|| missing("the service netmask"))?;
+        let netmask = match fam {
+            Family::Inet => Netmask::V4(Ipv4Addr::from(raw_mask.to_ne_bytes())),
+            Family::Inet6 => Netmask::V6(raw_mask as u8),
+        };
+        let flags = self.flags.ok_or_else(|| missing("the service flags"))?;
+        let service = Service {
+            key,
+            scheduler: self
+                .scheduler
+                .ok_or_else(|| missing("the scheduler name"))?,
+            // HASHED is the kernel's own bookkeeping, not a setting.
+            flags: ServiceFlags(flags & !ServiceFlags::HASHED),
+            timeout: self
+                .timeout
+                .ok_or_else(|| missing("the persistence timeout"))?,
+            netmask,
+            pe_name: self.pe_name.filter(|p| !p.is_empty()),
+        };
+        Ok((service, best_stats(self.s64.as_ref(), self.s32.as_ref())?))
+    }
 }
 
 /// The identity of a real server within its service.
@@ -264,61 +344,97 @@ pub(crate) fn dest_from(
     attrs: &[DestAttr],
     service_family: Family,
 ) -> Result<RealServerEntry, DecodeError> {
-    dest_from_each(service_family, |each| {
-        attrs.iter().cloned().for_each(each);
-        Ok(())
-    })
+    let mut fields = DestFields::default();
+    attrs.iter().cloned().for_each(|a| fields.take(a));
+    fields.finish(service_family)
 }
 
-/// [`dest_from`], the attributes handed over one at a time by `fill`.
-pub(crate) fn dest_from_each(
-    service_family: Family,
-    fill: impl FnOnce(&mut dyn FnMut(DestAttr)) -> Result<(), DecodeError>,
-) -> Result<RealServerEntry, DecodeError> {
-    let (mut addr, mut port, mut fwd, mut weight, mut uth, mut lth) =
-        (None, None, None, None, None, None);
-    let (mut active, mut inactive, mut persist) = (None, None, None);
-    // The first family the kernel names that is not known is the error.
-    let (mut fam, mut s32, mut s64) = (Ok(service_family), None, None);
-    let mut tunnel = Tunnel::default();
-    fill(&mut |a| match a {
-        DestAttr::Addr(v) => addr = Some(v),
-        DestAttr::Port(v) => port = Some(v),
-        DestAttr::FwdMethod(v) => fwd = Some(v),
-        DestAttr::Weight(v) => weight = Some(v),
-        DestAttr::UThresh(v) => uth = Some(v),
-        DestAttr::LThresh(v) => lth = Some(v),
-        DestAttr::ActiveConns(v) => active = Some(v),
-        DestAttr::InactConns(v) => inactive = Some(v),
-        DestAttr::PersistConns(v) => persist = Some(v),
-        DestAttr::Stats(v) => s32 = Some(v),
-        DestAttr::AddrFamily(v) => {
-            if fam.is_ok() {
-                fam = family(v);
+/// The attributes of one real server, taken one at a time as a reply
+/// hands them over (a listing may read 100,000 of them), then the real
+/// server ([`DestFields::finish`]).
+#[derive(Default)]
+pub(crate) struct DestFields {
+    addr: Option<[u8; 16]>,
+    port: Option<u16>,
+    forward: Option<u32>,
+    weight: Option<u32>,
+    u_threshold: Option<u32>,
+    l_threshold: Option<u32>,
+    active: Option<u32>,
+    inactive: Option<u32>,
+    persist: Option<u32>,
+    /// the family the kernel names; the first it names that is not
+    /// known is the error
+    af: Option<Result<Family, DecodeError>>,
+    s32: Option<StatsBlock>,
+    s64: Option<StatsBlock>,
+    tunnel: Tunnel,
+}
+
+impl DestFields {
+    pub(crate) fn take(&mut self, a: DestAttr) {
+        match a {
+            DestAttr::Addr(v) => self.addr = Some(v),
+            DestAttr::Port(v) => self.port = Some(v),
+            DestAttr::FwdMethod(v) => self.forward = Some(v),
+            DestAttr::Weight(v) => self.weight = Some(v),
+            DestAttr::UThresh(v) => self.u_threshold = Some(v),
+            DestAttr::LThresh(v) => self.l_threshold = Some(v),
+            DestAttr::ActiveConns(v) => self.active = Some(v),
+            DestAttr::InactConns(v) => self.inactive = Some(v),
+            DestAttr::PersistConns(v) => self.persist = Some(v),
+            DestAttr::Stats(v) => self.s32 = Some(v),
+            DestAttr::AddrFamily(v) => {
+                if !matches!(self.af, Some(Err(_))) {
+                    self.af = Some(family(v));
+                }
             }
+            DestAttr::Stats64(v) => self.s64 = Some(v),
+            DestAttr::TunType(v) => self.tunnel.kind = TunnelType::from_raw(v),
+            DestAttr::TunPort(v) => self.tunnel.port = v,
+            DestAttr::TunFlags(v) => self.tunnel.flags = TunnelFlags(v),
+            DestAttr::Other(..) => {}
         }
-        DestAttr::Stats64(v) => s64 = Some(v),
-        DestAttr::TunType(v) => tunnel.kind = TunnelType::from_raw(v),
-        DestAttr::TunPort(v) => tunnel.port = v,
-        DestAttr::TunFlags(v) => tunnel.flags = TunnelFlags(v),
-        DestAttr::Other(..) => {}
-    })?;
-    let fam = fam?;
-    Ok(RealServerEntry {
-        server: RealServer {
-            addr: ip(fam, addr.ok_or_else(|| missing("the real server address"))?),
-            port: port.ok_or_else(|| missing("the real server port"))?,
-            forward: ForwardMethod::from_raw(fwd.ok_or_else(|| missing("the forwarding method"))?),
-            weight: weight.ok_or_else(|| missing("the weight"))? as i32,
-            u_threshold: uth.ok_or_else(|| missing("the upper threshold"))?,
-            l_threshold: lth.ok_or_else(|| missing("the lower threshold"))?,
-            tunnel,
-        },
-        active_conns: active.ok_or_else(|| missing("the active connections"))?,
-        inactive_conns: inactive.ok_or_else(|| missing("the inactive connections"))?,
-        persist_conns: persist.ok_or_else(|| missing("the persistent connections"))?,
-        stats: best_stats(s64.as_ref(), s32.as_ref())?,
-    })
+    }
+
+    /// The real server of a service of `service_family` (the kernel names
+    /// the server's own family since 3.18), with its counters if a stats
+    /// nest was taken.
+    pub(crate) fn finish(self, service_family: Family) -> Result<RealServerEntry, DecodeError> {
+        let fam = self.af.unwrap_or(Ok(service_family))?;
+        let forward = self
+            .forward
+            .ok_or_else(|| missing("the forwarding method"))?;
+        Ok(RealServerEntry {
+            server: RealServer {
+                addr: ip(
+                    fam,
+                    self.addr
+                        .ok_or_else(|| missing("the real server address"))?,
+                ),
+                port: self.port.ok_or_else(|| missing("the real server port"))?,
+                forward: ForwardMethod::from_raw(forward),
+                weight: self.weight.ok_or_else(|| missing("the weight"))? as i32,
+                u_threshold: self
+                    .u_threshold
+                    .ok_or_else(|| missing("the upper threshold"))?,
+                l_threshold: self
+                    .l_threshold
+                    .ok_or_else(|| missing("the lower threshold"))?,
+                tunnel: self.tunnel,
+            },
+            active_conns: self
+                .active
+                .ok_or_else(|| missing("the active connections"))?,
+            inactive_conns: self
+                .inactive
+                .ok_or_else(|| missing("the inactive connections"))?,
+            persist_conns: self
+                .persist
+                .ok_or_else(|| missing("the persistent connections"))?,
+            stats: best_stats(self.s64.as_ref(), self.s32.as_ref())?,
+        })
+    }
 }
 
 /// Whether a real server read through `getsockopt` (or, `from_text`,
@@ -408,4 +524,63 @@ pub(crate) fn daemon_from(attrs: &[DaemonAttr]) -> Result<Option<SyncDaemon>, De
         return Ok(None);
     };
     Ok(Some(d))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counters(base: u64) -> Vec<StatsAttr> {
+        vec![
+            StatsAttr::Conns(base + 1),
+            StatsAttr::InPkts(base + 2),
+            StatsAttr::OutPkts(base + 3),
+            StatsAttr::InBytes(base + 4),
+            StatsAttr::OutBytes(base + 5),
+            StatsAttr::Cps(base + 6),
+            StatsAttr::InPps(base + 7),
+            StatsAttr::OutPps(base + 8),
+            StatsAttr::InBps(base + 9),
+            StatsAttr::OutBps(base + 10),
+        ]
+    }
+
+    #[test]
+    fn counters_read_alike_in_the_kernels_layout_and_in_any_other() {
+        let base = 1 << 40;
+        let expected = Stats {
+            conns: base + 1,
+            inpkts: base + 2,
+            outpkts: base + 3,
+            inbytes: base + 4,
+            outbytes: base + 5,
+            cps: base + 6,
+            inpps: base + 7,
+            outpps: base + 8,
+            inbps: base + 9,
+            outbps: base + 10,
+        };
+        let kernel = StatsBlock::new(&counters(base), true);
+        assert_eq!(
+            stats64_as_the_kernel_lays_out(kernel.payload()),
+            Some(expected)
+        );
+        assert_eq!(stats_of_nest(kernel.payload(), true).unwrap(), expected);
+        // Another order, padding or an unknown attribute: the typed parser.
+        let mut reordered = counters(base);
+        reordered.reverse();
+        let mut padded = counters(base);
+        padded.insert(3, StatsAttr::Pad(vec![]));
+        let mut extended = counters(base);
+        extended[9] = StatsAttr::Other(12, vec![0; 8]);
+        for attrs in [reordered, padded, extended] {
+            let block = StatsBlock::new(&attrs, true);
+            assert_eq!(stats64_as_the_kernel_lays_out(block.payload()), None);
+            let read = stats_of_nest(block.payload(), true).unwrap();
+            assert_eq!((read.conns, read.inbytes), (base + 1, base + 4));
+        }
+        // The 32-bit nest is never taken for the 64-bit one.
+        let narrow = StatsBlock::new(&counters(0), false);
+        assert_eq!(stats_of_nest(narrow.payload(), false).unwrap().outbps, 10);
+    }
 }

@@ -52,7 +52,11 @@ pub fn sockopt_server_requests() -> io::Result<usize> {
 
 /// `/proc/net/ip_vs`, read whole and not parsed: its length.
 pub fn proc_text() -> io::Result<usize> {
-    procfs::read_while(|_| true)
-        .map(|text| text.len())
+    let mut bytes = 0;
+    let read = procfs::read_pieces(|piece| {
+        bytes += piece.len();
+        true
+    });
+    read.then_some(bytes)
         .ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))
 }

@@ -173,7 +173,7 @@ fn from_both_ends(
     });
     let services = services.map_err(failed(KernelOp::List))?;
     let mut known = back.map_err(failed(KernelOp::List))?;
-    if let Some(by_name) = text.as_deref().and_then(procfs::decode) {
+    if let Some(by_name) = text {
         known.by_text = agreeing_with_counts(by_name, &known.sockopt_counts);
     }
     with_servers(ipvs, services, known, detail)
@@ -348,6 +348,12 @@ const TEXT_READ_BYTES: u64 = 4096;
 /// services sharing those walk one long chain. The text walks the table
 /// once per 4 KiB read, and needs no lookup.
 fn choose_source(counts: &HashMap<ServiceKey, usize>, total: usize) -> ListSource {
+    // No service getsockopt can see: the table is empty, or holds no
+    // IPv4 service, and the text is then read beside the service dump
+    // from the start, where waiting for the dump would show it late.
+    if total == 0 {
+        return ListSource::ProcText;
+    }
     let total = total.max(counts.len()) as u64;
     let ipv4 = counts.len() as u64;
     let requests =
@@ -577,7 +583,8 @@ mod tests {
         );
         let wide = counts((0..50u32).map(|i| tcp(10, 0, 0, i as u8, 80)), 1000);
         assert_eq!(choose_source(&wide, 50), ListSource::Requests);
-        assert_eq!(choose_source(&HashMap::new(), 0), ListSource::Requests);
+        // No IPv4 service (getsockopt counts 0): the text from the start.
+        assert_eq!(choose_source(&HashMap::new(), 0), ListSource::ProcText);
     }
 
     #[test]

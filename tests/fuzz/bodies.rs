@@ -11,6 +11,7 @@ use ipvsadm_rs::kernel::attrs::{emit_all, CmdAttr, DestAttr};
 use ipvsadm_rs::kernel::client::top_level;
 use ipvsadm_rs::kernel::convert::{daemon_attrs, daemon_from, dest_from, dest_full};
 use ipvsadm_rs::kernel::convert::{service_from, service_full};
+use ipvsadm_rs::kernel::procfs::{self, Decoder};
 use ipvsadm_rs::kernel::sockopt;
 use ipvsadm_rs::kernel::wire::{self, NLMSG_ERROR};
 use ipvsadm_rs::model::Family;
@@ -196,6 +197,22 @@ pub fn proc_conn(data: &[u8]) {
             assert!(conn::row(c, persistent, true, &NoNames).ends_with('\n'));
         }
     }
+}
+
+/// `/proc/net/ip_vs` (the fast listing path): decoded whole, and in two
+/// pieces cut where the first byte says, as reads hand it over; both
+/// give the same.
+pub fn proc_ip_vs(data: &[u8]) {
+    let Some((&cut, text)) = data.split_first() else {
+        return;
+    };
+    let (first, second) = text.split_at(usize::from(cut).min(text.len()));
+    let mut decoder = Decoder::default();
+    let in_pieces = decoder
+        .feed(first)
+        .and_then(|()| decoder.feed(second))
+        .and_then(|()| decoder.finish(true));
+    assert_eq!(procfs::decode(text), in_pieces);
 }
 
 /// `getsockopt` answers (the fast listing path): the first byte is how

@@ -17,7 +17,7 @@ fi
 if ! cargo fuzz --version >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked >&2
 fi
-targets=(argv restore netlink_reply proc_conn sockopt_reply)
+targets=(argv restore netlink_reply proc_conn proc_ip_vs sockopt_reply)
 cargo +nightly fuzz build --fuzz-dir tests/fuzz >&2
 summary=()
 for target in "${targets[@]}"; do
