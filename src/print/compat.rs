@@ -94,26 +94,20 @@ fn forward_switch(f: ForwardMethod) -> &'static str {
 
 /// `print_largenum`: right-aligned in 9, or scaled with K/M/G/T; with
 /// `--exact`, the full number with one leading blank when longer than 8.
+/// Written without `fmt`: a counter listing has five per line.
 fn large_number(out: &mut String, x: u64, exact: bool) {
-    use std::fmt::Write as _;
-    let _ = if exact {
-        let len = x.to_string().len();
-        write!(
-            out,
-            "{x:>width$}",
-            width = if len <= 8 { 9 } else { len + 1 }
-        )
-    } else if x < 100_000_000 {
-        write!(out, "{x:>9}")
-    } else if x < 1_000_000_000 {
-        write!(out, "{:>8}K", x / 1000)
-    } else if x < 100_000_000_000 {
-        write!(out, "{:>8}M", x / 1_000_000)
-    } else if x < 100_000_000_000_000 {
-        write!(out, "{:>8}G", x / 1_000_000_000)
-    } else {
-        write!(out, "{:>8}T", x / 1_000_000_000_000)
+    if exact {
+        return text::push_unsigned_right(out, x, (text::decimal_digits(x) + 1).max(9));
+    }
+    let (scaled, unit) = match x {
+        0..100_000_000 => return text::push_unsigned_right(out, x, 9),
+        100_000_000..1_000_000_000 => (x / 1000, 'K'),
+        1_000_000_000..100_000_000_000 => (x / 1_000_000, 'M'),
+        100_000_000_000..100_000_000_000_000 => (x / 1_000_000_000, 'G'),
+        _ => (x / 1_000_000_000_000, 'T'),
     };
+    text::push_unsigned_right(out, scaled, 8);
+    out.push(unit);
 }
 
 /// ipvsadm 1.31 reads real-server STATS64 with a 32-bit getter: every
@@ -236,14 +230,14 @@ impl Printer<'_> {
                 self.service_rule(out, s, name);
             }
             Layout::Stats => {
-                let _ = write!(out, "{name:<33}");
+                text::push_left(out, name, 33);
                 let st = &entry.stats;
                 for v in [st.conns, st.inpkts, st.outpkts, st.inbytes, st.outbytes] {
                     large_number(out, v, self.exact);
                 }
             }
             Layout::Rate => {
-                let _ = write!(out, "{name:<33}");
+                text::push_left(out, name, 33);
                 let st = &entry.stats;
                 for v in [st.cps, st.inpps, st.outpps, st.inbps, st.outbps] {
                     large_number(out, v, self.exact);
@@ -329,19 +323,21 @@ impl Printer<'_> {
                 Ok(())
             }
             Layout::Stats => {
-                let _ = write!(out, "  -> {name:<28}");
+                out.push_str("  -> ");
+                text::push_left(out, name, 28);
                 for v in [st.conns, st.inpkts, st.outpkts, st.inbytes, st.outbytes] {
                     large_number(out, v, self.exact);
                 }
                 writeln!(out)
             }
             Layout::Rate => {
+                out.push_str("  -> ");
+                text::push_left(out, name, 28);
                 // cps, inpps and outpps are printed raw with %8llu: never scaled.
-                let _ = write!(
-                    out,
-                    "  -> {name:<28} {:>8} {:>8} {:>8}",
-                    st.cps, st.inpps, st.outpps
-                );
+                for v in [st.cps, st.inpps, st.outpps] {
+                    out.push(' ');
+                    text::push_unsigned_right(out, v, 8);
+                }
                 large_number(out, st.inbps, self.exact);
                 large_number(out, st.outbps, self.exact);
                 writeln!(out)
@@ -762,6 +758,42 @@ mod tests {
     };
     use crate::print::names::NoNames;
     use std::net::{IpAddr, Ipv4Addr};
+
+    /// `print_largenum` as ipvsadm's C writes it, with printf.
+    fn large_number_by_printf(x: u64, exact: bool) -> String {
+        let len = x.to_string().len();
+        if exact {
+            format!("{x:>width$}", width = if len <= 8 { 9 } else { len + 1 })
+        } else if x < 100_000_000 {
+            format!("{x:>9}")
+        } else if x < 1_000_000_000 {
+            format!("{:>8}K", x / 1000)
+        } else if x < 100_000_000_000 {
+            format!("{:>8}M", x / 1_000_000)
+        } else if x < 100_000_000_000_000 {
+            format!("{:>8}G", x / 1_000_000_000)
+        } else {
+            format!("{:>8}T", x / 1_000_000_000_000)
+        }
+    }
+
+    #[test]
+    fn large_numbers_print_as_ipvsadm_does() {
+        let bounds = [
+            100_000_000u64,
+            1_000_000_000,
+            100_000_000_000,
+            100_000_000_000_000,
+        ];
+        let near = bounds.iter().flat_map(|&b| [b - 1, b, b + 1]);
+        for x in near.chain([0, 7, 12_345_678, u64::from(u32::MAX), u64::MAX]) {
+            for exact in [false, true] {
+                let mut out = String::new();
+                large_number(&mut out, x, exact);
+                assert_eq!(out, large_number_by_printf(x, exact), "{x} exact {exact}");
+            }
+        }
+    }
 
     fn entry(i: u32) -> ServiceEntry {
         let addr = |a: u32| IpAddr::V4(Ipv4Addr::from(a));

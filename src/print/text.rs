@@ -54,13 +54,27 @@ pub(crate) fn push_signed(out: &mut String, v: i64) {
 /// the field), as `%-Ns` pads: printf counts bytes, not characters, so a
 /// host name in UTF-8 gets fewer spaces. A longer field is not cut.
 pub(crate) fn pad_from(out: &mut String, start: usize, width: usize) {
+    push_spaces(out, width.saturating_sub(out.len() - start));
+}
+
+fn push_spaces(out: &mut String, mut count: usize) {
     const SPACES: &str = "                                ";
-    let mut missing = width.saturating_sub(out.len() - start);
-    while missing > 0 {
-        let n = missing.min(SPACES.len());
+    while count > 0 {
+        let n = count.min(SPACES.len());
         out.push_str(&SPACES[..n]);
-        missing -= n;
+        count -= n;
     }
+}
+
+/// `%Nllu`: right-aligned in `width`.
+pub(crate) fn push_unsigned_right(out: &mut String, v: u64, width: usize) {
+    push_spaces(out, width.saturating_sub(decimal_digits(v)));
+    push_unsigned(out, v);
+}
+
+/// How many digits `%llu` writes for `v`.
+pub(crate) fn decimal_digits(v: u64) -> usize {
+    v.checked_ilog10().map_or(1, |log| log as usize + 1)
 }
 
 /// `%-Nd`
@@ -161,6 +175,30 @@ fn push_hex(out: &mut String, v: u16) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn numbers_are_right_aligned_as_printf_does() {
+        let edges = [
+            0,
+            1,
+            9,
+            10,
+            99_999,
+            100_000,
+            12_345_678,
+            99_999_999,
+            100_000_000,
+        ];
+        for v in edges.into_iter().chain([u64::MAX, u64::MAX / 7, 1 << 40]) {
+            assert_eq!(decimal_digits(v), v.to_string().len(), "{v}");
+            for width in [0, 8, 9, 25] {
+                let mut out = String::from("x");
+                push_unsigned_right(&mut out, v, width);
+                assert_eq!(out, format!("x{v:>width$}"));
+            }
+        }
+    }
+
     use super::*;
 
     #[test]
