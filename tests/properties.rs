@@ -2,7 +2,8 @@
 //! any table ipvsadm can express reads back, through the restore grammar,
 //! as the same table; restoring that text and saving again gives the text
 //! back; the netlink encoder and decoder round-trip services, real servers,
-//! daemons and whole change requests.
+//! daemons and whole change requests; `--json` documents are what
+//! serde_json writes.
 
 use ipvsadm_rs::cli::restore::read_restore_input;
 use ipvsadm_rs::cli::Command;
@@ -17,6 +18,7 @@ use ipvsadm_rs::model::{
 };
 use ipvsadm_rs::plan::{simulate, State};
 use ipvsadm_rs::print::compat::write_save;
+use ipvsadm_rs::print::json::{write_document, Document};
 use ipvsadm_rs::print::names::NoNames;
 use ipvsadm_rs::print::sort::sort_table;
 use proptest::collection::vec;
@@ -299,6 +301,20 @@ proptest! {
     fn saved_text_reads_back_as_the_same_table(entries in table()) {
         let text = save_text(&entries);
         prop_assert_eq!(sorted(restored(&text)), sorted(entries));
+    }
+
+    #[test]
+    fn json_documents_are_what_serde_json_writes(entries in table(), with_info in any::<bool>()) {
+        let doc = Document {
+            ipvs: with_info.then_some(ipvsadm_rs::model::Info { version: 0x010201, conn_tab_size: 4096 }),
+            services: Some(entries),
+            ..Document::default()
+        };
+        let mut written = Vec::new();
+        write_document(&mut written, &doc).unwrap();
+        let mut expected = serde_json::to_vec(&doc).unwrap();
+        expected.push(b'\n');
+        prop_assert_eq!(String::from_utf8(written).unwrap(), String::from_utf8(expected).unwrap());
     }
 
     #[test]

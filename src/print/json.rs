@@ -1,7 +1,9 @@
 //! `--json`: one JSON document per listing, built with serde from the model
-//! itself (so it reads back into the model), numeric addresses, full 64-bit
+//! itself (so it reads back into the model; written by [`json_bytes`],
+//! byte for byte what serde_json writes), numeric addresses, full 64-bit
 //! counters, newline-terminated. Sections appear only when listed.
 
+use super::json_bytes;
 use crate::model::{Connection, Info, ServiceEntry, SyncDaemon, Timeouts};
 use serde::{Deserialize, Serialize};
 use std::io::{self, Write};
@@ -38,7 +40,8 @@ pub fn write_document(w: &mut dyn Write, doc: &Document) -> io::Result<()> {
             write_with_halves(w, doc, services)
         }
         _ => {
-            let mut bytes = serde_json::to_vec(doc)?;
+            let mut bytes = Vec::new();
+            json_bytes::append(&mut bytes, doc)?;
             bytes.push(b'\n');
             w.write_all(&bytes)
         }
@@ -66,12 +69,12 @@ fn write_with_halves(
     doc: &Document,
     services: &[ServiceEntry],
 ) -> io::Result<()> {
-    fn member(out: &mut Vec<u8>, name: &str, value: &impl Serialize) -> serde_json::Result<()> {
+    fn member(out: &mut Vec<u8>, name: &str, value: &impl Serialize) -> io::Result<()> {
         out.push(if out.is_empty() { b'{' } else { b',' });
         out.push(b'"');
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(b"\":");
-        serde_json::to_writer(out, value)
+        Ok(json_bytes::append(out, value)?)
     }
     let mut head = Vec::new();
     if let Some(ipvs) = &doc.ipvs {
@@ -94,7 +97,7 @@ fn write_with_halves(
     let (first, second) = services.split_at(services.len() / 2);
     let serialized = |half: &[ServiceEntry]| {
         let mut out = Vec::with_capacity(real_servers(half) * BYTES_PER_REAL_SERVER);
-        serde_json::to_writer(&mut out, half).map(|()| out)
+        json_bytes::append(&mut out, half).map(|()| out)
     };
     let (first, second) = std::thread::scope(|scope| {
         let second = scope.spawn(|| serialized(second));

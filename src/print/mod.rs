@@ -1,10 +1,12 @@
 //! From the model to bytes: [`compat`] writes ipvsadm's formats exactly,
 //! `sort` reproduces its order, [`names`] its host and port naming;
-//! [`plan`] writes a change plan; [`prometheus`] writes metrics.
+//! [`plan`] writes a change plan; [`prometheus`] writes metrics; [`json`]
+//! writes `--json` documents.
 
 pub mod compat;
 pub(crate) mod conn;
 pub mod json;
+pub(crate) mod json_bytes;
 pub mod names;
 pub mod plan;
 pub mod prometheus;
