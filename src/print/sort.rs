@@ -142,12 +142,29 @@ pub(crate) fn compare_servers(a: &RealServerEntry, b: &RealServerEntry) -> i32 {
 }
 
 /// Sort services and each service's real servers in ipvsadm's order.
+/// Big tables have their two halves' real servers sorted at once.
 pub(crate) fn sort_table(services: &mut Vec<ServiceEntry>) {
     glibc_merge_sort(services, &compare_services);
-    for entry in services.iter_mut() {
-        glibc_merge_sort(&mut entry.real_servers, &compare_servers);
+    let sort_servers = |services: &mut [ServiceEntry]| {
+        for entry in services {
+            glibc_merge_sort(&mut entry.real_servers, &compare_servers);
+        }
+    };
+    let real_servers: usize = services.iter().map(|s| s.real_servers.len()).sum();
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if real_servers < TWO_THREADS_FROM || cpus < 2 {
+        return sort_servers(services);
     }
+    let half = services.len() / 2;
+    let (first, second) = services.split_at_mut(half);
+    std::thread::scope(|scope| {
+        scope.spawn(|| sort_servers(second));
+        sort_servers(first);
+    });
 }
+
+/// Tables with this many real servers and more are sorted by two threads.
+const TWO_THREADS_FROM: usize = 20_000;
 
 #[cfg(test)]
 mod tests {
@@ -158,6 +175,49 @@ mod tests {
         let mut v = vec![(3, 'a'), (1, 'b'), (3, 'c'), (2, 'd'), (1, 'e')];
         glibc_merge_sort(&mut v, &|x: &(i32, char), y: &(i32, char)| x.0 - y.0);
         assert_eq!(v, [(1, 'b'), (1, 'e'), (2, 'd'), (3, 'a'), (3, 'c')]);
+    }
+
+    #[test]
+    fn big_tables_sort_the_same_in_two_halves() {
+        use crate::model::{Netmask, Protocol, RealServer, Service, ServiceFlags, Stats};
+        use std::net::Ipv4Addr;
+        // Enough real servers for two threads, in a scrambled order.
+        let entry = |i: u32| ServiceEntry {
+            service: Service {
+                key: ServiceKey::Addr {
+                    protocol: Protocol::Tcp,
+                    addr: IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + i * 7919 % 101)),
+                    port: 80,
+                },
+                scheduler: "wlc".into(),
+                flags: ServiceFlags(0),
+                timeout: 0,
+                netmask: Netmask::V4(Ipv4Addr::BROADCAST),
+                pe_name: None,
+            },
+            stats: Stats::default(),
+            real_servers: (0..TWO_THREADS_FROM as u32 / 8)
+                .map(|j| RealServerEntry {
+                    server: RealServer::new(
+                        IpAddr::V4(Ipv4Addr::from(j.wrapping_mul(2_654_435_761))),
+                        80,
+                    ),
+                    active_conns: 0,
+                    inactive_conns: 0,
+                    persist_conns: 0,
+                    stats: Stats::default(),
+                })
+                .collect(),
+        };
+        let mut table: Vec<ServiceEntry> = (0..10).map(entry).collect();
+        let mut one_by_one = table.clone();
+        glibc_merge_sort(&mut one_by_one, &compare_services);
+        for entry in &mut one_by_one {
+            glibc_merge_sort(&mut entry.real_servers, &compare_servers);
+        }
+        sort_table(&mut table);
+        assert!(table != (0..10).map(entry).collect::<Vec<_>>());
+        assert!(table == one_by_one);
     }
 
     #[test]
