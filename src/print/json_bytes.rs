@@ -6,6 +6,7 @@
 //! stays the reference it is tested against, and writes what is rare here
 //! (strings that need escapes, floats).
 
+use super::text;
 use serde::ser::{self, Serialize};
 use std::fmt;
 
@@ -51,17 +52,8 @@ struct Compound<'a> {
     close: &'static [u8],
 }
 
-fn unsigned(out: &mut Vec<u8>, mut v: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
+fn unsigned(out: &mut Vec<u8>, v: u64) {
+    let (digits, at) = text::decimal(v);
     out.extend_from_slice(&digits[at..]);
 }
 
@@ -109,6 +101,15 @@ impl<'a> Writer<'a> {
     }
 }
 
+/// Narrow integers, written as the widest of their kind.
+macro_rules! widened {
+    ($($($method:ident($ty:ty)),* => $wide:ident($as:ty);)*) => {$($(
+        fn $method(self, v: $ty) -> Result<(), Error> {
+            self.$wide(<$as>::from(v))
+        }
+    )*)*};
+}
+
 impl<'a> ser::Serializer for Writer<'a> {
     type Ok = ();
     type Error = Error;
@@ -125,14 +126,9 @@ impl<'a> ser::Serializer for Writer<'a> {
             .extend_from_slice(if v { b"true" } else { b"false" });
         Ok(())
     }
-    fn serialize_i8(self, v: i8) -> Result<(), Error> {
-        self.serialize_i64(i64::from(v))
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), Error> {
-        self.serialize_i64(i64::from(v))
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), Error> {
-        self.serialize_i64(i64::from(v))
+    widened! {
+        serialize_i8(i8), serialize_i16(i16), serialize_i32(i32) => serialize_i64(i64);
+        serialize_u8(u8), serialize_u16(u16), serialize_u32(u32) => serialize_u64(u64);
     }
     fn serialize_i64(self, v: i64) -> Result<(), Error> {
         signed(self.out, v);
@@ -141,15 +137,6 @@ impl<'a> ser::Serializer for Writer<'a> {
     fn serialize_i128(self, v: i128) -> Result<(), Error> {
         self.out.extend_from_slice(v.to_string().as_bytes());
         Ok(())
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), Error> {
-        self.serialize_u64(u64::from(v))
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), Error> {
-        self.serialize_u64(u64::from(v))
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), Error> {
-        self.serialize_u64(u64::from(v))
     }
     fn serialize_u64(self, v: u64) -> Result<(), Error> {
         unsigned(self.out, v);
@@ -285,56 +272,64 @@ impl Compound<'_> {
     }
 }
 
-impl ser::SerializeSeq for Compound<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.close()
-    }
+/// The element-list traits: each element after a comma.
+macro_rules! element_lists {
+    ($($list:ident::$add:ident),*) => {$(
+        impl ser::$list for Compound<'_> {
+            type Ok = ();
+            type Error = Error;
+            fn $add<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+                self.element(value)
+            }
+            fn end(self) -> Result<(), Error> {
+                self.close()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Compound<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.close()
-    }
+element_lists!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
+
+/// The struct traits: each field's name, then its value.
+macro_rules! field_lists {
+    ($($list:ident),*) => {$(
+        impl ser::$list for Compound<'_> {
+            type Ok = ();
+            type Error = Error;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), Error> {
+                self.field(key, value)
+            }
+            fn end(self) -> Result<(), Error> {
+                self.close()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTupleStruct for Compound<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.close()
-    }
-}
-
-impl ser::SerializeTupleVariant for Compound<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.close()
-    }
-}
+field_lists!(SerializeStruct, SerializeStructVariant);
 
 impl ser::SerializeMap for Compound<'_> {
     type Ok = ();
     type Error = Error;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
         self.next();
-        key.serialize(KeyWriter { out: self.out })?;
+        let start = self.out.len();
+        key.serialize(Writer { out: self.out })?;
+        // JSON keys are strings, as serde_json requires (it also quotes
+        // numbers; this model has no such keys, so they are refused).
+        if self.out.get(start) != Some(&b'"') {
+            self.out.truncate(start);
+            return Err(Error("a map key must be a string".into()));
+        }
         self.out.push(b':');
         Ok(())
     }
@@ -343,160 +338,6 @@ impl ser::SerializeMap for Compound<'_> {
     }
     fn end(self) -> Result<(), Error> {
         self.close()
-    }
-}
-
-impl ser::SerializeStruct for Compound<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        self.field(key, value)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.close()
-    }
-}
-
-impl ser::SerializeStructVariant for Compound<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        self.field(key, value)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.close()
-    }
-}
-
-/// A map key: JSON keys are strings, as serde_json requires (it also
-/// quotes numbers; this model has no such keys, so they are refused).
-struct KeyWriter<'a> {
-    out: &'a mut Vec<u8>,
-}
-
-impl KeyWriter<'_> {
-    fn refused(what: &str) -> Error {
-        Error(format!("a map key must be a string, not {what}"))
-    }
-}
-
-macro_rules! refuse {
-    ($($method:ident($($ty:ty),*) -> $what:literal;)*) => {
-        $(fn $method(self, $(_: $ty),*) -> Result<(), Error> {
-            Err(Self::refused($what))
-        })*
-    };
-}
-
-impl ser::Serializer for KeyWriter<'_> {
-    type Ok = ();
-    type Error = Error;
-    type SerializeSeq = ser::Impossible<(), Error>;
-    type SerializeTuple = ser::Impossible<(), Error>;
-    type SerializeTupleStruct = ser::Impossible<(), Error>;
-    type SerializeTupleVariant = ser::Impossible<(), Error>;
-    type SerializeMap = ser::Impossible<(), Error>;
-    type SerializeStruct = ser::Impossible<(), Error>;
-    type SerializeStructVariant = ser::Impossible<(), Error>;
-
-    fn serialize_str(self, v: &str) -> Result<(), Error> {
-        string(self.out, v)
-    }
-    fn serialize_char(self, v: char) -> Result<(), Error> {
-        string(self.out, v.encode_utf8(&mut [0; 4]))
-    }
-    fn serialize_unit_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        variant: &'static str,
-    ) -> Result<(), Error> {
-        string(self.out, variant)
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        value.serialize(self)
-    }
-    refuse! {
-        serialize_bool(bool) -> "a boolean";
-        serialize_i8(i8) -> "a number";
-        serialize_i16(i16) -> "a number";
-        serialize_i32(i32) -> "a number";
-        serialize_i64(i64) -> "a number";
-        serialize_u8(u8) -> "a number";
-        serialize_u16(u16) -> "a number";
-        serialize_u32(u32) -> "a number";
-        serialize_u64(u64) -> "a number";
-        serialize_f32(f32) -> "a number";
-        serialize_f64(f64) -> "a number";
-        serialize_bytes(&[u8]) -> "bytes";
-        serialize_none() -> "null";
-        serialize_unit() -> "null";
-        serialize_unit_struct(&'static str) -> "null";
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, _value: &T) -> Result<(), Error> {
-        Err(Self::refused("an option"))
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _value: &T,
-    ) -> Result<(), Error> {
-        Err(Self::refused("a variant"))
-    }
-    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, Error> {
-        Err(Self::refused("a list"))
-    }
-    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, Error> {
-        Err(Self::refused("a list"))
-    }
-    fn serialize_tuple_struct(
-        self,
-        _name: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeTupleStruct, Error> {
-        Err(Self::refused("a list"))
-    }
-    fn serialize_tuple_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeTupleVariant, Error> {
-        Err(Self::refused("a variant"))
-    }
-    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, Error> {
-        Err(Self::refused("a map"))
-    }
-    fn serialize_struct(
-        self,
-        _name: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeStruct, Error> {
-        Err(Self::refused("a struct"))
-    }
-    fn serialize_struct_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeStructVariant, Error> {
-        Err(Self::refused("a variant"))
     }
 }
 

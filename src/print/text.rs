@@ -24,7 +24,17 @@ pub(crate) fn push_unsigned(out: &mut String, v: u64) {
 /// `%llu` of any number. Not inlined: its digit buffer would be set up
 /// for every short number too.
 #[inline(never)]
-fn push_long_unsigned(out: &mut String, mut v: u64) {
+fn push_long_unsigned(out: &mut String, v: u64) {
+    let (digits, at) = decimal(v);
+    // Byte by byte: a number is a few digits, and `push_str` of a byte
+    // slice would validate it as UTF-8 and call memcpy, twice the work.
+    for &digit in &digits[at..] {
+        out.push(char::from(digit));
+    }
+}
+
+/// The decimal digits of `v`: they are `digits[at..]`.
+pub(crate) fn decimal(mut v: u64) -> ([u8; 20], usize) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     loop {
@@ -32,13 +42,8 @@ fn push_long_unsigned(out: &mut String, mut v: u64) {
         digits[at] = b'0' + (v % 10) as u8;
         v /= 10;
         if v == 0 {
-            break;
+            return (digits, at);
         }
-    }
-    // Byte by byte: a number is a few digits, and `push_str` of a byte
-    // slice would validate it as UTF-8 and call memcpy, twice the work.
-    for &digit in &digits[at..] {
-        out.push(char::from(digit));
     }
 }
 
