@@ -410,8 +410,7 @@ impl Printer<'_> {
         }
         let lines: usize = entries.iter().map(|e| 1 + e.real_servers.len()).sum();
         let mut head = self.title();
-        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-        if lines < TWO_THREADS_FROM_LINES || cpus < 2 {
+        if !super::two_threads_for(lines) {
             head.reserve(lines * BYTES_PER_LINE);
             self.services(&mut head, entries, &order, nosort);
             return vec![head];
@@ -460,10 +459,6 @@ impl Printer<'_> {
 
 /// A listing line is about this long; the text is sized for it up front.
 const BYTES_PER_LINE: usize = 72;
-
-/// Tables of this many lines and more are formatted by two threads
-/// (110,000 lines take 0.2 to 0.3 s under emulation, 30 ms natively).
-const TWO_THREADS_FROM_LINES: usize = 20_000;
 
 /// `-L` (with `info`: the whole table, headed by the version line) or
 /// `-L -t ...` (without `info`: one service, no version line).
@@ -855,7 +850,7 @@ mod tests {
         });
         let mut one_by_one = printer.title();
         printer.services(&mut one_by_one, &entries, &order, false);
-        const { assert!(3000 * 10 >= TWO_THREADS_FROM_LINES) };
+        const { assert!(3000 * 10 >= crate::print::TWO_THREADS_FROM) };
         assert_eq!(together.lines().count(), 2 + 3000 * 10);
         assert_eq!(together, one_by_one);
         assert!(together.contains("\nTCP  10.0.0.0:80 wlc\n  -> 192.168.0.0:8080"));

@@ -32,11 +32,8 @@ pub struct Document {
 /// few big pieces (serializing straight into a writer costs a call
 /// through `dyn Write` for every token).
 pub fn write_document(w: &mut dyn Write, doc: &Document) -> io::Result<()> {
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     match doc.services.as_deref() {
-        Some(services)
-            if cpus > 1 && services.len() > 1 && real_servers(services) >= TWO_THREADS_FROM =>
-        {
+        Some(services) if services.len() > 1 && super::two_threads_for(real_servers(services)) => {
             write_with_halves(w, doc, services)
         }
         _ => {
@@ -47,11 +44,6 @@ pub fn write_document(w: &mut dyn Write, doc: &Document) -> io::Result<()> {
         }
     }
 }
-
-/// Tables of this many real servers and more have their services
-/// serialized by two threads, half each (100,000 real servers with their
-/// counters are 35 MB of JSON).
-const TWO_THREADS_FROM: usize = 20_000;
 
 /// About this many bytes of JSON per real server with its counters; the
 /// buffers are sized for it up front.
@@ -69,29 +61,33 @@ fn write_with_halves(
     doc: &Document,
     services: &[ServiceEntry],
 ) -> io::Result<()> {
-    fn member(out: &mut Vec<u8>, name: &str, value: &impl Serialize) -> io::Result<()> {
-        out.push(if out.is_empty() { b'{' } else { b',' });
+    /// `"name":` after `{` (the first member) or `,`.
+    fn name(out: &mut Vec<u8>, name: &str, first: bool) {
+        out.push(if first { b'{' } else { b',' });
         out.push(b'"');
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(b"\":");
-        Ok(json_bytes::append(out, value)?)
     }
     let mut head = Vec::new();
     if let Some(ipvs) = &doc.ipvs {
-        member(&mut head, "ipvs", ipvs)?;
+        name(&mut head, "ipvs", true);
+        json_bytes::append(&mut head, ipvs)?;
     }
-    // The array's place: its two halves are written after it.
-    member(&mut head, "services", &())?;
-    head.truncate(head.len() - b"null".len());
-    let mut tail = vec![b'{'];
+    // The array's two halves are written after its name.
+    let first = head.is_empty();
+    name(&mut head, "services", first);
+    let mut tail = Vec::new();
     if let Some(timeouts) = &doc.timeouts {
-        member(&mut tail, "timeouts", timeouts)?;
+        name(&mut tail, "timeouts", false);
+        json_bytes::append(&mut tail, timeouts)?;
     }
     if let Some(daemons) = &doc.daemons {
-        member(&mut tail, "daemons", daemons)?;
+        name(&mut tail, "daemons", false);
+        json_bytes::append(&mut tail, daemons)?;
     }
     if let Some(connections) = &doc.connections {
-        member(&mut tail, "connections", connections)?;
+        name(&mut tail, "connections", false);
+        json_bytes::append(&mut tail, connections)?;
     }
     tail.extend_from_slice(b"}\n");
     let (first, second) = services.split_at(services.len() / 2);
@@ -107,12 +103,12 @@ fn write_with_halves(
         first?,
         second.unwrap_or_else(|p| std::panic::resume_unwind(p))?,
     );
-    // `[a,b]` and `[c,d]` make `[a,b,c,d]`; the tail's own `{` is dropped.
+    // `[a,b]` and `[c,d]` make `[a,b,c,d]`.
     w.write_all(&head)?;
     w.write_all(&first[..first.len() - 1])?;
     w.write_all(b",")?;
     w.write_all(&second[1..])?;
-    w.write_all(&tail[1..])
+    w.write_all(&tail)
 }
 
 #[cfg(test)]

@@ -13,6 +13,17 @@ pub mod prometheus;
 pub(crate) mod sort;
 pub(crate) mod text;
 
+/// Output work this big (lines, or real servers) is split between two
+/// threads: 110,000 lines take 0.2 to 0.3 s under emulation, 30 ms
+/// natively.
+pub(crate) const TWO_THREADS_FROM: usize = 20_000;
+
+/// Whether output work of `size` is split between two threads (there
+/// must be two CPUs).
+pub(crate) fn two_threads_for(size: usize) -> bool {
+    size >= TWO_THREADS_FROM && std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2)
+}
+
 /// How the standard output is shown, read once by the binary: progress
 /// lines update in place on a terminal, and colour is used there unless
 /// `NO_COLOR` is set; piped output is plain.

@@ -151,8 +151,7 @@ pub(crate) fn sort_table(services: &mut Vec<ServiceEntry>) {
         }
     };
     let real_servers: usize = services.iter().map(|s| s.real_servers.len()).sum();
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if real_servers < TWO_THREADS_FROM || cpus < 2 {
+    if !super::two_threads_for(real_servers) {
         return sort_servers(services);
     }
     let half = services.len() / 2;
@@ -162,9 +161,6 @@ pub(crate) fn sort_table(services: &mut Vec<ServiceEntry>) {
         sort_servers(first);
     });
 }
-
-/// Tables with this many real servers and more are sorted by two threads.
-const TWO_THREADS_FROM: usize = 20_000;
 
 #[cfg(test)]
 mod tests {
@@ -196,7 +192,7 @@ mod tests {
                 pe_name: None,
             },
             stats: Stats::default(),
-            real_servers: (0..TWO_THREADS_FROM as u32 / 8)
+            real_servers: (0..crate::print::TWO_THREADS_FROM as u32 / 8)
                 .map(|j| RealServerEntry {
                     server: RealServer::new(
                         IpAddr::V4(Ipv4Addr::from(j.wrapping_mul(2_654_435_761))),
