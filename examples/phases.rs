@@ -1,12 +1,13 @@
 //! Where a listing's time goes: each step of one, timed apart in the
 //! namespace it runs in, one "name seconds" line each. The steps are the
 //! service dump (undecoded, then decoded), the whole table from each source, and the
-//! printing of `-Ln` and `-Ln --stats` into memory. Run as root:
+//! printing of `-Ln`, `-Ln --stats` and `--json` (unsorted) into memory. Run as root:
 //! `phases` (built by `cargo build --release --examples`).
 
 use ipvsadm_rs::cli::ListFormat;
 use ipvsadm_rs::kernel::{self, read_table, Detail, ListSource, Settings};
 use ipvsadm_rs::print::compat::write_listing;
+use ipvsadm_rs::print::json::{write_document, Document};
 use ipvsadm_rs::print::names::NoNames;
 use std::time::Instant;
 
@@ -56,5 +57,15 @@ fn main() -> anyhow::Result<()> {
             Ok(out.len())
         })?;
     }
+    timed("print-json", || {
+        let doc = Document {
+            ipvs: Some(info),
+            services: Some(full),
+            ..Document::default()
+        };
+        let mut out = Vec::new();
+        write_document(&mut out, &doc)?;
+        Ok(out.len())
+    })?;
     Ok(())
 }

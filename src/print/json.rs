@@ -1,9 +1,10 @@
 //! `--json`: one JSON document per listing, built with serde from the model
-//! itself (so it reads back into the model; written by [`json_bytes`],
-//! byte for byte what serde_json writes), numeric addresses, full 64-bit
+//! itself (so it reads back into the model; written by [`json_bytes`] and,
+//! for the services, [`json_records`], byte for byte what serde_json
+//! writes), numeric addresses, full 64-bit
 //! counters, newline-terminated. Sections appear only when listed.
 
-use super::json_bytes;
+use super::{json_bytes, json_records};
 use crate::model::{Connection, Info, ServiceEntry, SyncDaemon, Timeouts};
 use serde::{Deserialize, Serialize};
 use std::io::{self, Write};
@@ -33,10 +34,11 @@ pub struct Document {
 /// through `dyn Write` for every token).
 pub fn write_document(w: &mut dyn Write, doc: &Document) -> io::Result<()> {
     match doc.services.as_deref() {
-        Some(services) if services.len() > 1 && super::two_threads_for(real_servers(services)) => {
-            write_with_halves(w, doc, services)
+        Some(services) => {
+            let in_halves = services.len() > 1 && super::two_threads_for(real_servers(services));
+            write_with_services(w, doc, services, in_halves)
         }
-        _ => {
+        None => {
             let mut bytes = Vec::new();
             json_bytes::append(&mut bytes, doc)?;
             bytes.push(b'\n');
@@ -53,13 +55,15 @@ fn real_servers(services: &[ServiceEntry]) -> usize {
     services.iter().map(|s| s.real_servers.len()).sum()
 }
 
-/// What `write_document` writes in one thread, `services` (the document's
-/// own, two or more) serialized in two halves at once: the members in the
-/// order of `Document`, those that are None left out.
-fn write_with_halves(
+/// What serde would write for `doc`, whose services are `services`: the
+/// members in the order of `Document`, those that are None left out, the
+/// services by [`json_records`] (`in_halves`: two halves at once, for a
+/// big table).
+fn write_with_services(
     w: &mut dyn Write,
     doc: &Document,
     services: &[ServiceEntry],
+    in_halves: bool,
 ) -> io::Result<()> {
     /// `"name":` after `{` (the first member) or `,`.
     fn name(out: &mut Vec<u8>, name: &str, first: bool) {
@@ -73,7 +77,7 @@ fn write_with_halves(
         name(&mut head, "ipvs", true);
         json_bytes::append(&mut head, ipvs)?;
     }
-    // The array's two halves are written after its name.
+    // The array is written after its name.
     let first = head.is_empty();
     name(&mut head, "services", first);
     let mut tail = Vec::new();
@@ -90,11 +94,22 @@ fn write_with_halves(
         json_bytes::append(&mut tail, connections)?;
     }
     tail.extend_from_slice(b"}\n");
-    let (first, second) = services.split_at(services.len() / 2);
+    w.write_all(&head)?;
+    write_services(w, services, in_halves)?;
+    w.write_all(&tail)
+}
+
+/// The services' array, in two halves at once or (`in_halves` false, or a
+/// single service) in one piece.
+fn write_services(w: &mut dyn Write, services: &[ServiceEntry], in_halves: bool) -> io::Result<()> {
     let serialized = |half: &[ServiceEntry]| {
         let mut out = Vec::with_capacity(real_servers(half) * BYTES_PER_REAL_SERVER);
-        json_bytes::append(&mut out, half).map(|()| out)
+        json_records::services(&mut out, half).map(|()| out)
     };
+    if services.len() < 2 || !in_halves {
+        return w.write_all(&serialized(services)?);
+    }
+    let (first, second) = services.split_at(services.len() / 2);
     let (first, second) = std::thread::scope(|scope| {
         let second = scope.spawn(|| serialized(second));
         (serialized(first), second.join())
@@ -104,11 +119,9 @@ fn write_with_halves(
         second.unwrap_or_else(|p| std::panic::resume_unwind(p))?,
     );
     // `[a,b]` and `[c,d]` make `[a,b,c,d]`.
-    w.write_all(&head)?;
     w.write_all(&first[..first.len() - 1])?;
     w.write_all(b",")?;
-    w.write_all(&second[1..])?;
-    w.write_all(&tail)
+    w.write_all(&second[1..])
 }
 
 #[cfg(test)]
@@ -117,7 +130,7 @@ mod tests {
     use crate::model::{Info, SyncDaemon, Timeouts};
 
     #[test]
-    fn services_in_halves_make_the_document_serde_makes() {
+    fn services_whole_or_in_halves_make_the_document_serde_makes() {
         let doc: Document =
             serde_json::from_str(include_str!("../../tests/golden/listings/table.json")).unwrap();
         let services = doc.services.clone().unwrap();
@@ -144,13 +157,16 @@ mod tests {
                 services: Some(services.clone()),
                 ..Document::default()
             };
-            for doc in [with_others, alone] {
-                let mut halves = Vec::new();
-                write_with_halves(&mut halves, &doc, &services).unwrap();
-                let mut whole = serde_json::to_vec(&doc).unwrap();
+            for (doc, in_halves) in [with_others, alone]
+                .iter()
+                .flat_map(|d| [(d, true), (d, false)])
+            {
+                let mut written = Vec::new();
+                write_with_services(&mut written, doc, &services, in_halves).unwrap();
+                let mut whole = serde_json::to_vec(doc).unwrap();
                 whole.push(b'\n');
                 assert_eq!(
-                    String::from_utf8(halves).unwrap(),
+                    String::from_utf8(written).unwrap(),
                     String::from_utf8(whole).unwrap()
                 );
             }

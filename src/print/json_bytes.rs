@@ -16,8 +16,16 @@ pub(crate) fn append<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Res
 }
 
 /// Why a value could not be written (a map key that is not a string).
+/// Boxed, so that every `Result` of the serializer is returned in
+/// registers rather than through memory.
 #[derive(Debug)]
-pub(crate) struct Error(String);
+pub(crate) struct Error(Box<str>);
+
+impl Error {
+    pub(super) fn new(why: &str) -> Error {
+        Error(why.into())
+    }
+}
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -29,7 +37,7 @@ impl std::error::Error for Error {}
 
 impl ser::Error for Error {
     fn custom<T: fmt::Display>(msg: T) -> Error {
-        Error(msg.to_string())
+        Error(msg.to_string().into())
     }
 }
 
@@ -48,35 +56,58 @@ struct Writer<'a> {
 struct Compound<'a> {
     out: &'a mut Vec<u8>,
     first: bool,
-    /// the bytes that close it (`}` or `]`, and `}` more for a variant)
-    close: &'static [u8],
+    /// the bytes that close it
+    close: Close,
 }
 
-fn unsigned(out: &mut Vec<u8>, v: u64) {
-    let (digits, at) = text::decimal(v);
-    out.extend_from_slice(&digits[at..]);
+/// How an object or array ends. Kept a byte wide: the compound is passed
+/// by value through every member.
+#[derive(Clone, Copy)]
+enum Close {
+    Array,
+    Object,
+    /// `]}`: a tuple variant's content and its `{"name":` object
+    ArrayInVariant,
+    /// `}}`: a struct variant's content and its `{"name":` object
+    ObjectInVariant,
 }
 
-fn signed(out: &mut Vec<u8>, v: i64) {
-    if v < 0 {
-        out.push(b'-');
+impl Close {
+    fn bytes(self) -> &'static [u8] {
+        match self {
+            Close::Array => b"]",
+            Close::Object => b"}",
+            Close::ArrayInVariant => b"]}",
+            Close::ObjectInVariant => b"}}",
+        }
     }
-    unsigned(out, v.unsigned_abs());
 }
 
 /// A JSON string. Text without quotes, backslashes or control characters
 /// (every name and word of the model) is copied as it is; the rest is
 /// left to serde_json, whose escapes are the reference.
-fn string(out: &mut Vec<u8>, text: &str) -> Result<(), Error> {
-    if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+pub(super) fn string(out: &mut Vec<u8>, text: &str) -> Result<(), Error> {
+    if !text.bytes().any(|b| NEEDS_ESCAPE[usize::from(b)]) {
         out.push(b'"');
         out.extend_from_slice(text.as_bytes());
         out.push(b'"');
         Ok(())
     } else {
-        serde_json::to_writer(&mut *out, text).map_err(|e| Error(e.to_string()))
+        serde_json::to_writer(&mut *out, text).map_err(|e| Error(e.to_string().into()))
     }
 }
+
+/// The bytes a JSON string cannot hold as they are: one load per byte
+/// instead of three comparisons.
+static NEEDS_ESCAPE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = byte < 0x20 || byte == b'"' as usize || byte == b'\\' as usize;
+        byte += 1;
+    }
+    table
+};
 
 /// `{"name":` before a variant's content.
 fn variant_open(out: &mut Vec<u8>, name: &str) -> Result<(), Error> {
@@ -87,8 +118,8 @@ fn variant_open(out: &mut Vec<u8>, name: &str) -> Result<(), Error> {
 }
 
 impl<'a> Writer<'a> {
-    fn compound(self, open: &'static [u8], close: &'static [u8]) -> Compound<'a> {
-        self.out.extend_from_slice(open);
+    fn compound(self, open: u8, close: Close) -> Compound<'a> {
+        self.out.push(open);
         Compound {
             out: self.out,
             first: true,
@@ -97,7 +128,7 @@ impl<'a> Writer<'a> {
     }
 
     fn float(self, v: impl Serialize) -> Result<(), Error> {
-        serde_json::to_writer(&mut *self.out, &v).map_err(|e| Error(e.to_string()))
+        serde_json::to_writer(&mut *self.out, &v).map_err(|e| Error(e.to_string().into()))
     }
 }
 
@@ -131,7 +162,7 @@ impl<'a> ser::Serializer for Writer<'a> {
         serialize_u8(u8), serialize_u16(u16), serialize_u32(u32) => serialize_u64(u64);
     }
     fn serialize_i64(self, v: i64) -> Result<(), Error> {
-        signed(self.out, v);
+        text::push_signed(self.out, v);
         Ok(())
     }
     fn serialize_i128(self, v: i128) -> Result<(), Error> {
@@ -139,7 +170,7 @@ impl<'a> ser::Serializer for Writer<'a> {
         Ok(())
     }
     fn serialize_u64(self, v: u64) -> Result<(), Error> {
-        unsigned(self.out, v);
+        text::push_unsigned(self.out, v);
         Ok(())
     }
     fn serialize_u128(self, v: u128) -> Result<(), Error> {
@@ -205,7 +236,7 @@ impl<'a> ser::Serializer for Writer<'a> {
         Ok(())
     }
     fn serialize_seq(self, _len: Option<usize>) -> Result<Compound<'a>, Error> {
-        Ok(self.compound(b"[", b"]"))
+        Ok(self.compound(b'[', Close::Array))
     }
     fn serialize_tuple(self, len: usize) -> Result<Compound<'a>, Error> {
         self.serialize_seq(Some(len))
@@ -225,13 +256,13 @@ impl<'a> ser::Serializer for Writer<'a> {
         _len: usize,
     ) -> Result<Compound<'a>, Error> {
         variant_open(self.out, variant)?;
-        Ok(self.compound(b"[", b"]}"))
+        Ok(self.compound(b'[', Close::ArrayInVariant))
     }
     fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'a>, Error> {
-        Ok(self.compound(b"{", b"}"))
+        Ok(self.compound(b'{', Close::Object))
     }
     fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Compound<'a>, Error> {
-        Ok(self.compound(b"{", b"}"))
+        Ok(self.compound(b'{', Close::Object))
     }
     fn serialize_struct_variant(
         self,
@@ -241,7 +272,7 @@ impl<'a> ser::Serializer for Writer<'a> {
         _len: usize,
     ) -> Result<Compound<'a>, Error> {
         variant_open(self.out, variant)?;
-        Ok(self.compound(b"{", b"}}"))
+        Ok(self.compound(b'{', Close::ObjectInVariant))
     }
 }
 
@@ -267,7 +298,7 @@ impl Compound<'_> {
     }
 
     fn close(self) -> Result<(), Error> {
-        self.out.extend_from_slice(self.close);
+        self.out.extend_from_slice(self.close.bytes());
         Ok(())
     }
 }
@@ -328,7 +359,7 @@ impl ser::SerializeMap for Compound<'_> {
         // numbers; this model has no such keys, so they are refused).
         if self.out.get(start) != Some(&b'"') {
             self.out.truncate(start);
-            return Err(Error("a map key must be a string".into()));
+            return Err(Error::new("a map key must be a string"));
         }
         self.out.push(b':');
         Ok(())

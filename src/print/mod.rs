@@ -7,6 +7,7 @@ pub mod compat;
 pub(crate) mod conn;
 pub mod json;
 pub(crate) mod json_bytes;
+pub(crate) mod json_records;
 pub mod names;
 pub mod plan;
 pub mod prometheus;

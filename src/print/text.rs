@@ -5,17 +5,36 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+/// Where numbers and addresses go: listing text is built in a `String`,
+/// JSON in bytes.
+pub(crate) trait Digits {
+    /// Appends one ASCII digit, sign or separator.
+    fn push_ascii(&mut self, byte: u8);
+}
+
+impl Digits for String {
+    fn push_ascii(&mut self, byte: u8) {
+        self.push(char::from(byte));
+    }
+}
+
+impl Digits for Vec<u8> {
+    fn push_ascii(&mut self, byte: u8) {
+        self.push(byte);
+    }
+}
+
 /// `%llu`
-pub(crate) fn push_unsigned(out: &mut String, v: u64) {
+pub(crate) fn push_unsigned(out: &mut impl Digits, v: u64) {
     // Most numbers of a listing are short: octets, ports, weights, counts.
     if v < 100_000 {
-        let digit = |d: u64| char::from(b'0' + (d % 10) as u8);
+        let digit = |d: u64| b'0' + (d % 10) as u8;
         for power in [10_000, 1_000, 100, 10] {
             if v >= power {
-                out.push(digit(v / power));
+                out.push_ascii(digit(v / power));
             }
         }
-        out.push(digit(v));
+        out.push_ascii(digit(v));
     } else {
         push_long_unsigned(out, v);
     }
@@ -24,12 +43,12 @@ pub(crate) fn push_unsigned(out: &mut String, v: u64) {
 /// `%llu` of any number. Not inlined: its digit buffer would be set up
 /// for every short number too.
 #[inline(never)]
-fn push_long_unsigned(out: &mut String, v: u64) {
+fn push_long_unsigned(out: &mut impl Digits, v: u64) {
     let (digits, at) = decimal(v);
     // Byte by byte: a number is a few digits, and `push_str` of a byte
     // slice would validate it as UTF-8 and call memcpy, twice the work.
     for &digit in &digits[at..] {
-        out.push(char::from(digit));
+        out.push_ascii(digit);
     }
 }
 
@@ -48,9 +67,9 @@ pub(crate) fn decimal(mut v: u64) -> ([u8; 20], usize) {
 }
 
 /// `%lld`
-pub(crate) fn push_signed(out: &mut String, v: i64) {
+pub(crate) fn push_signed(out: &mut impl Digits, v: i64) {
     if v < 0 {
-        out.push('-');
+        out.push_ascii(b'-');
     }
     push_unsigned(out, v.unsigned_abs());
 }
@@ -104,10 +123,10 @@ pub(crate) fn push_left(out: &mut String, text: &str, width: usize) {
 }
 
 /// `inet_ntoa`
-pub(crate) fn push_ipv4(out: &mut String, addr: Ipv4Addr) {
+pub(crate) fn push_ipv4(out: &mut impl Digits, addr: Ipv4Addr) {
     for (i, octet) in addr.octets().into_iter().enumerate() {
         if i > 0 {
-            out.push('.');
+            out.push_ascii(b'.');
         }
         push_unsigned(out, u64::from(octet));
     }

@@ -1,0 +1,223 @@
+//! The records `--json` holds by the hundred thousand, written by hand: a
+//! real server with its counters, and every service's counters. Through
+//! serde each field costs a round of calls for its name and its value;
+//! here the names are literals and each value one small write, which under
+//! emulation is about ten times less work. The model's derives stay what
+//! defines the document: everything else of a service goes through them,
+//! and the tests compare these writers with serde_json's output of the
+//! same values.
+
+use super::json_bytes::{self, Error};
+use super::text;
+use crate::model::{RealServerEntry, ServiceEntry, Stats};
+use std::net::IpAddr;
+
+/// `services` as a JSON array, the bytes serde_json writes for it.
+pub(crate) fn services(out: &mut Vec<u8>, services: &[ServiceEntry]) -> Result<(), Error> {
+    out.push(b'[');
+    for (i, entry) in services.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        service(out, entry)?;
+    }
+    out.push(b']');
+    Ok(())
+}
+
+/// A service: its settings through serde (a few per table), flattened into
+/// the entry's object as the model's `ServiceEntryJson` does, then its
+/// counters, its real servers and why it is an orphan.
+fn service(out: &mut Vec<u8>, entry: &ServiceEntry) -> Result<(), Error> {
+    json_bytes::append(out, &entry.service)?;
+    // Reopen the settings' object to add the entry's own members.
+    if out.pop() != Some(b'}') {
+        return Err(Error::new("a service's settings are not a JSON object"));
+    }
+    if out.last() != Some(&b'{') {
+        out.push(b',');
+    }
+    out.extend_from_slice(b"\"stats\":");
+    stats(out, &entry.stats);
+    out.extend_from_slice(b",\"real_servers\":[");
+    for (i, server) in entry.real_servers.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        real_server(out, server)?;
+    }
+    out.push(b']');
+    if let Some(reason) = entry.orphan_reason() {
+        out.extend_from_slice(b",\"orphan\":");
+        json_bytes::string(out, reason.name())?;
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+/// A real server: its settings flattened, its connection counts, its
+/// counters.
+fn real_server(out: &mut Vec<u8>, entry: &RealServerEntry) -> Result<(), Error> {
+    let server = &entry.server;
+    out.extend_from_slice(b"{\"addr\":");
+    addr(out, &server.addr)?;
+    out.extend_from_slice(b",\"port\":");
+    text::push_unsigned(out, u64::from(server.port));
+    out.extend_from_slice(b",\"forward\":");
+    json_bytes::append(out, &server.forward)?;
+    out.extend_from_slice(b",\"weight\":");
+    text::push_signed(out, i64::from(server.weight));
+    out.extend_from_slice(b",\"u_threshold\":");
+    text::push_unsigned(out, u64::from(server.u_threshold));
+    out.extend_from_slice(b",\"l_threshold\":");
+    text::push_unsigned(out, u64::from(server.l_threshold));
+    out.extend_from_slice(b",\"tunnel\":{\"kind\":");
+    json_bytes::append(out, &server.tunnel.kind)?;
+    out.extend_from_slice(b",\"port\":");
+    text::push_unsigned(out, u64::from(server.tunnel.port));
+    out.extend_from_slice(b",\"flags\":");
+    text::push_unsigned(out, u64::from(server.tunnel.flags.0));
+    out.extend_from_slice(b"},\"active_conns\":");
+    text::push_unsigned(out, u64::from(entry.active_conns));
+    out.extend_from_slice(b",\"inactive_conns\":");
+    text::push_unsigned(out, u64::from(entry.inactive_conns));
+    out.extend_from_slice(b",\"persist_conns\":");
+    text::push_unsigned(out, u64::from(entry.persist_conns));
+    out.extend_from_slice(b",\"stats\":");
+    stats(out, &entry.stats);
+    out.push(b'}');
+    Ok(())
+}
+
+/// An IPv4 address written here; IPv6 through serde, whose text (Rust's
+/// `Display`, which differs from `inet_ntop` for `::a.b.c.d`) is the one
+/// the document has always had.
+fn addr(out: &mut Vec<u8>, addr: &IpAddr) -> Result<(), Error> {
+    match addr {
+        IpAddr::V4(v4) => {
+            out.push(b'"');
+            text::push_ipv4(out, *v4);
+            out.push(b'"');
+            Ok(())
+        }
+        IpAddr::V6(_) => json_bytes::append(out, addr),
+    }
+}
+
+fn stats(out: &mut Vec<u8>, stats: &Stats) {
+    let fields: [(&[u8], u64); 10] = [
+        (b"{\"conns\":", stats.conns),
+        (b",\"inpkts\":", stats.inpkts),
+        (b",\"outpkts\":", stats.outpkts),
+        (b",\"inbytes\":", stats.inbytes),
+        (b",\"outbytes\":", stats.outbytes),
+        (b",\"cps\":", stats.cps),
+        (b",\"inpps\":", stats.inpps),
+        (b",\"outpps\":", stats.outpps),
+        (b",\"inbps\":", stats.inbps),
+        (b",\"outbps\":", stats.outbps),
+    ];
+    for (name, value) in fields {
+        out.extend_from_slice(name);
+        text::push_unsigned(out, value);
+    }
+    out.push(b'}');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Family, Protocol};
+    use crate::model::{
+        ForwardMethod, Netmask, RealServer, Service, ServiceFlags, ServiceKey, Tunnel, TunnelFlags,
+        TunnelType,
+    };
+
+    fn edge_stats(seed: u64) -> Stats {
+        Stats {
+            conns: seed,
+            inpkts: u64::MAX,
+            outpkts: 0,
+            inbytes: 1 << 40,
+            outbytes: 99_999,
+            cps: 100_000,
+            inpps: 9,
+            outpps: 10,
+            inbps: u64::from(u32::MAX),
+            outbps: seed * 7,
+        }
+    }
+
+    fn edge_servers() -> Vec<RealServerEntry> {
+        let addrs = ["10.1.2.3", "0.0.0.0", "255.255.255.255", "::", "::1.2.3.4"];
+        let addrs = addrs.iter().chain(&["::ffff:1.2.3.4", "2001:db8::1:0:0:2"]);
+        let forwards = [ForwardMethod::Masquerade, ForwardMethod::Tunnel];
+        addrs
+            .enumerate()
+            .map(|(i, text)| RealServerEntry {
+                server: RealServer {
+                    addr: text.parse().unwrap(),
+                    port: [0, 80, u16::MAX][i % 3],
+                    forward: [forwards[i % 2], ForwardMethod::Other(77)][i / 5],
+                    weight: [1, 0, -1, i32::MIN, i32::MAX][i % 5],
+                    u_threshold: u32::MAX,
+                    l_threshold: i as u32,
+                    tunnel: Tunnel {
+                        kind: [TunnelType::Gue, TunnelType::Other(9)][i % 2],
+                        port: 6080,
+                        flags: TunnelFlags(TunnelFlags::REMCSUM),
+                    },
+                },
+                active_conns: u32::MAX,
+                inactive_conns: 12,
+                persist_conns: 0,
+                stats: edge_stats(i as u64),
+            })
+            .collect()
+    }
+
+    fn service(key: ServiceKey, pe_name: Option<&str>) -> Service {
+        Service {
+            key,
+            scheduler: "wlc".into(),
+            flags: ServiceFlags(u32::MAX),
+            timeout: 300,
+            netmask: Netmask::V6(64),
+            pe_name: pe_name.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn services_are_written_as_serde_json_writes_them() {
+        let keys = [
+            ServiceKey::Addr {
+                protocol: Protocol::Udp,
+                addr: "2001:db8::1".parse().unwrap(),
+                port: 53,
+            },
+            ServiceKey::Fwmark {
+                fwmark: u32::MAX,
+                family: Family::Inet,
+            },
+        ];
+        let mut weights_zero = edge_servers();
+        weights_zero.iter_mut().for_each(|s| s.server.weight = 0);
+        let entries: Vec<ServiceEntry> = [edge_servers(), Vec::new(), weights_zero]
+            .into_iter()
+            .enumerate()
+            .map(|(i, real_servers)| ServiceEntry {
+                service: service(keys[i % 2], [Some("sip"), None][i % 2]),
+                stats: edge_stats(i as u64 + 3),
+                real_servers,
+            })
+            .collect();
+        for some in [&entries[..], &entries[..1], &[]] {
+            let mut out = Vec::new();
+            services(&mut out, some).unwrap();
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                serde_json::to_string(some).unwrap()
+            );
+        }
+    }
+}
