@@ -60,7 +60,7 @@ fn service(out: &mut Vec<u8>, entry: &ServiceEntry) -> Result<(), Error> {
 fn real_server(out: &mut Vec<u8>, entry: &RealServerEntry) -> Result<(), Error> {
     let server = &entry.server;
     out.extend_from_slice(b"{\"addr\":");
-    addr(out, &server.addr)?;
+    addr(out, &server.addr);
     out.extend_from_slice(b",\"port\":");
     text::push_unsigned(out, u64::from(server.port));
     out.extend_from_slice(b",\"forward\":");
@@ -89,19 +89,14 @@ fn real_server(out: &mut Vec<u8>, entry: &RealServerEntry) -> Result<(), Error> 
     Ok(())
 }
 
-/// An IPv4 address written here; IPv6 through serde, whose text (Rust's
-/// `Display`, which differs from `inet_ntop` for `::a.b.c.d`) is the one
-/// the document has always had.
-fn addr(out: &mut Vec<u8>, addr: &IpAddr) -> Result<(), Error> {
+/// An address as serde writes it: Rust's `Display` text, quoted.
+fn addr(out: &mut Vec<u8>, addr: &IpAddr) {
+    out.push(b'"');
     match addr {
-        IpAddr::V4(v4) => {
-            out.push(b'"');
-            text::push_ipv4(out, *v4);
-            out.push(b'"');
-            Ok(())
-        }
-        IpAddr::V6(_) => json_bytes::append(out, addr),
+        IpAddr::V4(v4) => text::push_ipv4(out, *v4),
+        IpAddr::V6(v6) => text::push_ipv6_as_rust_displays(out, *v6),
     }
+    out.push(b'"');
 }
 
 fn stats(out: &mut Vec<u8>, stats: &Stats) {

@@ -137,25 +137,37 @@ pub(crate) fn push_ipv4(out: &mut impl Digits, addr: Ipv4Addr) {
 /// first of equal ones) as `::`; and the last 32 bits as a dotted quad
 /// when the first 80 bits are zero and the next 16 are all zeros (but not
 /// the whole address but its last group) or all ones.
-pub(crate) fn push_ipv6(out: &mut String, addr: Ipv6Addr) {
+pub(crate) fn push_ipv6(out: &mut impl Digits, addr: Ipv6Addr) {
+    push_ipv6_as(out, addr, true);
+}
+
+/// Rust's `Display` of an IPv6 address (what serde writes in JSON): as
+/// `inet_ntop`, but only an IPv4-mapped address (`::ffff:a.b.c.d`) ends in
+/// a dotted quad; an IPv4-compatible one (`::a.b.c.d`) is written in hex.
+pub(crate) fn push_ipv6_as_rust_displays(out: &mut impl Digits, addr: Ipv6Addr) {
+    push_ipv6_as(out, addr, false);
+}
+
+/// `compatible_as_quad`: whether 96 zero bits also end in a dotted quad.
+fn push_ipv6_as(out: &mut impl Digits, addr: Ipv6Addr, compatible_as_quad: bool) {
     let groups = addr.segments();
     let (zeros_at, zeros_len) = longest_zero_run(&groups);
     let mut i = 0;
     while i < 8 {
         if zeros_len >= 2 && i == zeros_at {
-            out.push(':');
+            out.push_ascii(b':');
             i += zeros_len;
             if i == 8 {
-                out.push(':');
+                out.push_ascii(b':');
             }
             continue;
         }
         if i != 0 {
-            out.push(':');
+            out.push_ascii(b':');
         }
-        let embedded_ipv4 =
-            zeros_at == 0 && (zeros_len == 6 || (zeros_len == 5 && groups[5] == 0xffff));
-        if i == 6 && embedded_ipv4 {
+        let mapped = zeros_len == 5 && groups[5] == 0xffff;
+        let compatible = zeros_len == 6 && compatible_as_quad;
+        if i == 6 && zeros_at == 0 && (mapped || compatible) {
             let [.., a, b, c, d] = addr.octets();
             push_ipv4(out, Ipv4Addr::new(a, b, c, d));
             return;
@@ -186,13 +198,13 @@ fn longest_zero_run(groups: &[u16; 8]) -> (usize, usize) {
 }
 
 /// `%x`
-fn push_hex(out: &mut String, v: u16) {
+fn push_hex(out: &mut impl Digits, v: u16) {
     let mut started = false;
     for shift in [12, 8, 4, 0] {
         let digit = (v >> shift) & 0xf;
         if digit != 0 || started || shift == 0 {
             started = true;
-            out.push(char::from_digit(u32::from(digit), 16).unwrap_or('0'));
+            out.push_ascii(b"0123456789abcdef"[usize::from(digit)]);
         }
     }
 }
@@ -268,7 +280,7 @@ mod tests {
     }
 
     #[test]
-    fn ipv6_text_is_that_of_inet_ntop() {
+    fn ipv6_text_is_that_of_inet_ntop_and_of_rust_display() {
         let mut cases: Vec<Ipv6Addr> = [
             "::",
             "::1",
@@ -308,6 +320,9 @@ mod tests {
             let mut ours = String::new();
             push_ipv6(&mut ours, addr);
             assert_eq!(ours, crate::sys::format_inet_ntop6(&addr), "{addr:?}");
+            let mut ours = Vec::new();
+            push_ipv6_as_rust_displays(&mut ours, addr);
+            assert_eq!(String::from_utf8(ours).unwrap(), addr.to_string());
         }
     }
 }
