@@ -85,40 +85,41 @@ const NAP: Duration = Duration::from_millis(50);
 /// The exit status when the wait ran out (the server is left at weight 0).
 const CONNECTIONS_REMAIN: u8 = 3;
 
-/// The real server as the kernel has it now, with its counts; None when it
-/// or its service is gone. Errors are reported as `op`'s (`-e`'s when the
-/// drain starts, so an unknown service or server reads as ipvsadm's).
-fn read_server(
-    ipvs: &mut Ipvs,
-    request: &Drain,
-    op: KernelOp,
-) -> Result<Option<RealServerEntry>, Error> {
+/// What the kernel has now of the real server to drain.
+enum Found {
+    Server(RealServerEntry),
+    NoServer,
+    NoService,
+}
+
+/// The real server as the kernel has it now, with its counts. Errors are
+/// reported as `op`'s. The service is asked for first: a dump of a
+/// service that is gone is as empty as one of a service with no servers.
+fn look_up(ipvs: &mut Ipvs, request: &Drain, op: KernelOp) -> Result<Found, Error> {
     match ipvs.service(&request.service) {
         Ok(_) => {}
-        Err(NetlinkError::Kernel(libc::ESRCH)) => return Ok(None),
+        Err(NetlinkError::Kernel(libc::ESRCH)) => return Ok(Found::NoService),
         Err(e) => return Err(failed(op)(e)),
     }
     let servers = ipvs.servers(&request.service).map_err(failed(op))?;
     Ok(servers
         .into_iter()
-        .find(|rs| (rs.server.addr, rs.server.port) == request.server))
+        .find(|rs| (rs.server.addr, rs.server.port) == request.server)
+        .map_or(Found::NoServer, Found::Server))
 }
 
 /// The real server to drain, refused as `-e` refuses an unknown service
-/// or server.
+/// or server (so the messages read as ipvsadm's).
 fn find_server(ipvs: &mut Ipvs, request: &Drain) -> Result<RealServer, Error> {
     let edit_error = |errno| Error::Kernel {
         op: KernelOp::EditServer,
         errno,
     };
-    match ipvs.service(&request.service) {
-        Ok(_) => {}
-        Err(NetlinkError::Kernel(libc::ESRCH)) => return Err(edit_error(libc::ESRCH)),
-        Err(e) => return Err(failed(KernelOp::EditServer)(e)),
+    match look_up(ipvs, request, KernelOp::EditServer)? {
+        Found::Server(entry) => Ok(entry.server),
+        Found::NoServer => Err(edit_error(libc::ENOENT)),
+        Found::NoService => Err(edit_error(libc::ESRCH)),
     }
-    read_server(ipvs, request, KernelOp::EditServer)?
-        .map(|entry| entry.server)
-        .ok_or(edit_error(libc::ENOENT))
 }
 
 /// Writes the drain's lines: on a terminal the wait is one line that
@@ -177,7 +178,7 @@ fn wait_for_connections(
 ) -> Result<Waited, Error> {
     let start = Instant::now();
     loop {
-        let Some(entry) = read_server(ipvs, request, KernelOp::List)? else {
+        let Found::Server(entry) = look_up(ipvs, request, KernelOp::List)? else {
             return Ok(Waited::Gone);
         };
         let left = Connections::of(&entry);

@@ -1,10 +1,10 @@
 //! A serde serializer writing the compact JSON serde_json writes, byte for
-//! byte, straight into a buffer: `--json` of 100,000 real servers is 35 MB
-//! of it, and serde_json spends most of its time on one writer call per
-//! token and a scan of every field name. The model's own `Serialize`
-//! drives it, so the document is still what the derives say; serde_json
-//! stays the reference it is tested against, and writes what is rare here
-//! (strings that need escapes, floats).
+//! byte, straight into a buffer (serde_json makes a writer call for every
+//! token): every part of `--json` but the records `json_records` writes by
+//! hand, such as services' settings and the connection table. The model's
+//! own `Serialize` drives it, so the document is still what the derives
+//! say; serde_json stays the reference it is tested against, and writes
+//! what is rare here (strings that need escapes, floats).
 
 use super::text;
 use serde::ser::{self, Serialize};
