@@ -163,19 +163,7 @@ fn stats64_as_the_kernel_lays_out(payload: &[u8]) -> Option<Stats> {
         }
         *value = u64::from_ne_bytes(counter.try_into().ok()?);
     }
-    let [conns, inpkts, outpkts, inbytes, outbytes, cps, inpps, outpps, inbps, outbps] = values;
-    Some(Stats {
-        conns,
-        inpkts,
-        outpkts,
-        inbytes,
-        outbytes,
-        cps,
-        inpps,
-        outpps,
-        inbps,
-        outbps,
-    })
+    Some(Stats::from_values(values))
 }
 
 fn count(s: &mut Stats, attr: StatsAttr) {

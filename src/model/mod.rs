@@ -305,6 +305,46 @@ pub struct Stats {
     pub outbps: u64,
 }
 
+impl Stats {
+    /// The counters in the order of the fields, which is also the kernel's
+    /// (`IPVS_STATS_ATTR_CONNS` to `IPVS_STATS_ATTR_OUTBPS`). A field added
+    /// changes the array's length, and with it every user's type.
+    pub fn values(&self) -> [u64; 10] {
+        let Stats {
+            conns,
+            inpkts,
+            outpkts,
+            inbytes,
+            outbytes,
+            cps,
+            inpps,
+            outpps,
+            inbps,
+            outbps,
+        } = *self;
+        [
+            conns, inpkts, outpkts, inbytes, outbytes, cps, inpps, outpps, inbps, outbps,
+        ]
+    }
+
+    /// The counters from [`Stats::values`]' order.
+    pub fn from_values(values: [u64; 10]) -> Stats {
+        let [conns, inpkts, outpkts, inbytes, outbytes, cps, inpps, outpps, inbps, outbps] = values;
+        Stats {
+            conns,
+            inpkts,
+            outpkts,
+            inbytes,
+            outbytes,
+            cps,
+            inpps,
+            outpps,
+            inbps,
+            outbps,
+        }
+    }
+}
+
 /// A real server as the kernel reports it: settings plus live state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RealServerEntry {
@@ -509,6 +549,23 @@ impl SyncDaemon {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stats_values_are_the_fields_in_their_order() {
+        let values: [u64; 10] = std::array::from_fn(|i| i as u64 + 1);
+        let stats = Stats::from_values(values);
+        assert_eq!(stats.values(), values);
+        // The fields as serde writes them, in declaration order.
+        let text = serde_json::to_string(&stats).unwrap();
+        let written: Vec<u64> = text
+            .trim_matches(|c| c == '{' || c == '}')
+            .split(',')
+            .map(|member| member.rsplit(':').next().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(written, values);
+        assert_eq!(stats.inpkts, 2);
+        assert_eq!(stats.outbps, 10);
+    }
 
     #[test]
     fn raw_values_round_trip() {

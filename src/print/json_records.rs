@@ -14,12 +14,21 @@ use std::net::IpAddr;
 
 /// `services` as a JSON array, the bytes serde_json writes for it.
 pub(crate) fn services(out: &mut Vec<u8>, services: &[ServiceEntry]) -> Result<(), Error> {
+    array(out, services, service)
+}
+
+/// `items` as a JSON array, each written by `write`.
+fn array<T>(
+    out: &mut Vec<u8>,
+    items: &[T],
+    write: fn(&mut Vec<u8>, &T) -> Result<(), Error>,
+) -> Result<(), Error> {
     out.push(b'[');
-    for (i, entry) in services.iter().enumerate() {
+    for (i, item) in items.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        service(out, entry)?;
+        write(out, item)?;
     }
     out.push(b']');
     Ok(())
@@ -44,14 +53,8 @@ fn service(out: &mut Vec<u8>, entry: &ServiceEntry) -> Result<(), Error> {
     }
     out.extend_from_slice(b"\"stats\":");
     stats(out, counters);
-    out.extend_from_slice(b",\"real_servers\":[");
-    for (i, server) in real_servers.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        real_server(out, server)?;
-    }
-    out.push(b']');
+    out.extend_from_slice(b",\"real_servers\":");
+    array(out, real_servers, real_server)?;
     if let Some(reason) = entry.orphan_reason() {
         out.extend_from_slice(b",\"orphan\":");
         json_bytes::string(out, reason.name())?;
@@ -123,32 +126,24 @@ fn addr(out: &mut Vec<u8>, addr: &IpAddr) {
     out.push(b'"');
 }
 
+/// The names of [`Stats::values`], in its order, each with what comes
+/// before it.
+const STATS_NAMES: [&[u8]; 10] = [
+    b"{\"conns\":",
+    b",\"inpkts\":",
+    b",\"outpkts\":",
+    b",\"inbytes\":",
+    b",\"outbytes\":",
+    b",\"cps\":",
+    b",\"inpps\":",
+    b",\"outpps\":",
+    b",\"inbps\":",
+    b",\"outbps\":",
+];
+
 fn stats(out: &mut Vec<u8>, stats: &Stats) {
-    let Stats {
-        conns,
-        inpkts,
-        outpkts,
-        inbytes,
-        outbytes,
-        cps,
-        inpps,
-        outpps,
-        inbps,
-        outbps,
-    } = *stats;
-    let fields: [(&[u8], u64); 10] = [
-        (b"{\"conns\":", conns),
-        (b",\"inpkts\":", inpkts),
-        (b",\"outpkts\":", outpkts),
-        (b",\"inbytes\":", inbytes),
-        (b",\"outbytes\":", outbytes),
-        (b",\"cps\":", cps),
-        (b",\"inpps\":", inpps),
-        (b",\"outpps\":", outpps),
-        (b",\"inbps\":", inbps),
-        (b",\"outbps\":", outbps),
-    ];
-    for (name, value) in fields {
+    let values: [u64; 10] = stats.values();
+    for (name, value) in STATS_NAMES.into_iter().zip(values) {
         member(out, name, value);
     }
     out.push(b'}');

@@ -5,7 +5,7 @@
 //! has none there). Label names follow that collector where they overlap,
 //! so dashboards carry over.
 
-use crate::model::{Protocol, RealServerEntry, ServiceEntry, ServiceKey, Stats};
+use crate::model::{Protocol, RealServerEntry, ServiceEntry, ServiceKey};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -188,21 +188,6 @@ const SERVER_VALUES: [(Family, Reading); 6] = [
     ),
 ];
 
-fn counters(stats: &Stats) -> [u64; 10] {
-    [
-        stats.conns,
-        stats.inpkts,
-        stats.outpkts,
-        stats.inbytes,
-        stats.outbytes,
-        stats.cps,
-        stats.inpps,
-        stats.outpps,
-        stats.inbps,
-        stats.outbps,
-    ]
-}
-
 /// A label value in the exposition format: backslash, quote and newline
 /// escaped.
 fn escaped(value: &str) -> String {
@@ -305,7 +290,7 @@ pub fn write_metrics(
         write_family(
             &mut out,
             family,
-            services().map(|(e, l)| (l.clone(), counters(&e.stats)[i].to_string())),
+            services().map(|(e, l)| (l.clone(), e.stats.values()[i].to_string())),
         );
     }
     if scope.real_servers {
@@ -334,7 +319,7 @@ fn write_server_families(out: &mut String, entries: &[ServiceEntry], labels: &[S
         write_family(
             out,
             family,
-            servers().map(|(rs, l)| (l, counters(&rs.stats)[i].to_string())),
+            servers().map(|(rs, l)| (l, rs.stats.values()[i].to_string())),
         );
     }
 }
