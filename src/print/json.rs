@@ -35,7 +35,7 @@ pub struct Document {
 pub fn write_document(w: &mut dyn Write, doc: &Document) -> io::Result<()> {
     match doc.services.as_deref() {
         Some(services) => {
-            let in_halves = services.len() > 1 && super::two_threads_for(real_servers(services));
+            let in_halves = super::two_threads_for(super::real_servers(services));
             write_with_services(w, doc, services, in_halves)
         }
         None => {
@@ -50,10 +50,6 @@ pub fn write_document(w: &mut dyn Write, doc: &Document) -> io::Result<()> {
 /// About this many bytes of JSON per real server with its counters; the
 /// buffers are sized for it up front.
 const BYTES_PER_REAL_SERVER: usize = 400;
-
-fn real_servers(services: &[ServiceEntry]) -> usize {
-    services.iter().map(|s| s.real_servers.len()).sum()
-}
 
 /// What serde would write for `doc`, whose services are `services`: the
 /// members in the order of `Document`, those that are None left out, the
@@ -103,7 +99,7 @@ fn write_with_services(
 /// single service) in one piece.
 fn write_services(w: &mut dyn Write, services: &[ServiceEntry], in_halves: bool) -> io::Result<()> {
     let serialized = |half: &[ServiceEntry]| {
-        let mut out = Vec::with_capacity(real_servers(half) * BYTES_PER_REAL_SERVER);
+        let mut out = Vec::with_capacity(super::real_servers(half) * BYTES_PER_REAL_SERVER);
         json_records::services(&mut out, half).map(|()| out)
     };
     if services.len() < 2 || !in_halves {

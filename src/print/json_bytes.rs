@@ -25,6 +25,11 @@ impl Error {
     pub(super) fn new(why: &str) -> Error {
         Error(why.into())
     }
+
+    /// What serde_json said, where it writes for this serializer.
+    fn from_serde_json(e: serde_json::Error) -> Error {
+        Error(e.to_string().into())
+    }
 }
 
 impl fmt::Display for Error {
@@ -93,7 +98,7 @@ pub(super) fn string(out: &mut Vec<u8>, text: &str) -> Result<(), Error> {
         out.push(b'"');
         Ok(())
     } else {
-        serde_json::to_writer(&mut *out, text).map_err(|e| Error(e.to_string().into()))
+        serde_json::to_writer(&mut *out, text).map_err(Error::from_serde_json)
     }
 }
 
@@ -128,7 +133,7 @@ impl<'a> Writer<'a> {
     }
 
     fn float(self, v: impl Serialize) -> Result<(), Error> {
-        serde_json::to_writer(&mut *self.out, &v).map_err(|e| Error(e.to_string().into()))
+        serde_json::to_writer(&mut *self.out, &v).map_err(Error::from_serde_json)
     }
 }
 

@@ -25,6 +25,11 @@ pub(crate) fn two_threads_for(size: usize) -> bool {
     size >= TWO_THREADS_FROM && std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2)
 }
 
+/// How many real servers `services` hold: the size of their output work.
+pub(crate) fn real_servers(services: &[crate::model::ServiceEntry]) -> usize {
+    services.iter().map(|s| s.real_servers.len()).sum()
+}
+
 /// How the standard output is shown, read once by the binary: progress
 /// lines update in place on a terminal, and colour is used there unless
 /// `NO_COLOR` is set; piped output is plain.

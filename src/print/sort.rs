@@ -150,8 +150,7 @@ pub(crate) fn sort_table(services: &mut Vec<ServiceEntry>) {
             glibc_merge_sort(&mut entry.real_servers, &compare_servers);
         }
     };
-    let real_servers: usize = services.iter().map(|s| s.real_servers.len()).sum();
-    if !super::two_threads_for(real_servers) {
+    if !super::two_threads_for(super::real_servers(services)) {
         return sort_servers(services);
     }
     let half = services.len() / 2;

@@ -53,7 +53,7 @@ fn push_long_unsigned(out: &mut impl Digits, v: u64) {
 }
 
 /// The decimal digits of `v`: they are `digits[at..]`.
-pub(crate) fn decimal(mut v: u64) -> ([u8; 20], usize) {
+fn decimal(mut v: u64) -> ([u8; 20], usize) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     loop {
