@@ -13,11 +13,11 @@ use super::convert::{
 use super::socket::{Batch, Kind, NetlinkError, ReplyVisitor, Request, RequestBatch, Socket};
 use super::wire::{self, AttrWriter, DecodeError};
 use crate::error::KernelOp;
+use crate::model::key_hash::KeySet;
 use crate::model::{
     DaemonState, Family, Info, RealServer, RealServerEntry, Service, ServiceKey, Stats, SyncDaemon,
     Timeouts,
 };
-use std::collections::HashSet;
 
 /// A connection to the kernel's IPVS: one netlink socket, its family
 /// resolved once. Every wait for the kernel has a deadline
@@ -398,7 +398,7 @@ impl Ipvs {
     /// dump by position, so concurrent changes can repeat an entry: the
     /// first occurrence of each key wins.
     pub fn services(&mut self) -> Result<Vec<(Service, Stats)>, NetlinkError> {
-        let mut seen = HashSet::new();
+        let mut seen = KeySet::default();
         let mut out = Vec::new();
         self.call_each(Cmd::GetService, &[], Kind::Dump, &mut |reply, _| {
             Ok(services_in(reply, |service, stats| {
@@ -475,7 +475,7 @@ impl Ipvs {
         // so a real server added or removed meanwhile can repeat one: the
         // first of each wins. One datagram (most services) cannot repeat.
         if datagrams > 1 {
-            let mut seen = HashSet::new();
+            let mut seen = KeySet::default();
             out.retain(|entry| seen.insert((entry.server.addr, entry.server.port)));
         }
         Ok(out)

@@ -6,8 +6,8 @@
 //! The text carries no thresholds, persistence templates, tunnel settings
 //! or counters; [`Detail`](super::Detail) says when it is enough.
 
+use crate::model::key_hash::KeyMap;
 use crate::model::{ForwardMethod, Protocol, RealServer, RealServerEntry, Stats};
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// How the text names a service. Fwmark services do not show their family,
@@ -30,7 +30,7 @@ pub(crate) enum ProcKey {
 /// The real servers of every service in a whole text, by name (see
 /// [`Decoder`]). None when the text is not IPVS's.
 #[cfg(any(test, fuzzing))]
-pub(crate) fn decode(text: &[u8]) -> Option<HashMap<ProcKey, Vec<RealServerEntry>>> {
+pub(crate) fn decode(text: &[u8]) -> Option<KeyMap<ProcKey, Vec<RealServerEntry>>> {
     let mut decoder = Decoder::default();
     decoder.feed(text)?;
     decoder.finish(true)
@@ -48,7 +48,7 @@ pub(crate) struct Decoder {
     lines_read: usize,
     /// the start of a line the last piece cut
     cut: Vec<u8>,
-    found: HashMap<ProcKey, Vec<RealServerEntry>>,
+    found: KeyMap<ProcKey, Vec<RealServerEntry>>,
     twice: Vec<ProcKey>,
     current: Option<(ProcKey, Vec<RealServerEntry>)>,
     /// services named so far
@@ -113,7 +113,7 @@ impl Decoder {
     pub(crate) fn finish(
         mut self,
         to_the_end: bool,
-    ) -> Option<HashMap<ProcKey, Vec<RealServerEntry>>> {
+    ) -> Option<KeyMap<ProcKey, Vec<RealServerEntry>>> {
         if self.lines_read == 0 || (to_the_end && !self.cut.is_empty()) {
             return None;
         }
@@ -321,7 +321,7 @@ pub(crate) fn read_pieces(mut take: impl FnMut(&[u8]) -> bool) -> bool {
 /// None when it cannot be read or is not IPVS's.
 pub(crate) fn read_while(
     mut keep_going: impl FnMut(usize) -> bool,
-) -> Option<HashMap<ProcKey, Vec<RealServerEntry>>> {
+) -> Option<KeyMap<ProcKey, Vec<RealServerEntry>>> {
     let mut decoder = Decoder::default();
     let mut stopped = false;
     let mut valid = true;

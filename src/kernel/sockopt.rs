@@ -6,11 +6,11 @@
 //! the caller takes those from netlink. Replies are decoded from bytes by
 //! pure functions, at the offsets of the kernel's structures.
 
+use crate::model::key_hash::KeyMap;
 use crate::model::{
     Family, ForwardMethod, Protocol, RealServer, RealServerEntry, ServiceKey, Stats,
 };
 use crate::sys;
-use std::collections::HashMap;
 use std::io;
 use std::mem::{offset_of, size_of};
 use std::net::{IpAddr, Ipv4Addr};
@@ -157,8 +157,8 @@ fn service_key(entry: &[u8]) -> Option<ServiceKey> {
 pub(crate) fn decode_server_counts(
     answer: &[u8],
     capacity: usize,
-) -> (HashMap<ServiceKey, usize>, bool) {
-    let mut counts = HashMap::new();
+) -> (KeyMap<ServiceKey, usize>, bool) {
+    let mut counts = KeyMap::default();
     let table = answer
         .get(offset_of!(GetServices, entrytable)..)
         .unwrap_or(&[]);
@@ -298,7 +298,7 @@ impl Reader {
 
     /// How many real servers each IPv4 service has, every family counted;
     /// and how many services of every family the kernel has.
-    pub(crate) fn server_counts(&self) -> io::Result<(HashMap<ServiceKey, usize>, usize)> {
+    pub(crate) fn server_counts(&self) -> io::Result<(KeyMap<ServiceKey, usize>, usize)> {
         let mut info = [0u8; size_of::<GetInfo>()];
         self.get(GET_INFO, &mut info)?;
         let services = u32_at(&info, offset_of!(GetInfo, num_services)).unwrap_or(0) as usize;
@@ -339,7 +339,7 @@ impl Reader {
 pub(crate) struct Counted {
     reader: Reader,
     /// real servers per IPv4 service, every family counted
-    pub(crate) counts: HashMap<ServiceKey, usize>,
+    pub(crate) counts: KeyMap<ServiceKey, usize>,
     /// services of every family
     pub(crate) total: usize,
 }
@@ -368,7 +368,7 @@ impl Counted {
     /// they hold, counted again now (a count that moved means the answer
     /// may be stale); none when counting again fails. Not caught: a count
     /// that moved and came back between the two counts.
-    pub(crate) fn keep_unchanged(&self, answers: &mut HashMap<ServiceKey, Vec<RealServerEntry>>) {
+    pub(crate) fn keep_unchanged(&self, answers: &mut KeyMap<ServiceKey, Vec<RealServerEntry>>) {
         match self.reader.server_counts() {
             Ok((after, _)) => answers.retain(|key, servers| after.get(key) == Some(&servers.len())),
             Err(_) => answers.clear(),

@@ -15,8 +15,8 @@
 use super::procfs::{self, ProcKey};
 use super::{convert, failed, sockopt, Ipvs, ListSource, NetlinkError};
 use crate::error::{Error, KernelOp};
+use crate::model::key_hash::{KeyMap, KeySet};
 use crate::model::{RealServerEntry, Service, ServiceEntry, ServiceKey, Stats};
-use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -113,7 +113,7 @@ fn by_requests(
         ..Known::default()
     };
     let unanswered = services.len().saturating_sub(known.by_sockopt.len());
-    let no_counts = HashMap::new();
+    let no_counts = KeyMap::default();
     let counts = counted.as_ref().map_or(&no_counts, |c| &c.counts);
     if late_text && text_is_cheaper(counts, services.len(), unanswered) {
         return from_both_ends(ipvs, detail, counted, Some((services, known)));
@@ -222,14 +222,14 @@ fn from_the_back(
 #[derive(Default)]
 struct Known {
     /// by netlink, whole
-    by_netlink: HashMap<ServiceKey, Vec<RealServerEntry>>,
+    by_netlink: KeyMap<ServiceKey, Vec<RealServerEntry>>,
     /// by `getsockopt`, for IPv4 services
-    by_sockopt: HashMap<ServiceKey, Vec<RealServerEntry>>,
+    by_sockopt: KeyMap<ServiceKey, Vec<RealServerEntry>>,
     /// from `/proc/net/ip_vs`, for every service it names once
-    by_text: HashMap<ProcKey, Vec<RealServerEntry>>,
+    by_text: KeyMap<ProcKey, Vec<RealServerEntry>>,
     /// getsockopt's counts of the real servers of IPv4 services (every
     /// family counted), which the text is checked against
-    sockopt_counts: HashMap<ServiceKey, usize>,
+    sockopt_counts: KeyMap<ServiceKey, usize>,
 }
 
 impl Known {
@@ -240,7 +240,7 @@ impl Known {
         &mut self,
         key: &ServiceKey,
         detail: Detail,
-        shared_marks: &HashSet<u32>,
+        shared_marks: &KeySet<u32>,
     ) -> Option<Vec<RealServerEntry>> {
         let whole = |servers: &Vec<RealServerEntry>, from_text| {
             servers
@@ -284,9 +284,9 @@ fn proc_key(key: &ServiceKey) -> ProcKey {
 /// same number of real servers for (a service the text caught while it
 /// changed goes to netlink).
 fn agreeing_with_counts(
-    mut by_name: HashMap<ProcKey, Vec<RealServerEntry>>,
-    counts: &HashMap<ServiceKey, usize>,
-) -> HashMap<ProcKey, Vec<RealServerEntry>> {
+    mut by_name: KeyMap<ProcKey, Vec<RealServerEntry>>,
+    counts: &KeyMap<ServiceKey, usize>,
+) -> KeyMap<ProcKey, Vec<RealServerEntry>> {
     for (key, count) in counts {
         let name = proc_key(key);
         if by_name
@@ -309,7 +309,7 @@ fn sockopt_servers(counted: Option<sockopt::Counted>) -> SockoptAnswers {
     let Some(counted) = counted.or_else(|| sockopt::Counted::read().ok()) else {
         return SockoptAnswers::default();
     };
-    let mut answers: HashMap<ServiceKey, Vec<RealServerEntry>> = counted
+    let mut answers: KeyMap<ServiceKey, Vec<RealServerEntry>> = counted
         .counts
         .keys()
         .filter_map(|&key| Some((key, counted.whole_servers(&key)?)))
@@ -321,7 +321,7 @@ fn sockopt_servers(counted: Option<sockopt::Counted>) -> SockoptAnswers {
 /// Real servers by IPv4 service, and the counts they were checked
 /// against.
 type SockoptAnswers = (
-    HashMap<ServiceKey, Vec<RealServerEntry>>,
+    KeyMap<ServiceKey, Vec<RealServerEntry>>,
     Option<sockopt::Counted>,
 );
 
@@ -347,7 +347,7 @@ const TEXT_READ_BYTES: u64 = 4096;
 /// 256 chains by protocol, port and the last byte of the address:
 /// services sharing those walk one long chain. The text walks the table
 /// once per 4 KiB read, and needs no lookup.
-fn choose_source(counts: &HashMap<ServiceKey, usize>, total: usize) -> ListSource {
+fn choose_source(counts: &KeyMap<ServiceKey, usize>, total: usize) -> ListSource {
     // No service getsockopt can see: the table is empty, or holds no
     // IPv4 service, and the text is then read beside the service dump
     // from the start, where waiting for the dump would show it late.
@@ -368,13 +368,13 @@ fn choose_source(counts: &HashMap<ServiceKey, usize>, total: usize) -> ListSourc
 /// Whether the text (met from the back) costs less than one netlink
 /// request for each of `unanswered` services of a table of `total`, of
 /// which `counts` are the IPv4 ones (see [`choose_source`]).
-fn text_is_cheaper(counts: &HashMap<ServiceKey, usize>, total: usize, unanswered: usize) -> bool {
+fn text_is_cheaper(counts: &KeyMap<ServiceKey, usize>, total: usize, unanswered: usize) -> bool {
     text_cost(counts, total as u64) < unanswered as u64 * NETLINK_REQUEST
 }
 
 /// The steps of reading the whole text of `total` services, of which
 /// `counts` are the IPv4 ones with their numbers of real servers.
-fn text_cost(counts: &HashMap<ServiceKey, usize>, total: u64) -> u64 {
+fn text_cost(counts: &KeyMap<ServiceKey, usize>, total: u64) -> u64 {
     let ipv4 = counts.len() as u64;
     let ipv4_servers: u64 = counts.values().map(|&n| n as u64).sum();
     // The other services' real servers are not counted by getsockopt:
@@ -495,9 +495,9 @@ fn netlink_servers(
 }
 
 /// The fwmarks that services of both families use.
-fn marks_of_both_families(services: &[(Service, Stats)]) -> HashSet<u32> {
-    let mut seen = HashSet::new();
-    let mut shared = HashSet::new();
+fn marks_of_both_families(services: &[(Service, Stats)]) -> KeySet<u32> {
+    let mut seen = KeySet::default();
+    let mut shared = KeySet::default();
     for (service, _) in services {
         if let ServiceKey::Fwmark { fwmark, .. } = service.key {
             if !seen.insert(fwmark) {
@@ -533,10 +533,7 @@ mod tests {
         }
     }
 
-    fn counts(
-        keys: impl Iterator<Item = ServiceKey>,
-        servers: usize,
-    ) -> HashMap<ServiceKey, usize> {
+    fn counts(keys: impl Iterator<Item = ServiceKey>, servers: usize) -> KeyMap<ServiceKey, usize> {
         keys.map(|k| (k, servers)).collect()
     }
 
@@ -578,13 +575,13 @@ mod tests {
         assert_eq!(choose_source(&colliding, n as usize), ListSource::ProcText);
         // Only IPv6 services: getsockopt counts none of them.
         assert_eq!(
-            choose_source(&HashMap::new(), n as usize),
+            choose_source(&KeyMap::default(), n as usize),
             ListSource::ProcText
         );
         let wide = counts((0..50u32).map(|i| tcp(10, 0, 0, i as u8, 80)), 1000);
         assert_eq!(choose_source(&wide, 50), ListSource::Requests);
         // No IPv4 service (getsockopt counts 0): the text from the start.
-        assert_eq!(choose_source(&HashMap::new(), 0), ListSource::ProcText);
+        assert_eq!(choose_source(&KeyMap::default(), 0), ListSource::ProcText);
     }
 
     #[test]
@@ -592,7 +589,7 @@ mod tests {
         // getsockopt counts IPv4 services alone: the rest are known from
         // the service dump, and cost a netlink request each.
         let n = 10_000u32;
-        let none = HashMap::new();
+        let none = KeyMap::default();
         assert!(text_is_cheaper(&none, n as usize, n as usize));
         let half = counts(
             (0..n / 2).map(|i| tcp(10, (i >> 16) as u8, (i >> 8) as u8, i as u8, 53)),
@@ -628,14 +625,14 @@ mod tests {
         let web = tcp(10, 0, 0, 1, 80);
         let tunnelled = tcp(10, 0, 0, 2, 80);
         let mut known = Known {
-            by_text: HashMap::from([
+            by_text: KeyMap::from_iter([
                 (ProcKey::Fwmark(7), vec![server(1, ForwardMethod::Route)]),
                 (proc_key(&web), vec![server(2, ForwardMethod::Masquerade)]),
                 (proc_key(&tunnelled), vec![server(3, ForwardMethod::Tunnel)]),
             ]),
             ..Known::default()
         };
-        let shared = HashSet::from([7]);
+        let shared = KeySet::from_iter([7]);
         let thresholds = Detail {
             thresholds: true,
             ..Detail::PLAIN
@@ -644,7 +641,7 @@ mod tests {
         assert!(known.take(&v4_mark, Detail::PLAIN, &shared).is_none());
         assert_eq!(
             known
-                .take(&v4_mark, Detail::PLAIN, &HashSet::new())
+                .take(&v4_mark, Detail::PLAIN, &KeySet::default())
                 .unwrap()
                 .len(),
             1
@@ -660,16 +657,16 @@ mod tests {
     fn netlink_answers_come_first_then_getsockopt_then_the_text() {
         let web = tcp(10, 0, 0, 1, 80);
         let mut known = Known {
-            by_netlink: HashMap::from([(web, vec![server(1, ForwardMethod::Tunnel)])]),
-            by_sockopt: HashMap::from([(web, vec![server(2, ForwardMethod::Tunnel)])]),
-            by_text: HashMap::from([(proc_key(&web), vec![server(3, ForwardMethod::Route)])]),
+            by_netlink: KeyMap::from_iter([(web, vec![server(1, ForwardMethod::Tunnel)])]),
+            by_sockopt: KeyMap::from_iter([(web, vec![server(2, ForwardMethod::Tunnel)])]),
+            by_text: KeyMap::from_iter([(proc_key(&web), vec![server(3, ForwardMethod::Route)])]),
             ..Known::default()
         };
         let save = Detail {
             tunnels: true,
             ..Detail::PLAIN
         };
-        let none = HashSet::new();
+        let none = KeySet::default();
         // Netlink's answer is whole, tunnel settings and all.
         assert_eq!(
             known.take(&web, save, &none).unwrap()[0].server.addr,
@@ -687,11 +684,11 @@ mod tests {
     fn text_entries_that_disagree_with_getsockopt_counts_are_dropped() {
         let web = tcp(10, 0, 0, 1, 80);
         let other = tcp(10, 0, 0, 2, 80);
-        let by_name = HashMap::from([
+        let by_name = KeyMap::from_iter([
             (proc_key(&web), vec![server(1, ForwardMethod::Route)]),
             (proc_key(&other), vec![server(2, ForwardMethod::Route)]),
         ]);
-        let kept = agreeing_with_counts(by_name, &HashMap::from([(web, 1), (other, 2)]));
+        let kept = agreeing_with_counts(by_name, &KeyMap::from_iter([(web, 1), (other, 2)]));
         assert_eq!(kept.keys().collect::<Vec<_>>(), [&proc_key(&web)]);
     }
 
@@ -723,6 +720,6 @@ mod tests {
             }),
             service(tcp(10, 0, 0, 1, 80)),
         ];
-        assert_eq!(marks_of_both_families(&services), HashSet::from([7]));
+        assert_eq!(marks_of_both_families(&services), KeySet::from_iter([7]));
     }
 }

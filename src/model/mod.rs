@@ -2,6 +2,8 @@
 //! daemons and counters, typed and serde-serialisable, with no I/O and no
 //! knowledge of argv, text formats or netlink.
 
+pub(crate) mod key_hash;
+
 use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, Ipv4Addr};
 

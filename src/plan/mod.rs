@@ -6,17 +6,16 @@
 //! is needed to undo it.
 
 mod changes;
-mod key_hash;
 pub mod replace;
 
 use crate::cli::Command;
 use crate::error::{Error, KernelOp};
 use crate::kernel::Change;
+use crate::model::key_hash::KeyHashing;
 use crate::model::{
     RealServer, RealServerEntry, Service, ServiceEntry, ServiceKey, Stats, SyncDaemon, Table,
     Timeouts,
 };
-use key_hash::KeyHashing;
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;

@@ -3,8 +3,8 @@
 //! edit what differs; unchanged services are not touched (they never stop
 //! serving), and an input equal to the table sends nothing.
 
-use super::key_hash::KeyHashing;
 use super::{same_server, Op, State, WIDE};
+use crate::model::key_hash::KeyHashing;
 use crate::model::{RealServer, SyncDaemon};
 use std::collections::HashMap;
 use std::net::IpAddr;

@@ -4,7 +4,7 @@
 //! printed signed, `(null)` for unknown forwarding methods). A pure function
 //! of the model: the caller fetches, this writes.
 
-use super::names::{addr_port, truncate, write_addr_port, Resolver};
+use super::names::{truncate, write_addr_port, Resolver};
 use super::sort::{compare_servers, compare_services, glibc_merge_sort};
 use super::text;
 use crate::cli::ListFormat;
@@ -191,15 +191,30 @@ impl Printer<'_> {
     /// The service column: `TCP  1.2.3.4:80`, `FWM  7 IPv6`, or for rules
     /// `-t 1.2.3.4:80`, `-f 7 -6`.
     fn service_name(&self, key: &ServiceKey) -> String {
+        let (mut name, mut address) = (String::new(), String::new());
+        self.write_service_name(&mut name, &mut address, key);
+        name
+    }
+
+    /// [`Self::service_name`] written over `name`, `address` being a
+    /// buffer for the address (big listings reuse both for every service).
+    fn write_service_name(&self, name: &mut String, address: &mut String, key: &ServiceKey) {
+        name.clear();
         match key {
             // %d: fwmarks of 2^31 and above print negative, as in ipvsadm.
             ServiceKey::Fwmark { fwmark, family } => {
-                let v6 = *family == crate::model::Family::Inet6;
-                match (self.layout, v6) {
-                    (Layout::Rule, false) => format!("-f {}", *fwmark as i32),
-                    (Layout::Rule, true) => format!("-f {} -6", *fwmark as i32),
-                    (_, false) => format!("FWM  {}", *fwmark as i32),
-                    (_, true) => format!("FWM  {} IPv6", *fwmark as i32),
+                name.push_str(if self.layout == Layout::Rule {
+                    "-f "
+                } else {
+                    "FWM  "
+                });
+                text::push_signed(name, i64::from(*fwmark as i32));
+                if *family == crate::model::Family::Inet6 {
+                    name.push_str(if self.layout == Layout::Rule {
+                        " -6"
+                    } else {
+                        " IPv6"
+                    });
                 }
             }
             ServiceKey::Addr {
@@ -207,15 +222,19 @@ impl Printer<'_> {
                 addr,
                 port,
             } => {
-                let name = addr_port(addr, *port, Some(*protocol), self.numeric, self.names);
+                let p = Some(*protocol);
+                write_addr_port(address, addr, *port, p, self.numeric, self.names);
                 if self.layout == Layout::Rule {
-                    format!("{} {name}", protocol_switch(*protocol))
+                    name.push_str(protocol_switch(*protocol));
+                    name.push(' ');
+                    name.push_str(address);
                 } else {
-                    let mut text = format!("{:<4} {name}", protocol_name(*protocol));
+                    text::push_left(name, protocol_name(*protocol), 4);
+                    name.push(' ');
+                    name.push_str(address);
                     if addr.is_ipv4() {
-                        truncate(&mut text, 33);
+                        truncate(name, 33);
                     }
-                    text
                 }
             }
         }
@@ -244,7 +263,9 @@ impl Printer<'_> {
                 }
             }
             _ => {
-                let _ = write!(out, "{name} {}", s.scheduler);
+                out.push_str(name);
+                out.push(' ');
+                out.push_str(&s.scheduler);
                 if s.flags.0 & ServiceFlags::SCHED_MASK != 0 {
                     let _ = write!(out, " ({})", sched_flags(s));
                 }
@@ -439,8 +460,9 @@ impl Printer<'_> {
         // Buffers reused from line to line.
         let mut servers: Vec<&RealServerEntry> = Vec::new();
         let mut server_name = String::with_capacity(64);
+        let (mut name, mut address) = (String::with_capacity(64), String::with_capacity(64));
         for entry in order.iter().map(|&i| &entries[i]) {
-            let name = self.service_name(&entry.service.key);
+            self.write_service_name(&mut name, &mut address, &entry.service.key);
             self.service_line(out, entry, &name);
             servers.clear();
             servers.extend(&entry.real_servers);

@@ -1,7 +1,8 @@
 # Runs inside the test VM (tests/bench/run.sh shapes): the listing forms on
 # every table shape, ipvsadm against ipvsadm-rs in the same boot, and
-# beside them the plain kernel reads each form is built from (the
-# raw_read example), so that each form's distance from its floor shows.
+# beside them the plain whole-table kernel reads each form is built from
+# (the raw_read example, timed as the tools are), so that each form's
+# distance from its floor shows.
 # Each table is loaded alone into a fresh namespace.
 source /testbed/lib.sh
 source /work/common.sh
@@ -57,13 +58,12 @@ best_of_3() {  # best_of_3 OUT COMMAND...: the shortest of three runs, output in
     cp /tmp/out "$out"
     echo "$best" > /tmp/elapsed
 }
-floors() {  # the raw reads, best of three each, as "name seconds" lines in /tmp/floors
-    local name t
-    : > /tmp/floors.all
-    for _ in 1 2 3; do ip netns exec shape /work/raw_read >> /tmp/floors.all; done
+floors() {  # each whole-table read (the raw_read example) as a process, timed
+    # as the tools are, best of three: "name seconds" lines in /tmp/floors
+    local name
     for name in service-dump server-dumps requests proc-text; do
-        t=$(grep "^$name " /tmp/floors.all | busybox awk '{ print $2 }' | sort -n | head -n 1)
-        echo "$name $t"
+        best_of_3 /tmp/floor.out /work/raw_read $name
+        echo "$name $(cat /tmp/elapsed)"
     done > /tmp/floors
 }
 floor() { busybox awk -v n="$1" '$1 == n { print $2 }' /tmp/floors; }
@@ -107,7 +107,7 @@ for shape in ${SHAPES:-ipv4 fwmark wide ipv6 dot1 mixed conns}; do
     floors
     sd=$(floor service-dump) dumps=$(floor server-dumps) req=$(floor requests) text=$(floor proc-text)
     plain=$(printf '%s\n' "$req" "$text" | sort -n | head -n 1)
-    echo "$shape ($(grep -c '^-A' /tmp/rules) services, $(grep -c '^-a' /tmp/rules) real servers): service dump $sd s, per-service netlink dumps $dumps s, per-service requests $req s, /proc/net/ip_vs $text s"
+    echo "$shape ($(grep -c '^-A' /tmp/rules) services, $(grep -c '^-a' /tmp/rules) real servers): service dump $sd s; with it, per-service netlink dumps $dumps s, per-service requests $req s; /proc/net/ip_vs $text s"
     compare -Ln -Ln "  -Ln" "$plain"
     compare -Sn -Sn "  -Sn" "$plain"
     compare "-Ln --stats" "-Ln --stats" "  -Ln --stats" "$dumps"

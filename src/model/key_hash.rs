@@ -1,13 +1,22 @@
-//! A cheap hash for the plan's service index. The standard SipHash guards
-//! against inputs crafted to collide, which costs a restore of tens of
-//! thousands of lines a measurable share of its time; here the keys come
-//! from root's own rule file and the kernel table, and a collision only
-//! slows a lookup, so a multiply-and-rotate mix is enough.
+//! A cheap hash for maps keyed by services and real servers (the plan's
+//! index, a listing's answers by source). The standard SipHash guards
+//! against inputs crafted to collide, which costs a restore or a listing
+//! of tens of thousands of services a measurable share of its time; here
+//! the keys come from root's own rule file and the kernel table, and a
+//! collision only slows a lookup, so a multiply-and-rotate mix is enough.
 
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// `BuildHasher` of [`KeyHasher`], for `HashMap<ServiceKey, _, KeyHashing>`.
 pub(crate) type KeyHashing = BuildHasherDefault<KeyHasher>;
+
+/// A map hashed by [`KeyHasher`] (`KeyMap::default()`, or
+/// `KeyMap::from_iter` for a literal).
+pub(crate) type KeyMap<K, V> = HashMap<K, V, KeyHashing>;
+
+/// A set hashed by [`KeyHasher`].
+pub(crate) type KeySet<K> = HashSet<K, KeyHashing>;
 
 /// Mixes each written word into the state: rotate, xor, multiply by an odd
 /// constant with well-spread bits (the golden ratio's, 2^64 / phi).
