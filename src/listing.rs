@@ -92,6 +92,15 @@ fn detail_shown(format: &ListFormat) -> Detail {
     }
 }
 
+/// Whether a whole-table listing in `format` is made service by service as
+/// the table is read: the text forms with counters, which read one netlink
+/// dump per service (each service's lines are made on the thread that read
+/// it, while the kernel answers the next). Orphans are chosen from the
+/// whole table first, and JSON and metrics are not made of lines.
+fn lines_as_read(format: &ListFormat) -> bool {
+    (format.stats || format.rate) && !format.orphans && !format.json && format.metrics.is_none()
+}
+
 /// The exit status of `--orphans`: 3 when it listed any, 0 when none.
 fn orphans_status(format: &ListFormat, listed: usize) -> u8 {
     if format.orphans && listed > 0 {
@@ -110,6 +119,16 @@ fn list(
 ) -> Result<u8, Error> {
     let names = resolver(format.numeric);
     match target {
+        ListTarget::Table if lines_as_read(&format) => {
+            let read = table::table_with_counters(ipvs, &|parts| {
+                compat::service_lines(parts, &format, names)
+            })?;
+            let (entries, lines): (Vec<_>, Vec<_>) = read.into_iter().unzip();
+            written(compat::write_listing_of_lines(
+                out, info, &entries, &lines, &format,
+            ))?;
+            Ok(0)
+        }
         ListTarget::Table | ListTarget::Service(_) => {
             let (mut entries, info) = match target {
                 ListTarget::Service(key) => (vec![table::service(ipvs, &key)?], None),

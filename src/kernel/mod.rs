@@ -22,7 +22,7 @@ pub(crate) mod wire;
 
 pub use client::{Change, ConnectError, Ipvs};
 pub use socket::{Batch, NetlinkError, RequestBatch, BATCH_MESSAGES, REPLY_DEADLINE};
-pub use table::{table as read_table, Detail};
+pub use table::{table as read_table, table_with_counters as read_table_with_counters, Detail};
 pub use wire::DecodeError;
 
 use crate::error::{Error, KernelOp};

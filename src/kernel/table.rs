@@ -16,8 +16,9 @@ use super::procfs::{self, ProcKey};
 use super::{convert, failed, sockopt, Ipvs, ListSource, NetlinkError};
 use crate::error::{Error, KernelOp};
 use crate::model::key_hash::{KeyMap, KeySet};
-use crate::model::{RealServerEntry, Service, ServiceEntry, ServiceKey, Stats};
+use crate::model::{RealServerEntry, Service, ServiceEntry, ServiceKey, ServiceParts, Stats};
 use std::net::IpAddr;
+use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// What of each real server a listing needs, beyond its address,
@@ -79,6 +80,37 @@ pub fn table(ipvs: &mut Ipvs, detail: Detail) -> Result<Vec<ServiceEntry>, Error
             by_requests(ipvs, detail, None, false)
         }
     }
+}
+
+/// Every service with its real servers and counters, as [`table`] reads
+/// them for [`Detail::FULL`] (one netlink dump per service), with what
+/// `each` made of every service on the thread that read its real servers,
+/// as soon as they were in: a listing formats a service there while the
+/// kernel answers the next one. In kernel order.
+pub fn table_with_counters<T: Send>(
+    ipvs: &mut Ipvs,
+    each: &(dyn Fn(ServiceParts<'_>) -> T + Sync),
+) -> Result<Vec<(ServiceEntry, T)>, Error> {
+    let services = ipvs.services().map_err(failed(KernelOp::List))?;
+    let keys: Vec<ServiceKey> = services.iter().map(|(service, _)| service.key).collect();
+    let made = |at: usize, servers: Vec<RealServerEntry>| {
+        let (service, stats) = &services[at];
+        let made = each((service, stats, &servers));
+        (servers, made)
+    };
+    let read = netlink_servers(ipvs, &keys, &made).map_err(failed(KernelOp::List))?;
+    Ok(services
+        .into_iter()
+        .zip(read)
+        .map(|((service, stats), (real_servers, made))| {
+            let entry = ServiceEntry {
+                service,
+                stats,
+                real_servers,
+            };
+            (entry, made)
+        })
+        .collect())
 }
 
 /// Every service's real servers by one netlink dump each.
@@ -431,7 +463,8 @@ fn with_servers(
         .collect();
     let missing: Vec<usize> = (0..found.len()).filter(|&i| found[i].is_none()).collect();
     let keys: Vec<ServiceKey> = missing.iter().map(|&i| services[i].0.key).collect();
-    let read = netlink_servers(ipvs, &keys).map_err(failed(KernelOp::List))?;
+    let as_read = |_, servers| servers;
+    let read = netlink_servers(ipvs, &keys, &as_read).map_err(failed(KernelOp::List))?;
     for (i, servers) in missing.into_iter().zip(read) {
         found[i] = Some(servers);
     }
@@ -449,38 +482,44 @@ fn with_servers(
 /// Below this many services, one connection reads them all.
 const PARALLEL_FROM: usize = 16;
 
-/// The real servers of `keys`, in order, by one netlink dump each. Many
-/// are split between this connection and others on threads of their own
-/// (one per CPU, four at most), so that the kernel, which does the work of
-/// a dump on the asking thread's CPU, answers on every CPU at once.
-fn netlink_servers(
+/// The real servers of `keys`, by one netlink dump each, each service's
+/// handed to `finish` with its position in `keys` on the thread that read
+/// them: what `finish` made, in order. Many services are split between
+/// this connection and others on threads of their own (one per CPU, four
+/// at most), so that the kernel, which does the work of a dump on the
+/// asking thread's CPU, answers on every CPU at once.
+fn netlink_servers<T: Send>(
     ipvs: &mut Ipvs,
     keys: &[ServiceKey],
-) -> Result<Vec<Vec<RealServerEntry>>, NetlinkError> {
-    let read = |ipvs: &mut Ipvs, keys: &[ServiceKey]| {
-        keys.iter()
-            .map(|key| ipvs.servers(key))
+    finish: &(dyn Fn(usize, Vec<RealServerEntry>) -> T + Sync),
+) -> Result<Vec<T>, NetlinkError> {
+    let read = |ipvs: &mut Ipvs, part: Range<usize>| {
+        part.map(|at| ipvs.servers(&keys[at]).map(|servers| finish(at, servers)))
             .collect::<Result<Vec<_>, _>>()
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
     if keys.len() < PARALLEL_FROM || threads < 2 {
-        return read(ipvs, keys);
+        return read(ipvs, 0..keys.len());
     }
-    let parts: Vec<&[ServiceKey]> = keys.chunks(keys.len().div_ceil(threads)).collect();
+    let size = keys.len().div_ceil(threads);
+    let parts: Vec<Range<usize>> = (0..keys.len())
+        .step_by(size)
+        .map(|start| start..keys.len().min(start + size))
+        .collect();
     // Without a second connection, this one reads everything.
     let Ok(mut others) = (1..parts.len())
         .map(|_| ipvs.sibling())
         .collect::<Result<Vec<_>, _>>()
     else {
-        return read(ipvs, keys);
+        return read(ipvs, 0..keys.len());
     };
     let (first, rest) = std::thread::scope(|scope| {
         let handles: Vec<_> = others
             .iter_mut()
             .zip(&parts[1..])
-            .map(|(other, part)| scope.spawn(move || read(other, part)))
+            .map(|(other, part)| scope.spawn(move || read(other, part.clone())))
             .collect();
-        let first = read(ipvs, parts[0]);
+        let first = read(ipvs, parts[0].clone());
         (
             first,
             handles.into_iter().map(|h| h.join()).collect::<Vec<_>>(),
@@ -489,7 +528,7 @@ fn netlink_servers(
     let mut all = first?;
     for (part, joined) in parts[1..].iter().zip(rest) {
         // A reader that panicked is replaced by this connection.
-        all.extend(joined.unwrap_or_else(|_| read(ipvs, part))?);
+        all.extend(joined.unwrap_or_else(|_| read(ipvs, part.clone()))?);
     }
     Ok(all)
 }

@@ -363,6 +363,11 @@ pub struct RealServerEntry {
     pub stats: Stats,
 }
 
+/// One service of a table borrowed whole: its settings, its counters and
+/// its real servers (a listing made service by service as the table is
+/// read hands these over).
+pub type ServiceParts<'a> = (&'a Service, &'a Stats, &'a [RealServerEntry]);
+
 /// A virtual service as the kernel reports it, with its real servers.
 /// In JSON an orphan also carries `orphan`, why it is one.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

@@ -4,13 +4,13 @@
 //! printed signed, `(null)` for unknown forwarding methods). A pure function
 //! of the model: the caller fetches, this writes.
 
-use super::names::{truncate, write_addr_port, Resolver};
+use super::names::{truncate, write_addr_port, NoNames, Resolver};
 use super::sort::{compare_servers, compare_services, glibc_merge_sort};
 use super::text;
 use crate::cli::ListFormat;
 use crate::model::{
     DaemonState, ForwardMethod, Info, Netmask, Protocol, RealServer, RealServerEntry, Service,
-    ServiceEntry, ServiceFlags, ServiceKey, Stats, SyncDaemon, Timeouts, TunnelType,
+    ServiceEntry, ServiceFlags, ServiceKey, ServiceParts, Stats, SyncDaemon, Timeouts, TunnelType,
 };
 use std::io::{self, Write};
 use std::net::IpAddr;
@@ -240,9 +240,8 @@ impl Printer<'_> {
         }
     }
 
-    fn service_line(&self, out: &mut String, entry: &ServiceEntry, name: &str) {
+    fn service_line(&self, out: &mut String, s: &Service, stats: &Stats, name: &str) {
         use std::fmt::Write as _;
-        let s = &entry.service;
         match self.layout {
             Layout::Rule => {
                 out.push_str("-A ");
@@ -250,14 +249,14 @@ impl Printer<'_> {
             }
             Layout::Stats => {
                 text::push_left(out, name, 33);
-                let st = &entry.stats;
+                let st = stats;
                 for v in [st.conns, st.inpkts, st.outpkts, st.inbytes, st.outbytes] {
                     large_number(out, v, self.exact);
                 }
             }
             Layout::Rate => {
                 text::push_left(out, name, 33);
-                let st = &entry.stats;
+                let st = stats;
                 for v in [st.cps, st.inpps, st.outpps, st.inbps, st.outbps] {
                     large_number(out, v, self.exact);
                 }
@@ -421,14 +420,7 @@ impl Printer<'_> {
     /// The title and the lines of every service, sorted unless `nosort`,
     /// in one or two parts to be written in order.
     fn entries(&self, entries: &[ServiceEntry], nosort: bool) -> Vec<String> {
-        // Sort positions, not the entries themselves (they hold their real
-        // servers): the table is not copied.
-        let mut order: Vec<usize> = (0..entries.len()).collect();
-        if !nosort {
-            glibc_merge_sort(&mut order, &|a: &usize, b: &usize| {
-                compare_services(&entries[*a], &entries[*b])
-            });
-        }
+        let order = listing_order(entries, nosort);
         let lines: usize = entries.iter().map(|e| 1 + e.real_servers.len()).sum();
         let mut head = self.title();
         if !super::two_threads_for(lines) {
@@ -457,30 +449,92 @@ impl Printer<'_> {
 
     /// The lines of the services at `order`, in that order.
     fn services(&self, out: &mut String, entries: &[ServiceEntry], order: &[usize], nosort: bool) {
-        // Buffers reused from line to line.
-        let mut servers: Vec<&RealServerEntry> = Vec::new();
-        let mut server_name = String::with_capacity(64);
-        let (mut name, mut address) = (String::with_capacity(64), String::with_capacity(64));
+        let mut scratch = Scratch::default();
         for entry in order.iter().map(|&i| &entries[i]) {
-            self.write_service_name(&mut name, &mut address, &entry.service.key);
-            self.service_line(out, entry, &name);
-            servers.clear();
-            servers.extend(&entry.real_servers);
-            if !nosort {
-                glibc_merge_sort(
-                    &mut servers,
-                    &|a: &&RealServerEntry, b: &&RealServerEntry| compare_servers(a, b),
-                );
-            }
-            for rs in &servers {
-                self.server_line(out, &entry.service, &name, rs, &mut server_name);
-            }
+            let parts = (&entry.service, &entry.stats, &entry.real_servers[..]);
+            self.service_block(out, parts, nosort, &mut scratch);
+        }
+    }
+
+    /// One service's line, then its real servers' lines (sorted unless
+    /// `nosort`).
+    fn service_block(
+        &self,
+        out: &mut String,
+        (service, stats, servers): ServiceParts<'_>,
+        nosort: bool,
+        scratch: &mut Scratch,
+    ) {
+        self.write_service_name(&mut scratch.name, &mut scratch.address, &service.key);
+        self.service_line(out, service, stats, &scratch.name);
+        scratch.order.clear();
+        scratch.order.extend(0..servers.len());
+        if !nosort {
+            glibc_merge_sort(&mut scratch.order, &|a: &usize, b: &usize| {
+                compare_servers(&servers[*a], &servers[*b])
+            });
+        }
+        for &i in &scratch.order {
+            let name = &scratch.name;
+            self.server_line(out, service, name, &servers[i], &mut scratch.server_name);
         }
     }
 }
 
+/// Buffers a run of service blocks reuses from line to line.
+#[derive(Default)]
+struct Scratch {
+    /// the real servers' listing order
+    order: Vec<usize>,
+    /// the service column
+    name: String,
+    /// the service's address, before the column is made of it
+    address: String,
+    /// a real server's address column
+    server_name: String,
+}
+
+/// The positions of `entries` in listing order. Positions are sorted,
+/// not the entries themselves (they hold their real servers): the table
+/// is not copied.
+fn listing_order(entries: &[ServiceEntry], nosort: bool) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    if !nosort {
+        glibc_merge_sort(&mut order, &|a: &usize, b: &usize| {
+            compare_services(&entries[*a], &entries[*b])
+        });
+    }
+    order
+}
+
 /// A listing line is about this long; the text is sized for it up front.
 const BYTES_PER_LINE: usize = 72;
+
+impl<'a> Printer<'a> {
+    /// The printer of `-L` in `format`.
+    fn of_listing(format: &ListFormat, names: &'a dyn Resolver) -> Printer<'a> {
+        Printer {
+            layout: Layout::of(format),
+            numeric: format.numeric,
+            exact: format.exact,
+            names,
+            full: false,
+        }
+    }
+}
+
+/// The version line that heads a whole-table listing.
+fn write_version_line(w: &mut dyn Write, info: &Info) -> io::Result<()> {
+    let v = info.version;
+    writeln!(
+        w,
+        "IP Virtual Server version {}.{}.{} (size={})",
+        (v >> 16) & 0xff,
+        (v >> 8) & 0xff,
+        v & 0xff,
+        info.conn_tab_size as i32
+    )
+}
 
 /// `-L` (with `info`: the whole table, headed by the version line) or
 /// `-L -t ...` (without `info`: one service, no version line).
@@ -491,26 +545,47 @@ pub fn write_listing(
     format: &ListFormat,
     names: &dyn Resolver,
 ) -> io::Result<()> {
-    let printer = Printer {
-        layout: Layout::of(format),
-        numeric: format.numeric,
-        exact: format.exact,
-        names,
-        full: false,
-    };
     if let Some(info) = info {
-        let v = info.version;
-        writeln!(
-            w,
-            "IP Virtual Server version {}.{}.{} (size={})",
-            (v >> 16) & 0xff,
-            (v >> 8) & 0xff,
-            v & 0xff,
-            info.conn_tab_size as i32
-        )?;
+        write_version_line(w, info)?;
     }
+    let printer = Printer::of_listing(format, names);
     for part in printer.entries(entries, format.nosort) {
         w.write_all(part.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// One service's lines of `-L` in `format`, as [`write_listing`] writes
+/// them (its real servers sorted unless `--nosort`). A listing that reads
+/// the table service by service makes each service's lines as soon as it
+/// is in, on the thread that read it, while the kernel answers the next;
+/// [`write_listing_of_lines`] puts them together.
+pub fn service_lines(
+    (service, stats, servers): ServiceParts<'_>,
+    format: &ListFormat,
+    names: &dyn Resolver,
+) -> String {
+    let printer = Printer::of_listing(format, names);
+    let mut out = String::with_capacity((1 + servers.len()) * BYTES_PER_LINE);
+    let parts = (service, stats, servers);
+    printer.service_block(&mut out, parts, format.nosort, &mut Scratch::default());
+    out
+}
+
+/// The whole-table `-L` in `format` that [`write_listing`] writes, from
+/// the lines [`service_lines`] made of each entry (`lines[i]` of
+/// `entries[i]`): the same bytes.
+pub fn write_listing_of_lines(
+    w: &mut dyn Write,
+    info: &Info,
+    entries: &[ServiceEntry],
+    lines: &[String],
+    format: &ListFormat,
+) -> io::Result<()> {
+    write_version_line(w, info)?;
+    w.write_all(Printer::of_listing(format, &NoNames).title().as_bytes())?;
+    for i in listing_order(entries, format.nosort) {
+        w.write_all(lines[i].as_bytes())?;
     }
     Ok(())
 }
@@ -876,5 +951,68 @@ mod tests {
         assert_eq!(together.lines().count(), 2 + 3000 * 10);
         assert_eq!(together, one_by_one);
         assert!(together.contains("\nTCP  10.0.0.0:80 wlc\n  -> 192.168.0.0:8080"));
+    }
+
+    /// A table whose counters differ from service to service, some of its
+    /// services fwmarks of either family.
+    fn counted_entry(i: u32) -> ServiceEntry {
+        let mut entry = entry(i);
+        let counters = |k: u64| Stats::from_values(std::array::from_fn(|v| k << (3 * v)));
+        entry.stats = counters(u64::from(i));
+        for (j, rs) in entry.real_servers.iter_mut().enumerate() {
+            rs.stats = counters(u64::from(i) * 7 + j as u64);
+        }
+        if i.is_multiple_of(7) {
+            let family = if i.is_multiple_of(2) {
+                Family::Inet
+            } else {
+                Family::Inet6
+            };
+            entry.service.key = ServiceKey::Fwmark { fwmark: i, family };
+        }
+        entry
+    }
+
+    /// Lines made service by service as the table is read, put together,
+    /// are what the listing of the whole table writes, in every counter
+    /// form, sorted or not.
+    #[test]
+    fn lines_made_as_read_make_the_listing() {
+        let entries: Vec<ServiceEntry> = (0..400).rev().map(counted_entry).collect();
+        let info = Info {
+            version: 0x010201,
+            conn_tab_size: 4096,
+        };
+        for (stats, exact, nosort) in [
+            (true, false, false),
+            (true, true, false),
+            (false, false, false),
+            (false, true, true),
+            (true, false, true),
+        ] {
+            let format = ListFormat {
+                numeric: true,
+                stats,
+                rate: !stats,
+                exact,
+                nosort,
+                ..ListFormat::default()
+            };
+            let mut whole = Vec::new();
+            write_listing(&mut whole, Some(&info), &entries, &format, &NoNames).unwrap();
+            let lines: Vec<String> = entries
+                .iter()
+                .map(|e| {
+                    let parts = (&e.service, &e.stats, &e.real_servers[..]);
+                    service_lines(parts, &format, &NoNames)
+                })
+                .collect();
+            let mut pieced = Vec::new();
+            write_listing_of_lines(&mut pieced, &info, &entries, &lines, &format).unwrap();
+            assert_eq!(
+                String::from_utf8(pieced).unwrap(),
+                String::from_utf8(whole).unwrap()
+            );
+        }
     }
 }

@@ -104,11 +104,20 @@ check 50k
 ip netns exec big ipvsadm -C
 ip netns exec big ipvsadm -R < svc10k.rules
 check 10k
+# The counter forms, whose lines are made service by service as the
+# per-service dumps come in, on several connections.
+counters() {
+    ip netns exec big ipvsadm -Ln $2 > ref.$1
+    ip netns exec big ipvsadm-rs -Ln $2 > rs.$1
+    same $1 ref.$1 rs.$1
+}
+counters 10k.stats --stats
 # An IPv6 real server in an IPv4 service (the getsockopt interface skips it
 # without saying so) and a tunnel real server (its settings are netlink's).
 ip netns exec big ipvsadm -a -t 10.0.0.5:80 -r [2001:db8::5]:8080 -i
 ip netns exec big ipvsadm -a -t 10.0.0.6:80 -r 192.168.77.1:8080 -i --tun-type gue --tun-port 6080
 check mixed
+counters mixed.rate "--rate --exact"
 "#;
     let run = testbed::run_in_vm("large-tables", script);
     assert_eq!(run.status, 0, "{}\n{}", run.stdout, run.stderr);
@@ -129,6 +138,8 @@ check mixed
     assert_eq!(read("10k.servers"), "100000");
     run.assert_same("10k", "-Ln at 10,000 x 10");
     assert_eq!(read("10k.save-lines"), "110000");
+    run.assert_same("10k.stats", "-Ln --stats at 10,000 x 10");
+    run.assert_same("mixed.rate", "-Ln --rate --exact, mixed families");
     for what in ["mixed", "mixed.netlink", "mixed.save"] {
         run.assert_same(what, "mixed families");
     }
