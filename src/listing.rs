@@ -6,7 +6,7 @@ use crate::cli::{Command, ListFormat, ListTarget, Metrics};
 use crate::error::{Error, KernelOp, CONN_TABLE};
 use crate::kernel::{failed, table, Detail, Ipvs, NetlinkError};
 use crate::model::{Info, ServiceEntry};
-use crate::print::json::{write_document, Document};
+use crate::print::json::{self, write_document, Document};
 use crate::print::names::{NoNames, Resolver, SystemResolver};
 use crate::print::prometheus::{write_metrics, MetricsScope};
 use crate::print::sort::sort_table;
@@ -93,12 +93,54 @@ fn detail_shown(format: &ListFormat) -> Detail {
 }
 
 /// Whether a whole-table listing in `format` is made service by service as
-/// the table is read: the text forms with counters, which read one netlink
-/// dump per service (each service's lines are made on the thread that read
-/// it, while the kernel answers the next). Orphans are chosen from the
-/// whole table first, and JSON and metrics are not made of lines.
-fn lines_as_read(format: &ListFormat) -> bool {
-    (format.stats || format.rate) && !format.orphans && !format.json && format.metrics.is_none()
+/// the table is read: the forms with counters, which read one netlink
+/// dump per service (each service's lines or JSON record are made on the
+/// thread that read it, while the kernel answers the next). Orphans are
+/// chosen from the whole table first, and metrics are written whole.
+fn made_as_read(format: &ListFormat) -> bool {
+    (format.stats || format.rate || format.json) && !format.orphans && format.metrics.is_none()
+}
+
+/// A whole-table listing made service by service as the table is read
+/// (see [`made_as_read`]): the same bytes as when it is made after.
+fn list_as_read(
+    ipvs: &mut Ipvs,
+    info: &Info,
+    format: ListFormat,
+    out: &mut dyn Write,
+) -> Result<u8, Error> {
+    if format.json {
+        let read =
+            table::table_with_counters(ipvs, &|parts| json::service_record(parts, format.nosort))?;
+        let (entries, records): (Vec<_>, Vec<_>) = read.into_iter().unzip();
+        let records = written_all(records)?;
+        let doc = Document {
+            ipvs: Some(*info),
+            ..Document::default()
+        };
+        let nosort = format.nosort;
+        written(json::write_document_of_records(
+            out, &doc, &entries, &records, nosort,
+        ))?;
+    } else {
+        let names = resolver(format.numeric);
+        let read = table::table_with_counters(ipvs, &|parts| {
+            compat::service_lines(parts, &format, names)
+        })?;
+        let (entries, lines): (Vec<_>, Vec<_>) = read.into_iter().unzip();
+        written(compat::write_listing_of_lines(
+            out, info, &entries, &lines, &format,
+        ))?;
+    }
+    Ok(0)
+}
+
+/// Every record, or the first failure to make one (see [`written`]).
+fn written_all(records: Vec<std::io::Result<Vec<u8>>>) -> Result<Vec<Vec<u8>>, Error> {
+    records
+        .into_iter()
+        .map(|r| r.map_err(Error::output))
+        .collect()
 }
 
 /// The exit status of `--orphans`: 3 when it listed any, 0 when none.
@@ -119,16 +161,7 @@ fn list(
 ) -> Result<u8, Error> {
     let names = resolver(format.numeric);
     match target {
-        ListTarget::Table if lines_as_read(&format) => {
-            let read = table::table_with_counters(ipvs, &|parts| {
-                compat::service_lines(parts, &format, names)
-            })?;
-            let (entries, lines): (Vec<_>, Vec<_>) = read.into_iter().unzip();
-            written(compat::write_listing_of_lines(
-                out, info, &entries, &lines, &format,
-            ))?;
-            Ok(0)
-        }
+        ListTarget::Table if made_as_read(&format) => list_as_read(ipvs, info, format, out),
         ListTarget::Table | ListTarget::Service(_) => {
             let (mut entries, info) = match target {
                 ListTarget::Service(key) => (vec![table::service(ipvs, &key)?], None),

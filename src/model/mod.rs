@@ -393,6 +393,17 @@ pub enum OrphanReason {
 }
 
 impl OrphanReason {
+    /// Why a service with these real servers is an orphan, if it is one.
+    pub fn of(real_servers: &[RealServerEntry]) -> Option<OrphanReason> {
+        if real_servers.is_empty() {
+            Some(OrphanReason::NoRealServers)
+        } else if real_servers.iter().all(|rs| rs.server.weight == 0) {
+            Some(OrphanReason::AllWeightsZero)
+        } else {
+            None
+        }
+    }
+
     /// The name used in JSON and in metric labels.
     pub fn name(self) -> &'static str {
         match self {
@@ -411,13 +422,7 @@ impl ServiceEntry {
 
     /// Why the service is an orphan, if it is one.
     pub fn orphan_reason(&self) -> Option<OrphanReason> {
-        if self.real_servers.is_empty() {
-            Some(OrphanReason::NoRealServers)
-        } else if self.real_servers.iter().all(|rs| rs.server.weight == 0) {
-            Some(OrphanReason::AllWeightsZero)
-        } else {
-            None
-        }
+        OrphanReason::of(&self.real_servers)
     }
 }
 

@@ -5,7 +5,7 @@
 //! of the model: the caller fetches, this writes.
 
 use super::names::{truncate, write_addr_port, NoNames, Resolver};
-use super::sort::{compare_servers, compare_services, glibc_merge_sort};
+use super::sort::{compare_servers, glibc_merge_sort, listing_order};
 use super::text;
 use crate::cli::ListFormat;
 use crate::model::{
@@ -494,19 +494,6 @@ struct Scratch {
     server_name: String,
 }
 
-/// The positions of `entries` in listing order. Positions are sorted,
-/// not the entries themselves (they hold their real servers): the table
-/// is not copied.
-fn listing_order(entries: &[ServiceEntry], nosort: bool) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..entries.len()).collect();
-    if !nosort {
-        glibc_merge_sort(&mut order, &|a: &usize, b: &usize| {
-            compare_services(&entries[*a], &entries[*b])
-        });
-    }
-    order
-}
-
 /// A listing line is about this long; the text is sized for it up front.
 const BYTES_PER_LINE: usize = 72;
 
@@ -943,7 +930,7 @@ mod tests {
         let together = parts.concat();
         let mut order: Vec<usize> = (0..entries.len()).collect();
         glibc_merge_sort(&mut order, &|a: &usize, b: &usize| {
-            compare_services(&entries[*a], &entries[*b])
+            crate::print::sort::compare_services(&entries[*a], &entries[*b])
         });
         let mut one_by_one = printer.title();
         printer.services(&mut one_by_one, &entries, &order, false);

@@ -4,8 +4,9 @@
 //! writes), numeric addresses, full 64-bit
 //! counters, newline-terminated. Sections appear only when listed.
 
+use super::sort::{listing_order, servers_order};
 use super::{json_bytes, json_records};
-use crate::model::{Connection, Info, ServiceEntry, SyncDaemon, Timeouts};
+use crate::model::{Connection, Info, ServiceEntry, ServiceParts, SyncDaemon, Timeouts};
 use serde::{Deserialize, Serialize};
 use std::io::{self, Write};
 
@@ -36,7 +37,7 @@ pub fn write_document(w: &mut dyn Write, doc: &Document) -> io::Result<()> {
     match doc.services.as_deref() {
         Some(services) => {
             let in_halves = super::two_threads_for(super::real_servers(services));
-            write_with_services(w, doc, services, in_halves)
+            write_with_services(w, doc, &|w| write_services(w, services, in_halves))
         }
         None => {
             let mut bytes = Vec::new();
@@ -58,8 +59,7 @@ const BYTES_PER_REAL_SERVER: usize = 400;
 fn write_with_services(
     w: &mut dyn Write,
     doc: &Document,
-    services: &[ServiceEntry],
-    in_halves: bool,
+    write_services: &dyn Fn(&mut dyn Write) -> io::Result<()>,
 ) -> io::Result<()> {
     /// `"name":` after `{` (the first member) or `,`.
     fn name(out: &mut Vec<u8>, name: &str, first: bool) {
@@ -91,8 +91,45 @@ fn write_with_services(
     }
     tail.extend_from_slice(b"}\n");
     w.write_all(&head)?;
-    write_services(w, services, in_halves)?;
+    write_services(w)?;
     w.write_all(&tail)
+}
+
+/// One service's record in the `services` array of a `--json` listing, as
+/// [`write_document`] writes it for a sorted table (its real servers
+/// sorted unless `nosort`). A listing that reads the table service by
+/// service makes each record as soon as the service is in, on the thread
+/// that read it; [`write_document_of_records`] puts them together.
+pub fn service_record(parts: ServiceParts<'_>, nosort: bool) -> io::Result<Vec<u8>> {
+    let (_, _, servers) = parts;
+    let mut out = Vec::with_capacity((1 + servers.len()) * BYTES_PER_REAL_SERVER);
+    let listed = servers_order(servers, nosort)
+        .into_iter()
+        .map(|i| &servers[i]);
+    json_records::service_of_parts(&mut out, parts, listed)?;
+    Ok(out)
+}
+
+/// The document [`write_document`] writes for `doc` with `entries` as its
+/// services, sorted unless `nosort`, from the records [`service_record`]
+/// made of each entry (`records[i]` of `entries[i]`): the same bytes.
+pub fn write_document_of_records(
+    w: &mut dyn Write,
+    doc: &Document,
+    entries: &[ServiceEntry],
+    records: &[Vec<u8>],
+    nosort: bool,
+) -> io::Result<()> {
+    write_with_services(w, doc, &|w| {
+        w.write_all(b"[")?;
+        for (n, i) in listing_order(entries, nosort).into_iter().enumerate() {
+            if n > 0 {
+                w.write_all(b",")?;
+            }
+            w.write_all(&records[i])?;
+        }
+        w.write_all(b"]")
+    })
 }
 
 /// The services' array, in two halves at once or (`in_halves` false, or a
@@ -158,7 +195,8 @@ mod tests {
                 .flat_map(|d| [(d, true), (d, false)])
             {
                 let mut written = Vec::new();
-                write_with_services(&mut written, doc, &services, in_halves).unwrap();
+                let services_part = |w: &mut dyn Write| write_services(w, &services, in_halves);
+                write_with_services(&mut written, doc, &services_part).unwrap();
                 let mut whole = serde_json::to_vec(doc).unwrap();
                 whole.push(b'\n');
                 assert_eq!(
@@ -166,6 +204,57 @@ mod tests {
                     String::from_utf8(whole).unwrap()
                 );
             }
+        }
+    }
+
+    /// Records made service by service as the table is read, put
+    /// together, are the document the sorted (or, with `--nosort`,
+    /// unsorted) table makes; orphans of both kinds among them.
+    #[test]
+    fn records_made_as_read_make_the_document() {
+        let doc: Document =
+            serde_json::from_str(include_str!("../../tests/golden/listings/table.json")).unwrap();
+        let mut entries = doc.services.unwrap();
+        let mut no_servers = entries[0].clone();
+        no_servers.real_servers.clear();
+        let mut weightless = entries[1].clone();
+        for rs in &mut weightless.real_servers {
+            rs.server.weight = 0;
+        }
+        let mut reversed = entries[0].clone();
+        reversed.real_servers.reverse();
+        entries.extend([no_servers, weightless, reversed]);
+        entries.reverse();
+        let info = Info {
+            version: 0x010201,
+            conn_tab_size: 4096,
+        };
+        for nosort in [false, true] {
+            let mut table = entries.clone();
+            if !nosort {
+                crate::print::sort::sort_table(&mut table);
+            }
+            let whole_doc = Document {
+                ipvs: Some(info),
+                services: Some(table),
+                ..Document::default()
+            };
+            let mut whole = Vec::new();
+            write_document(&mut whole, &whole_doc).unwrap();
+            let records: Vec<Vec<u8>> = entries
+                .iter()
+                .map(|e| service_record((&e.service, &e.stats, &e.real_servers), nosort).unwrap())
+                .collect();
+            let head = Document {
+                ipvs: Some(info),
+                ..Document::default()
+            };
+            let mut pieced = Vec::new();
+            write_document_of_records(&mut pieced, &head, &entries, &records, nosort).unwrap();
+            assert_eq!(
+                String::from_utf8(pieced).unwrap(),
+                String::from_utf8(whole).unwrap()
+            );
         }
     }
 }

@@ -9,7 +9,10 @@
 
 use super::json_bytes::{self, Error};
 use super::text;
-use crate::model::{RealServer, RealServerEntry, ServiceEntry, Stats, Tunnel, TunnelFlags};
+use crate::model::{
+    OrphanReason, RealServer, RealServerEntry, ServiceEntry, ServiceParts, Stats, Tunnel,
+    TunnelFlags,
+};
 use std::net::IpAddr;
 
 /// `services` as a JSON array, the bytes serde_json writes for it.
@@ -39,10 +42,20 @@ fn array<T>(
 /// does, then its counters, its real servers and why it is an orphan.
 fn service(out: &mut Vec<u8>, entry: &ServiceEntry) -> Result<(), Error> {
     let ServiceEntry {
-        service: settings,
-        stats: counters,
+        service,
+        stats,
         real_servers,
     } = entry;
+    service_of_parts(out, (service, stats, real_servers), real_servers.iter())
+}
+
+/// [`service`] of a service borrowed whole, its real servers written in
+/// the order `listed` gives.
+pub(crate) fn service_of_parts<'a>(
+    out: &mut Vec<u8>,
+    (settings, counters, real_servers): ServiceParts<'a>,
+    listed: impl Iterator<Item = &'a RealServerEntry>,
+) -> Result<(), Error> {
     json_bytes::append(out, settings)?;
     // Reopen the settings' object to add the entry's own members.
     if out.pop() != Some(b'}') {
@@ -53,9 +66,15 @@ fn service(out: &mut Vec<u8>, entry: &ServiceEntry) -> Result<(), Error> {
     }
     out.extend_from_slice(b"\"stats\":");
     stats(out, counters);
-    out.extend_from_slice(b",\"real_servers\":");
-    array(out, real_servers, real_server)?;
-    if let Some(reason) = entry.orphan_reason() {
+    out.extend_from_slice(b",\"real_servers\":[");
+    for (i, server) in listed.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        real_server(out, server)?;
+    }
+    out.push(b']');
+    if let Some(reason) = OrphanReason::of(real_servers) {
         out.extend_from_slice(b",\"orphan\":");
         json_bytes::string(out, reason.name())?;
     }

@@ -141,6 +141,31 @@ pub(crate) fn compare_servers(a: &RealServerEntry, b: &RealServerEntry) -> i32 {
     i32::from(a.server.port) - i32::from(b.server.port)
 }
 
+/// The positions of `entries` in listing order (kernel order with
+/// `nosort`). Positions are sorted, not the entries themselves (they hold
+/// their real servers): the table is not copied.
+pub(crate) fn listing_order(entries: &[ServiceEntry], nosort: bool) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    if !nosort {
+        glibc_merge_sort(&mut order, &|a: &usize, b: &usize| {
+            compare_services(&entries[*a], &entries[*b])
+        });
+    }
+    order
+}
+
+/// The positions of `servers` in listing order (kernel order with
+/// `nosort`).
+pub(crate) fn servers_order(servers: &[RealServerEntry], nosort: bool) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..servers.len()).collect();
+    if !nosort {
+        glibc_merge_sort(&mut order, &|a: &usize, b: &usize| {
+            compare_servers(&servers[*a], &servers[*b])
+        });
+    }
+    order
+}
+
 /// Sort services and each service's real servers in ipvsadm's order.
 /// Big tables have their two halves' real servers sorted at once.
 pub(crate) fn sort_table(services: &mut Vec<ServiceEntry>) {
