@@ -569,12 +569,15 @@ pub fn write_listing_of_lines(
     lines: &[String],
     format: &ListFormat,
 ) -> io::Result<()> {
-    write_version_line(w, info)?;
+    // Tens of thousands of pieces: each goes through one large buffer, not
+    // to a system call of its own.
+    let mut w = io::BufWriter::with_capacity(super::STAGED_BYTES, w);
+    write_version_line(&mut w, info)?;
     w.write_all(Printer::of_listing(format, &NoNames).title().as_bytes())?;
     for i in listing_order(entries, format.nosort) {
         w.write_all(lines[i].as_bytes())?;
     }
-    Ok(())
+    w.flush()
 }
 
 /// `-S` / `-S -n`: the table as `ipvsadm` command lines (never thresholds).

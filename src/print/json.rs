@@ -120,7 +120,10 @@ pub fn write_document_of_records(
     records: &[Vec<u8>],
     nosort: bool,
 ) -> io::Result<()> {
-    write_with_services(w, doc, &|w| {
+    // Tens of thousands of records: each goes through one large buffer,
+    // not to a system call of its own.
+    let mut w = io::BufWriter::with_capacity(super::STAGED_BYTES, w);
+    write_with_services(&mut w, doc, &|w| {
         w.write_all(b"[")?;
         for (n, i) in listing_order(entries, nosort).into_iter().enumerate() {
             if n > 0 {
@@ -129,7 +132,8 @@ pub fn write_document_of_records(
             w.write_all(&records[i])?;
         }
         w.write_all(b"]")
-    })
+    })?;
+    w.flush()
 }
 
 /// The services' array, in two halves at once or (`in_halves` false, or a

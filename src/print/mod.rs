@@ -25,6 +25,10 @@ pub(crate) fn two_threads_for(size: usize) -> bool {
     size >= TWO_THREADS_FROM && std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2)
 }
 
+/// The buffer a listing made of many small pieces (one per service) is
+/// written through: every write to standard output is a system call.
+pub(crate) const STAGED_BYTES: usize = 1 << 20;
+
 /// How many real servers `services` hold: the size of their output work.
 pub(crate) fn real_servers(services: &[crate::model::ServiceEntry]) -> usize {
     services.iter().map(|s| s.real_servers.len()).sum()
