@@ -5,7 +5,7 @@
 //! of the model: the caller fetches, this writes.
 
 use super::names::{truncate, write_addr_port, NoNames, Resolver};
-use super::sort::{compare_servers, glibc_merge_sort, listing_order};
+use super::sort::{listing_order, servers_order};
 use super::text;
 use crate::cli::ListFormat;
 use crate::model::{
@@ -467,14 +467,7 @@ impl Printer<'_> {
     ) {
         self.write_service_name(&mut scratch.name, &mut scratch.address, &service.key);
         self.service_line(out, service, stats, &scratch.name);
-        scratch.order.clear();
-        scratch.order.extend(0..servers.len());
-        if !nosort {
-            glibc_merge_sort(&mut scratch.order, &|a: &usize, b: &usize| {
-                compare_servers(&servers[*a], &servers[*b])
-            });
-        }
-        for &i in &scratch.order {
+        for i in servers_order(servers, nosort) {
             let name = &scratch.name;
             self.server_line(out, service, name, &servers[i], &mut scratch.server_name);
         }
@@ -484,8 +477,6 @@ impl Printer<'_> {
 /// Buffers a run of service blocks reuses from line to line.
 #[derive(Default)]
 struct Scratch {
-    /// the real servers' listing order
-    order: Vec<usize>,
     /// the service column
     name: String,
     /// the service's address, before the column is made of it
@@ -931,10 +922,7 @@ mod tests {
             assert_eq!(parts.len(), 2, "two formatting threads");
         }
         let together = parts.concat();
-        let mut order: Vec<usize> = (0..entries.len()).collect();
-        glibc_merge_sort(&mut order, &|a: &usize, b: &usize| {
-            crate::print::sort::compare_services(&entries[*a], &entries[*b])
-        });
+        let order = listing_order(&entries, false);
         let mut one_by_one = printer.title();
         printer.services(&mut one_by_one, &entries, &order, false);
         const { assert!(3000 * 10 >= crate::print::TWO_THREADS_FROM) };

@@ -145,22 +145,22 @@ pub(crate) fn compare_servers(a: &RealServerEntry, b: &RealServerEntry) -> i32 {
 /// `nosort`). Positions are sorted, not the entries themselves (they hold
 /// their real servers): the table is not copied.
 pub(crate) fn listing_order(entries: &[ServiceEntry], nosort: bool) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..entries.len()).collect();
-    if !nosort {
-        glibc_merge_sort(&mut order, &|a: &usize, b: &usize| {
-            compare_services(&entries[*a], &entries[*b])
-        });
-    }
-    order
+    positions(entries, nosort, compare_services)
 }
 
 /// The positions of `servers` in listing order (kernel order with
 /// `nosort`).
 pub(crate) fn servers_order(servers: &[RealServerEntry], nosort: bool) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..servers.len()).collect();
+    positions(servers, nosort, compare_servers)
+}
+
+/// The positions of `items` in the order `compare` sorts them (as they
+/// are with `nosort`).
+fn positions<T>(items: &[T], nosort: bool, compare: fn(&T, &T) -> i32) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..items.len()).collect();
     if !nosort {
         glibc_merge_sort(&mut order, &|a: &usize, b: &usize| {
-            compare_servers(&servers[*a], &servers[*b])
+            compare(&items[*a], &items[*b])
         });
     }
     order
