@@ -5,8 +5,8 @@
 //! - `service-dump`: the netlink service dump alone;
 //! - `server-dumps`: the service dump, then one netlink real-server dump
 //!   per service (where 64-bit counters are): what the counter forms read;
-//! - `requests`: the service dump, then one request per service,
-//!   `getsockopt` for IPv4 and netlink for the rest;
+//! - `requests`: the service dump, then one request per service in the
+//!   dump's order, `getsockopt` for IPv4 and netlink for the rest;
 //! - `proc-text`: the `/proc/net/ip_vs` text.
 //!
 //! A listing needs the service dump whatever else it reads (only it shows
@@ -34,7 +34,7 @@ fn main() -> anyhow::Result<()> {
         }
         "requests" => {
             let keys = service_keys(&mut ipvs)?;
-            raw_reads::sockopt_server_requests()?;
+            raw_reads::sockopt_server_requests(&keys)?;
             // What getsockopt cannot ask for (IPv6 services) goes to netlink.
             let not_ipv4: Vec<ServiceKey> = keys
                 .into_iter()

@@ -3,14 +3,17 @@
 //! comes from the kernel layer, the bytes from the printers.
 
 use crate::cli::{Command, ListFormat, ListTarget, Metrics};
-use crate::error::{Error, KernelOp, CONN_TABLE};
-use crate::kernel::{failed, table, Detail, Ipvs, NetlinkError};
-use crate::model::{Info, ServiceEntry};
+use crate::error::{Error, KernelOp};
+use crate::kernel::{
+    connections, failed, table, table_taken_in_order, Detail, Ipvs, Made, NetlinkError,
+};
+use crate::model::{Connection, Info, Service, ServiceEntry, ServiceParts, Stats};
+use crate::print::compat;
+use crate::print::conn::{self, BlankLine};
 use crate::print::json::{self, write_document, Document};
 use crate::print::names::{NoNames, Resolver, SystemResolver};
 use crate::print::prometheus::{write_metrics, MetricsScope};
-use crate::print::sort::sort_table;
-use crate::print::{compat, conn};
+use crate::print::sort::{self, sort_table};
 use std::io::Write;
 
 fn resolver(numeric: bool) -> &'static dyn Resolver {
@@ -45,33 +48,40 @@ fn keep_orphans(ipvs: &mut Ipvs, entries: Vec<ServiceEntry>) -> Result<Vec<Servi
     Ok(orphans)
 }
 
-fn read_connections() -> Result<String, Error> {
-    let text = std::fs::read_to_string(CONN_TABLE).map_err(|_| Error::ConnTableUnreadable)?;
-    if text.is_empty() {
+/// The connection table as ipvsadm's `list_conn` reads it, each
+/// connection to `each` as its line comes in (see
+/// [`connections::read_connection_pieces`]): the blank line that ended it,
+/// if one did.
+fn read_connections(each: &mut dyn FnMut(Connection)) -> Result<Option<BlankLine>, Error> {
+    let mut lines = conn::ConnectionLines::default();
+    let taken = connections::read_connection_pieces(|piece| lines.feed(piece, each))
+        .map_err(|_| Error::ConnTableUnreadable)?;
+    if taken == 0 {
         return Err(Error::ConnTableEmpty);
     }
-    Ok(text)
+    lines.finish(each).map_err(|_| Error::ConnTableUnreadable)
 }
 
 fn list_connections(format: ListFormat, out: &mut dyn Write) -> Result<u8, Error> {
-    let text = read_connections()?;
-    let (connections, blank) = conn::parse_connections(&text);
-    if format.json {
-        written(write_document(
-            out,
-            &Document {
-                connections: Some(connections),
-                ..Document::default()
-            },
-        ))?;
+    let blank = if format.json {
+        let mut connections = Vec::new();
+        let blank = read_connections(&mut |c| connections.push(c))?;
+        let doc = Document {
+            connections: Some(connections),
+            ..Document::default()
+        };
+        written(write_document(out, &doc))?;
+        blank
     } else {
         let names = resolver(format.numeric);
         let mut text = conn::header(format.persistent_conn);
-        for c in &connections {
-            text.push_str(&conn::row(c, format.persistent_conn, format.numeric, names));
-        }
+        let (persistent_conn, numeric) = (format.persistent_conn, format.numeric);
+        let blank = read_connections(&mut |c| {
+            conn::write_row(&mut text, &c, (persistent_conn, numeric), names);
+        })?;
         written(out.write_all(text.as_bytes()))?;
-    }
+        blank
+    };
     // ipvsadm stops at a line its sscanf cannot read, and exits 1 silently.
     match blank {
         Some(_) => Err(Error::Silent { status: 1 }),
@@ -81,66 +91,77 @@ fn list_connections(format: ListFormat, out: &mut dyn Write) -> Result<u8, Error
 
 /// What of each real server a listing form prints.
 fn detail_shown(format: &ListFormat) -> Detail {
-    if format.json || format.stats || format.rate || format.metrics.is_some() {
+    if format.json || format.metrics.is_some() {
         Detail::FULL
     } else {
         Detail {
             thresholds: format.thresholds || format.persistent_conn,
             tunnels: format.tun_info,
             counters: false,
+            counters_low_bits: format.stats || format.rate,
         }
     }
 }
 
 /// Whether a whole-table listing in `format` is made service by service as
-/// the table is read: the forms with counters, which read one netlink
-/// dump per service (each service's lines or JSON record are made on the
-/// thread that read it, while the kernel answers the next). Orphans are
+/// the table is read: each service's lines or JSON record are made on a
+/// thread beside the reads while the kernel answers the next. Orphans are
 /// chosen from the whole table first, and metrics are written whole.
 fn made_as_read(format: &ListFormat) -> bool {
-    (format.stats || format.rate || format.json) && !format.orphans && format.metrics.is_none()
+    !format.orphans && format.metrics.is_none()
 }
 
 /// A whole-table listing made service by service as the table is read
-/// (see [`made_as_read`]): the same bytes as when it is made after.
+/// (see [`made_as_read`]): the same bytes as when it is made after. A
+/// route that has no service whole before the end gives the whole table,
+/// printed as usual.
 fn list_as_read(
     ipvs: &mut Ipvs,
     info: &Info,
     format: ListFormat,
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
+    let detail = detail_shown(&format);
+    let names = resolver(format.numeric);
     if format.json {
-        let read =
-            table::table_with_counters(ipvs, &|parts| json::service_record(parts, format.nosort))?;
-        let (entries, records): (Vec<_>, Vec<_>) = read.into_iter().unzip();
-        let records = written_all(records)?;
-        let doc = Document {
-            ipvs: Some(*info),
-            ..Document::default()
-        };
-        let nosort = format.nosort;
-        written(json::write_document_of_records(
-            out, &doc, &entries, &records, nosort,
-        ))?;
-    } else {
-        let names = resolver(format.numeric);
-        let read = table::table_with_counters(ipvs, &|parts| {
-            compat::service_lines(parts, &format, names)
-        })?;
-        let (entries, lines): (Vec<_>, Vec<_>) = read.into_iter().unzip();
-        written(compat::write_listing_of_lines(
-            out, info, &entries, &lines, &format,
-        ))?;
+        return list_json_as_read(ipvs, info, format.nosort, out);
     }
+    let lines = |parts: ServiceParts<'_>| compat::service_lines(parts, &format, names);
+    let mut whole = match table::table_made_as_read(ipvs, detail, &lines)? {
+        Made::AsRead(read) => {
+            let (entries, lines): (Vec<_>, Vec<_>) = read.into_iter().unzip();
+            return written(compat::write_listing_of_lines(
+                out, info, &entries, &lines, &format,
+            ))
+            .map(|()| 0);
+        }
+        Made::Whole(entries) => entries,
+    };
+    let netns = ipvs.netns();
+    write_services(out, (Some(info), netns), &mut whole, &format, names)?;
     Ok(0)
 }
 
-/// Every record, or the first failure to make one (see [`written`]).
-fn written_all(records: Vec<std::io::Result<Vec<u8>>>) -> Result<Vec<Vec<u8>>, Error> {
-    records
-        .into_iter()
-        .map(|r| r.map_err(Error::output))
-        .collect()
+/// A `--json` listing of the whole table, each service's record written
+/// as soon as it and every service before it in listing order are in
+/// (see [`table_taken_in_order`]).
+fn list_json_as_read(
+    ipvs: &mut Ipvs,
+    info: &Info,
+    nosort: bool,
+    out: &mut dyn Write,
+) -> Result<u8, Error> {
+    let doc = Document {
+        ipvs: Some(*info),
+        ..Document::default()
+    };
+    let mut document = json::DocumentWriter::start(out, &doc).map_err(Error::output)?;
+    let order = |services: &[(Service, Stats)]| sort::service_dump_order(services, nosort);
+    let record = |parts: ServiceParts<'_>| json::service_record(parts, nosort);
+    table_taken_in_order(ipvs, &order, &record, &mut |record| {
+        written(record.and_then(|record| document.record(&record)))
+    })?;
+    written(document.finish()).map(|()| 0)
 }
 
 /// The exit status of `--orphans`: 3 when it listed any, 0 when none.
@@ -240,6 +261,26 @@ fn list_settings(
     Ok(0)
 }
 
+/// `-S`, each service's lines made as the table is read (see
+/// [`made_as_read`]).
+fn save_as_read(
+    ipvs: &mut Ipvs,
+    detail: Detail,
+    numeric: bool,
+    out: &mut dyn Write,
+) -> Result<u8, Error> {
+    let names = resolver(numeric);
+    let lines = |parts: ServiceParts<'_>| compat::save_lines(parts, numeric, names);
+    written(match table::table_made_as_read(ipvs, detail, &lines)? {
+        Made::AsRead(read) => {
+            let (entries, lines): (Vec<_>, Vec<_>) = read.into_iter().unzip();
+            compat::write_save_of_lines(out, &entries, &lines)
+        }
+        Made::Whole(entries) => compat::write_save(out, &entries, numeric, names),
+    })?;
+    Ok(0)
+}
+
 /// A listing or save command (also from inside a restore input).
 pub(crate) fn run_listing(
     ipvs: &mut Ipvs,
@@ -255,17 +296,16 @@ pub(crate) fn run_listing(
                 thresholds: *full,
                 ..Detail::SETTINGS
             };
-            let entries = table::table(ipvs, detail)?;
-            let names = resolver(*numeric);
-            if *full {
-                let timeouts = ipvs.timeouts().map_err(failed(KernelOp::List))?;
-                let daemons = ipvs.daemons().map_err(failed(KernelOp::List))?;
-                written(compat::write_full_save(
-                    out, &entries, &timeouts, &daemons, *numeric, names,
-                ))?;
-            } else {
-                written(compat::write_save(out, &entries, *numeric, names))?;
+            if !*full {
+                return save_as_read(ipvs, detail, *numeric, out);
             }
+            let entries = table::table(ipvs, detail)?;
+            let timeouts = ipvs.timeouts().map_err(failed(KernelOp::List))?;
+            let daemons = ipvs.daemons().map_err(failed(KernelOp::List))?;
+            let names = resolver(*numeric);
+            written(compat::write_full_save(
+                out, &entries, &timeouts, &daemons, *numeric, names,
+            ))?;
             Ok(0)
         }
         _ => Ok(0),

@@ -136,6 +136,11 @@ pub(crate) fn plain_dotted_quad_prefix(bytes: &[u8]) -> Option<(Ipv4Addr, usize)
 
 /// glibc `inet_pton(AF_INET, ...)`: strict dotted quad.
 pub(crate) fn parse_inet_pton4(s: &str) -> Option<Ipv4Addr> {
+    // Dotted IPv4 text has dots: the kernel's hex addresses of
+    // /proc/net/ip_vs_conn are not worth a C call (and its allocation).
+    if !s.contains('.') {
+        return None;
+    }
     let c = c_string(s);
     let mut out = [0u8; 4];
     // SAFETY: valid string, 4-byte destination as AF_INET requires.

@@ -442,8 +442,9 @@ pub(crate) fn quick_read_carries(server: &RealServer, detail: Detail, from_text:
     } = server;
     // Neither has tunnel settings; only tunnelled real servers have any,
     // and only some listings show them. The text has no thresholds
-    // (nor persistence-template counts).
-    (!detail.tunnels || *forward != ForwardMethod::Tunnel) && !(from_text && detail.thresholds)
+    // (nor persistence-template counts), and no counters.
+    let text_lacks = detail.thresholds || detail.counters_low_bits;
+    (!detail.tunnels || *forward != ForwardMethod::Tunnel) && !(from_text && text_lacks)
 }
 
 /// `--start-daemon`: state, interface and sync id always; the rest only when

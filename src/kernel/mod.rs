@@ -11,8 +11,10 @@
 
 pub(crate) mod attrs;
 pub(crate) mod client;
+pub(crate) mod connections;
 pub(crate) mod convert;
 pub mod features;
+pub(crate) mod in_order;
 pub(crate) mod procfs;
 pub mod raw_reads;
 pub(crate) mod socket;
@@ -21,8 +23,9 @@ pub(crate) mod table;
 pub(crate) mod wire;
 
 pub use client::{Change, ConnectError, Ipvs};
+pub use in_order::table_taken_in_order;
 pub use socket::{Batch, NetlinkError, RequestBatch, BATCH_MESSAGES, REPLY_DEADLINE};
-pub use table::{table as read_table, table_with_counters as read_table_with_counters, Detail};
+pub use table::{table as read_table, table_made_as_read as read_table_made_as_read, Detail, Made};
 pub use wire::DecodeError;
 
 use crate::error::{Error, KernelOp};

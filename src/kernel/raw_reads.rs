@@ -37,14 +37,14 @@ impl Ipvs {
 }
 
 /// The `getsockopt` requests a listing sends: the service table with its
-/// counts, then one real-server request per IPv4 service (their answers
-/// are fixed-size structures, copied field by field): how many real
-/// servers they gave.
-pub fn sockopt_server_requests() -> io::Result<usize> {
+/// counts, then one real-server request per IPv4 service of `keys`, in
+/// their order (a listing asks in the order of the service dump) (their
+/// answers are fixed-size structures, copied field by field): how many
+/// real servers they gave.
+pub fn sockopt_server_requests(keys: &[ServiceKey]) -> io::Result<usize> {
     let counted = sockopt::Counted::read()?;
-    Ok(counted
-        .counts
-        .keys()
+    Ok(keys
+        .iter()
         .filter_map(|key| counted.whole_servers(key))
         .map(|servers| servers.len())
         .sum())

@@ -119,6 +119,30 @@ fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_ne_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
 }
 
+fn u64_at(bytes: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_ne_bytes(bytes.get(at..at + 8)?.try_into().ok()?))
+}
+
+/// The counters of the `StatsUser` at `at`: the kernel cut the packet,
+/// connection and rate counters to their low 32 bits, and left the byte
+/// counters whole.
+fn stats_at(bytes: &[u8], at: usize) -> Stats {
+    let low = |field| u64::from(u32_at(bytes, at + field).unwrap_or(0));
+    let whole = |field| u64_at(bytes, at + field).unwrap_or(0);
+    Stats::from_values([
+        low(offset_of!(StatsUser, conns)),
+        low(offset_of!(StatsUser, inpkts)),
+        low(offset_of!(StatsUser, outpkts)),
+        whole(offset_of!(StatsUser, inbytes)),
+        whole(offset_of!(StatsUser, outbytes)),
+        low(offset_of!(StatsUser, cps)),
+        low(offset_of!(StatsUser, inpps)),
+        low(offset_of!(StatsUser, outpps)),
+        low(offset_of!(StatsUser, inbps)),
+        low(offset_of!(StatsUser, outbps)),
+    ])
+}
+
 /// An address or port in network byte order, as the kernel stores it.
 fn ipv4_at(bytes: &[u8], at: usize) -> Option<Ipv4Addr> {
     let octets: [u8; 4] = bytes.get(at..at + 4)?.try_into().ok()?;
@@ -199,8 +223,8 @@ pub(crate) fn decode_servers(answer: &[u8], capacity: usize) -> (Vec<RealServerE
             break;
         };
         // What the interface does not hold keeps ipvsadm's defaults, and
-        // `quick_read_carries` says which listings cannot use it then;
-        // counters stay zero (it has only 32 bits for most of them).
+        // `quick_read_carries` says which listings cannot use it then; of
+        // most counters it has the low 32 bits (`Detail::counters_low_bits`).
         servers.push(RealServerEntry {
             server: RealServer {
                 forward: ForwardMethod::from_raw(
@@ -214,7 +238,7 @@ pub(crate) fn decode_servers(answer: &[u8], capacity: usize) -> (Vec<RealServerE
             active_conns: field(offset_of!(DestEntry, activeconns)),
             inactive_conns: field(offset_of!(DestEntry, inactconns)),
             persist_conns: field(offset_of!(DestEntry, persistconns)),
-            stats: Stats::default(),
+            stats: stats_at(entry, offset_of!(DestEntry, stats)),
         });
     }
     let full = servers.len() == capacity;
@@ -364,15 +388,25 @@ impl Counted {
         (servers.len() == expected).then_some(servers)
     }
 
-    /// Keeps the answers whose service still has as many real servers as
-    /// they hold, counted again now (a count that moved means the answer
-    /// may be stale); none when counting again fails. Not caught: a count
-    /// that moved and came back between the two counts.
-    pub(crate) fn keep_unchanged(&self, answers: &mut KeyMap<ServiceKey, Vec<RealServerEntry>>) {
-        match self.reader.server_counts() {
-            Ok((after, _)) => answers.retain(|key, servers| after.get(key) == Some(&servers.len())),
-            Err(_) => answers.clear(),
-        }
+    /// The counts read again now, which answers are checked against.
+    pub(crate) fn recount(&self) -> Recount {
+        Recount(self.reader.server_counts().ok().map(|(counts, _)| counts))
+    }
+}
+
+/// [`Counted`]'s counts read again after the answers: an answer whose
+/// service's count moved since it was first counted may be stale. None
+/// when counting again failed, which no answer passes.
+pub(crate) struct Recount(Option<KeyMap<ServiceKey, usize>>);
+
+impl Recount {
+    /// Whether an answer of `held` real servers for `key`'s service still
+    /// holds them all. Not caught: a count that moved and came back
+    /// between the two counts.
+    pub(crate) fn still_whole(&self, key: &ServiceKey, held: usize) -> bool {
+        self.0
+            .as_ref()
+            .is_some_and(|now| now.get(key) == Some(&held))
     }
 }
 
@@ -417,8 +451,30 @@ mod tests {
             entry[offset_of!(DestEntry, u_threshold)..][..4]
                 .copy_from_slice(&(100 + i as u32).to_ne_bytes());
             entry[offset_of!(DestEntry, persistconns)..][..4].copy_from_slice(&7u32.to_ne_bytes());
+            let stats = offset_of!(DestEntry, stats);
+            let conns = stats + offset_of!(StatsUser, conns);
+            entry[conns..][..4].copy_from_slice(&(11 + i as u32).to_ne_bytes());
+            let outbytes = stats + offset_of!(StatsUser, outbytes);
+            entry[outbytes..][..8].copy_from_slice(&(5u64 << 40).to_ne_bytes());
+            let outbps = stats + offset_of!(StatsUser, outbps);
+            entry[outbps..][..4].copy_from_slice(&u32::MAX.to_ne_bytes());
         }
         answer
+    }
+
+    #[test]
+    fn an_answer_is_whole_only_while_its_count_stands() {
+        let key = |port| ServiceKey::Addr {
+            protocol: Protocol::Tcp,
+            addr: "10.1.2.3".parse().unwrap(),
+            port,
+        };
+        let now: KeyMap<ServiceKey, usize> = [(key(80), 3)].into_iter().collect();
+        let recount = Recount(Some(now));
+        assert!(recount.still_whole(&key(80), 3));
+        assert!(!recount.still_whole(&key(80), 2), "a count that moved");
+        assert!(!recount.still_whole(&key(81), 0), "a service gone since");
+        assert!(!Recount(None).still_whole(&key(80), 3), "counting failed");
     }
 
     #[test]
@@ -477,6 +533,13 @@ mod tests {
         );
         assert_eq!(servers[1].server.u_threshold, 101);
         assert_eq!(servers[0].persist_conns, 7);
+        // the counters: 32 bits but for the bytes
+        let stats = &servers[1].stats;
+        assert_eq!((stats.conns, stats.inpkts), (12, 0));
+        assert_eq!(
+            (stats.outbytes, stats.outbps),
+            (5 << 40, u64::from(u32::MAX))
+        );
         // every entry written: there may be more than were asked for
         let (servers, full) = decode_servers(
             &dests_answer(&key, 1, &[("1.1.1.1".parse().unwrap(), 1, 3, 5)]),

@@ -2,7 +2,7 @@
 //! real servers, only one dump per service, which dominates big listings.
 //! So service attributes come from one netlink dump, and the real servers
 //! from whichever source costs the kernel least for this table's shape:
-//! one `getsockopt` call per IPv4 service ([`sockopt`]) beside the dump
+//! one `getsockopt` call per IPv4 service ([`sockopt`]) after the dump
 //! when lookups are cheap, or else `/proc/net/ip_vs` ([`procfs`]) read
 //! from the start while requests come from the end. `getsockopt` sees
 //! IPv4 services only, and the kernel counts no other family for it, so
@@ -18,7 +18,6 @@ use crate::error::{Error, KernelOp};
 use crate::model::key_hash::{KeyMap, KeySet};
 use crate::model::{RealServerEntry, Service, ServiceEntry, ServiceKey, ServiceParts, Stats};
 use std::net::IpAddr;
-use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// What of each real server a listing needs, beyond its address,
@@ -31,8 +30,12 @@ pub struct Detail {
     pub thresholds: bool,
     /// tunnel settings of tunnelled real servers (`-S`, `--tun-info`)
     pub tunnels: bool,
-    /// traffic counters, 64-bit (`--stats`, `--rate`, `--json`, metrics)
+    /// traffic counters, 64-bit (`--json`, metrics)
     pub counters: bool,
+    /// traffic counters of which only the low 32 bits are shown: ipvsadm's
+    /// `--stats` and `--rate` print no more of a real server's, and
+    /// `getsockopt` has that much
+    pub counters_low_bits: bool,
 }
 
 impl Detail {
@@ -41,30 +44,62 @@ impl Detail {
         thresholds: false,
         tunnels: false,
         counters: false,
+        counters_low_bits: false,
     };
     /// every setting, no counters (a restore's view, `-S --full`)
     pub const SETTINGS: Detail = Detail {
         thresholds: true,
         tunnels: true,
         counters: false,
+        counters_low_bits: false,
     };
     /// everything netlink reports
     pub const FULL: Detail = Detail {
         thresholds: true,
         tunnels: true,
         counters: true,
+        counters_low_bits: true,
     };
+}
+
+/// A whole table read for a listing, with what the listing made of each
+/// service where it could be made as the table came in.
+pub enum Made<T> {
+    /// every service with what `each` made of it on a thread beside the
+    /// reads, as soon as its real servers were in; in kernel order
+    AsRead(Vec<(ServiceEntry, T)>),
+    /// every service, in kernel order, read by a route that has no
+    /// service whole before the end (the text): the caller makes its
+    /// output of the whole table
+    Whole(Vec<ServiceEntry>),
 }
 
 /// Every service with its real servers, in kernel order, with at least
 /// `detail` filled in.
 pub fn table(ipvs: &mut Ipvs, detail: Detail) -> Result<Vec<ServiceEntry>, Error> {
+    Ok(match table_made_as_read(ipvs, detail, &|_| ())? {
+        Made::AsRead(read) => read.into_iter().map(|(entry, ())| entry).collect(),
+        Made::Whole(entries) => entries,
+    })
+}
+
+/// Every service with its real servers, as [`table`] reads them for
+/// `detail`, and where the route allows, what `each` made of every
+/// service on a thread beside the reads, as soon as its real servers were
+/// in: a listing formats one service while the kernel answers the next.
+pub fn table_made_as_read<T: Send>(
+    ipvs: &mut Ipvs,
+    detail: Detail,
+    each: &(dyn Fn(ServiceParts<'_>) -> T + Sync),
+) -> Result<Made<T>, Error> {
     // The text has no thresholds, persistence templates or counters.
-    let text_serves = !detail.thresholds && !detail.counters;
+    let text_serves = !detail.thresholds && !detail.counters && !detail.counters_low_bits;
     match ipvs.list_source {
-        _ if detail.counters => by_netlink(ipvs, detail),
-        ListSource::Netlink => by_netlink(ipvs, detail),
-        ListSource::ProcText if text_serves => from_both_ends(ipvs, detail, None, None),
+        _ if detail.counters => by_netlink(ipvs, each).map(Made::AsRead),
+        ListSource::Netlink => by_netlink(ipvs, each).map(Made::AsRead),
+        ListSource::ProcText if text_serves => {
+            from_both_ends(ipvs, detail, None, None).map(Made::Whole)
+        }
         ListSource::Cheapest if text_serves => {
             // The counts decide the source, and are then the ones each
             // answer is checked against. They show IPv4 services only (the
@@ -72,85 +107,186 @@ pub fn table(ipvs: &mut Ipvs, detail: Detail) -> Result<Vec<ServiceEntry>, Error
             // rest costs is known once the service dump is in.
             let counted = sockopt::Counted::read().ok();
             match counted.as_ref().map(|c| choose_source(&c.counts, c.total)) {
-                Some(ListSource::Requests) => by_requests(ipvs, detail, counted, true),
-                _ => from_both_ends(ipvs, detail, counted, None),
+                Some(ListSource::Requests) => by_requests(ipvs, detail, counted, true, each),
+                _ => from_both_ends(ipvs, detail, counted, None).map(Made::Whole),
             }
         }
         ListSource::Cheapest | ListSource::ProcText | ListSource::Requests => {
-            by_requests(ipvs, detail, None, false)
+            by_requests(ipvs, detail, None, false, each)
         }
     }
 }
 
-/// Every service with its real servers and counters, as [`table`] reads
-/// them for [`Detail::FULL`] (one netlink dump per service), with what
-/// `each` made of every service on the thread that read its real servers,
-/// as soon as they were in: a listing formats a service there while the
-/// kernel answers the next one. In kernel order.
-pub fn table_with_counters<T: Send>(
+/// A service's real servers and what was made of them, by position in
+/// the service dump; `None` where no quick source had them whole.
+type MadeSoFar<T> = Vec<Option<(Vec<RealServerEntry>, T)>>;
+
+/// Nothing made yet for any of `services` services.
+fn nothing_made<T>(services: usize) -> MadeSoFar<T> {
+    std::iter::repeat_with(|| None).take(services).collect()
+}
+
+/// Every service's real servers by one netlink dump each (the only source
+/// of their 64-bit counters), each made into `each`'s output as it came.
+fn by_netlink<T: Send>(
     ipvs: &mut Ipvs,
     each: &(dyn Fn(ServiceParts<'_>) -> T + Sync),
 ) -> Result<Vec<(ServiceEntry, T)>, Error> {
     let services = ipvs.services().map_err(failed(KernelOp::List))?;
-    let keys: Vec<ServiceKey> = services.iter().map(|(service, _)| service.key).collect();
-    let made = |at: usize, servers: Vec<RealServerEntry>| {
-        let (service, stats) = &services[at];
+    let none = nothing_made(services.len());
+    completed_by_netlink(ipvs, services, none, each)
+}
+
+/// Real servers by one `getsockopt` request per IPv4 service, asked once
+/// the service dump is in (the kernel answers the two under one mutex, so
+/// side by side they only wait for each other), each made into `each`'s
+/// output on a second thread while the next is asked; `counted` when the
+/// counts were read already. The answers are checked against a second
+/// count, and what they lack is read through netlink. With `late_text`,
+/// the services `getsockopt` cannot answer (IPv6 ones) meet the text
+/// halfway instead when that is cheaper than asking netlink for each.
+fn by_requests<T: Send>(
+    ipvs: &mut Ipvs,
+    detail: Detail,
+    counted: Option<sockopt::Counted>,
+    late_text: bool,
+    each: &(dyn Fn(ServiceParts<'_>) -> T + Sync),
+) -> Result<Made<T>, Error> {
+    let services = ipvs.services().map_err(failed(KernelOp::List))?;
+    let counted = counted.or_else(|| sockopt::Counted::read().ok());
+    let Some(counted) = counted else {
+        let none = nothing_made(services.len());
+        return completed_by_netlink(ipvs, services, none, each).map(Made::AsRead);
+    };
+    let unanswered = services.len().saturating_sub(counted.counts.len());
+    if late_text && text_is_cheaper(&counted.counts, services.len(), unanswered) {
+        let read_already = Some((services, Known::default()));
+        return from_both_ends(ipvs, detail, Some(counted), read_already).map(Made::Whole);
+    }
+    let mut made = requested_and_made(&services, &counted, detail, each);
+    let recount = counted.recount();
+    for ((service, _), slot) in services.iter().zip(&mut made) {
+        let moved = |(servers, _): &(Vec<RealServerEntry>, T)| {
+            !recount.still_whole(&service.key, servers.len())
+        };
+        if slot.as_ref().is_some_and(moved) {
+            *slot = None;
+        }
+    }
+    completed_by_netlink(ipvs, services, made, each).map(Made::AsRead)
+}
+
+/// The real servers of every IPv4 service of `services` that `counted`
+/// answers whole for `detail`, asked one by one in kernel order, handed
+/// with their services to `each` on a second thread as they come in (a
+/// few at a time: every hand-over wakes that thread); once every request
+/// is answered, this thread makes what is left beside it. By position in
+/// `services`.
+fn requested_and_made<T: Send>(
+    services: &[(Service, Stats)],
+    counted: &sockopt::Counted,
+    detail: Detail,
+    each: &(dyn Fn(ServiceParts<'_>) -> T + Sync),
+) -> MadeSoFar<T> {
+    type Answers = Vec<(usize, Vec<RealServerEntry>)>;
+    let (sender, receiver) = std::sync::mpsc::channel::<Answers>();
+    let receiver = std::sync::Mutex::new(receiver);
+    let make_all = || {
+        let mut made = Vec::new();
+        // The lock is held while waiting, not while making.
+        let next = || receiver.lock().map_or(None, |r| r.recv().ok());
+        while let Some(answers) = next() {
+            for (at, servers) in answers {
+                let (service, stats) = &services[at];
+                let output = each((service, stats, &servers));
+                made.push((at, (servers, output)));
+            }
+        }
+        made
+    };
+    let (mine, theirs) = std::thread::scope(|scope| {
+        let maker = scope.spawn(make_all);
+        let mut answers = Vec::with_capacity(HANDED_OVER_AT_ONCE);
+        let mut servers_held = 0;
+        for (at, (service, _)) in services.iter().enumerate() {
+            let answer = counted.whole_servers(&service.key);
+            if let Some(servers) = answer.filter(|s| carried(s, detail, false)) {
+                servers_held += servers.len();
+                answers.push((at, servers));
+            }
+            if answers.len() == HANDED_OVER_AT_ONCE || servers_held >= SERVERS_HANDED_OVER_AT_ONCE {
+                let full = std::mem::replace(&mut answers, Vec::with_capacity(HANDED_OVER_AT_ONCE));
+                servers_held = 0;
+                if sender.send(full).is_err() {
+                    break;
+                }
+            }
+        }
+        let _ = sender.send(answers);
+        drop(sender);
+        (make_all(), maker.join())
+    });
+    let theirs = match theirs {
+        Ok(theirs) => theirs,
+        // A panic while making output is a bug of the caller's: it goes on.
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
+    let mut made = nothing_made(services.len());
+    for (at, pair) in mine.into_iter().chain(theirs) {
+        made[at] = Some(pair);
+    }
+    made
+}
+
+/// How many answered services go to the making thread at once.
+const HANDED_OVER_AT_ONCE: usize = 32;
+
+/// Or fewer, once they hold this many real servers: wide services are
+/// made one by one while the next is asked.
+const SERVERS_HANDED_OVER_AT_ONCE: usize = 320;
+
+/// The services with their real servers and what `each` made of them:
+/// those `made` has, and the others read by one netlink dump each.
+fn completed_by_netlink<T: Send>(
+    ipvs: &mut Ipvs,
+    services: Vec<(Service, Stats)>,
+    made: MadeSoFar<T>,
+    each: &(dyn Fn(ServiceParts<'_>) -> T + Sync),
+) -> Result<Vec<(ServiceEntry, T)>, Error> {
+    let missing: Vec<usize> = (0..made.len()).filter(|&i| made[i].is_none()).collect();
+    let keys: Vec<ServiceKey> = missing.iter().map(|&i| services[i].0.key).collect();
+    let finish = |at: usize, servers: Vec<RealServerEntry>| {
+        let (service, stats) = &services[missing[at]];
         let made = each((service, stats, &servers));
         (servers, made)
     };
-    let read = netlink_servers(ipvs, &keys, &made).map_err(failed(KernelOp::List))?;
-    Ok(services
-        .into_iter()
-        .zip(read)
-        .map(|((service, stats), (real_servers, made))| {
+    let mut read = Vec::with_capacity(keys.len());
+    super::in_order::read_in_order(ipvs, &keys, &finish, &mut |_, made| {
+        read.push(made);
+        Ok(())
+    })?;
+    // One read per missing service, in order: each fills the next gap.
+    let mut read = read.into_iter();
+    let mut entries = Vec::with_capacity(services.len());
+    for ((service, stats), slot) in services.into_iter().zip(made) {
+        if let Some((real_servers, made)) = slot.or_else(|| read.next()) {
             let entry = ServiceEntry {
                 service,
                 stats,
                 real_servers,
             };
-            (entry, made)
-        })
-        .collect())
-}
-
-/// Every service's real servers by one netlink dump each.
-fn by_netlink(ipvs: &mut Ipvs, detail: Detail) -> Result<Vec<ServiceEntry>, Error> {
-    let services = ipvs.services().map_err(failed(KernelOp::List))?;
-    with_servers(ipvs, services, Known::default(), detail)
-}
-
-/// Real servers by one `getsockopt` request per IPv4 service, read beside
-/// the service dump (the two are independent kernel walks: side by side,
-/// the listing waits for the longer one only); `counted` when the counts
-/// were read already. With `late_text`, the services `getsockopt` cannot
-/// answer (IPv6 ones) meet the text halfway when that is cheaper than
-/// asking netlink for each.
-fn by_requests(
-    ipvs: &mut Ipvs,
-    detail: Detail,
-    counted: Option<sockopt::Counted>,
-    late_text: bool,
-) -> Result<Vec<ServiceEntry>, Error> {
-    let (services, (by_sockopt, counted)) = std::thread::scope(|scope| {
-        let quick = scope.spawn(|| sockopt_servers(counted));
-        let services = ipvs.services();
-        // The fast path is only a shortcut: if its thread panicked, every
-        // service is read through netlink instead, as when the interface
-        // is missing.
-        (services, quick.join().unwrap_or_default())
-    });
-    let services = services.map_err(failed(KernelOp::List))?;
-    let known = Known {
-        by_sockopt,
-        ..Known::default()
-    };
-    let unanswered = services.len().saturating_sub(known.by_sockopt.len());
-    let no_counts = KeyMap::default();
-    let counts = counted.as_ref().map_or(&no_counts, |c| &c.counts);
-    if late_text && text_is_cheaper(counts, services.len(), unanswered) {
-        return from_both_ends(ipvs, detail, counted, Some((services, known)));
+            entries.push((entry, made));
+        }
     }
-    with_servers(ipvs, services, known, detail)
+    Ok(entries)
+}
+
+/// Whether every one of `servers`, read by a quick source (the text when
+/// `from_text`), has all that `detail` needs.
+fn carried(servers: &[RealServerEntry], detail: Detail, from_text: bool) -> bool {
+    servers
+        .iter()
+        .all(|rs| convert::quick_read_carries(&rs.server, detail, from_text))
 }
 
 /// Real servers from both ends of the kernel's order at once: a second
@@ -244,7 +380,10 @@ fn from_the_back(
         reached.store(at, Ordering::Relaxed);
     }
     if let Some(counted) = counted {
-        counted.keep_unchanged(&mut known.by_sockopt);
+        let recount = counted.recount();
+        known
+            .by_sockopt
+            .retain(|key, servers| recount.still_whole(key, servers.len()));
         known.sockopt_counts = counted.counts;
     }
     Ok(known)
@@ -274,15 +413,14 @@ impl Known {
         detail: Detail,
         shared_marks: &KeySet<u32>,
     ) -> Option<Vec<RealServerEntry>> {
-        let whole = |servers: &Vec<RealServerEntry>, from_text| {
-            servers
-                .iter()
-                .all(|rs| convert::quick_read_carries(&rs.server, detail, from_text))
-        };
         if let Some(servers) = self.by_netlink.remove(key) {
             return Some(servers);
         }
-        if let Some(servers) = self.by_sockopt.remove(key).filter(|s| whole(s, false)) {
+        if let Some(servers) = self
+            .by_sockopt
+            .remove(key)
+            .filter(|s| carried(s, detail, false))
+        {
             return Some(servers);
         }
         if let ServiceKey::Fwmark { fwmark, .. } = key {
@@ -292,7 +430,7 @@ impl Known {
         }
         self.by_text
             .remove(&proc_key(key))
-            .filter(|s| whole(s, true))
+            .filter(|s| carried(s, detail, true))
     }
 }
 
@@ -330,32 +468,6 @@ fn agreeing_with_counts(
     }
     by_name
 }
-
-/// The real servers of every IPv4 service whose `getsockopt` answer is
-/// whole (see [`sockopt::Counted`]), by service, checked against `counted`
-/// or counts read now; empty when the interface is not available. A
-/// service with real servers of the other family, or whose count moved
-/// while the answers were read, is left out and goes to netlink. Also
-/// returns the counts, for what is asked next.
-fn sockopt_servers(counted: Option<sockopt::Counted>) -> SockoptAnswers {
-    let Some(counted) = counted.or_else(|| sockopt::Counted::read().ok()) else {
-        return SockoptAnswers::default();
-    };
-    let mut answers: KeyMap<ServiceKey, Vec<RealServerEntry>> = counted
-        .counts
-        .keys()
-        .filter_map(|&key| Some((key, counted.whole_servers(&key)?)))
-        .collect();
-    counted.keep_unchanged(&mut answers);
-    (answers, Some(counted))
-}
-
-/// Real servers by IPv4 service, and the counts they were checked
-/// against.
-type SockoptAnswers = (
-    KeyMap<ServiceKey, Vec<RealServerEntry>>,
-    Option<sockopt::Counted>,
-);
 
 /// Rough kernel costs, in steps of a walk along the service table: a
 /// `getsockopt` request, a netlink dump of one service (three system calls
@@ -457,80 +569,13 @@ fn with_servers(
     detail: Detail,
 ) -> Result<Vec<ServiceEntry>, Error> {
     let shared_marks = marks_of_both_families(&services);
-    let mut found: Vec<Option<Vec<RealServerEntry>>> = services
+    let found: MadeSoFar<()> = services
         .iter()
         .map(|(service, _)| known.take(&service.key, detail, &shared_marks))
+        .map(|servers| servers.map(|servers| (servers, ())))
         .collect();
-    let missing: Vec<usize> = (0..found.len()).filter(|&i| found[i].is_none()).collect();
-    let keys: Vec<ServiceKey> = missing.iter().map(|&i| services[i].0.key).collect();
-    let as_read = |_, servers| servers;
-    let read = netlink_servers(ipvs, &keys, &as_read).map_err(failed(KernelOp::List))?;
-    for (i, servers) in missing.into_iter().zip(read) {
-        found[i] = Some(servers);
-    }
-    Ok(services
-        .into_iter()
-        .zip(found)
-        .map(|((service, stats), real_servers)| ServiceEntry {
-            service,
-            stats,
-            real_servers: real_servers.unwrap_or_default(),
-        })
-        .collect())
-}
-
-/// Below this many services, one connection reads them all.
-const PARALLEL_FROM: usize = 16;
-
-/// The real servers of `keys`, by one netlink dump each, each service's
-/// handed to `finish` with its position in `keys` on the thread that read
-/// them: what `finish` made, in order. Many services are split between
-/// this connection and others on threads of their own (one per CPU, four
-/// at most), so that the kernel, which does the work of a dump on the
-/// asking thread's CPU, answers on every CPU at once.
-fn netlink_servers<T: Send>(
-    ipvs: &mut Ipvs,
-    keys: &[ServiceKey],
-    finish: &(dyn Fn(usize, Vec<RealServerEntry>) -> T + Sync),
-) -> Result<Vec<T>, NetlinkError> {
-    let read = |ipvs: &mut Ipvs, part: Range<usize>| {
-        part.map(|at| ipvs.servers(&keys[at]).map(|servers| finish(at, servers)))
-            .collect::<Result<Vec<_>, _>>()
-    };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-    if keys.len() < PARALLEL_FROM || threads < 2 {
-        return read(ipvs, 0..keys.len());
-    }
-    let size = keys.len().div_ceil(threads);
-    let parts: Vec<Range<usize>> = (0..keys.len())
-        .step_by(size)
-        .map(|start| start..keys.len().min(start + size))
-        .collect();
-    // Without a second connection, this one reads everything.
-    let Ok(mut others) = (1..parts.len())
-        .map(|_| ipvs.sibling())
-        .collect::<Result<Vec<_>, _>>()
-    else {
-        return read(ipvs, 0..keys.len());
-    };
-    let (first, rest) = std::thread::scope(|scope| {
-        let handles: Vec<_> = others
-            .iter_mut()
-            .zip(&parts[1..])
-            .map(|(other, part)| scope.spawn(move || read(other, part.clone())))
-            .collect();
-        let first = read(ipvs, parts[0].clone());
-        (
-            first,
-            handles.into_iter().map(|h| h.join()).collect::<Vec<_>>(),
-        )
-    });
-    let mut all = first?;
-    for (part, joined) in parts[1..].iter().zip(rest) {
-        // A reader that panicked is replaced by this connection.
-        all.extend(joined.unwrap_or_else(|_| read(ipvs, part.clone()))?);
-    }
-    Ok(all)
+    let read = completed_by_netlink(ipvs, services, found, &|_| ())?;
+    Ok(read.into_iter().map(|(entry, ())| entry).collect())
 }
 
 /// The fwmarks that services of both families use.

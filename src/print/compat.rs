@@ -489,6 +489,17 @@ struct Scratch {
 const BYTES_PER_LINE: usize = 72;
 
 impl<'a> Printer<'a> {
+    /// The printer of `-S` (`-n`: `numeric`).
+    fn of_save(numeric: bool, names: &'a dyn Resolver) -> Printer<'a> {
+        Printer {
+            layout: Layout::Rule,
+            numeric,
+            exact: false,
+            names,
+            full: false,
+        }
+    }
+
     /// The printer of `-L` in `format`.
     fn of_listing(format: &ListFormat, names: &'a dyn Resolver) -> Printer<'a> {
         Printer {
@@ -565,9 +576,41 @@ pub fn write_listing_of_lines(
     let mut w = io::BufWriter::with_capacity(super::STAGED_BYTES, w);
     write_version_line(&mut w, info)?;
     w.write_all(Printer::of_listing(format, &NoNames).title().as_bytes())?;
-    for i in listing_order(entries, format.nosort) {
+    write_in_listing_order(&mut w, entries, lines, format.nosort)?;
+    w.flush()
+}
+
+/// `lines[i]` of every `entries[i]`, in the order a listing shows them.
+fn write_in_listing_order(
+    w: &mut dyn Write,
+    entries: &[ServiceEntry],
+    lines: &[String],
+    nosort: bool,
+) -> io::Result<()> {
+    for i in listing_order(entries, nosort) {
         w.write_all(lines[i].as_bytes())?;
     }
+    Ok(())
+}
+
+/// One service's lines of `-S` (`-n`: `numeric`), as [`write_save`]
+/// writes them, made as the table is read (see [`service_lines`]).
+pub fn save_lines(parts: ServiceParts<'_>, numeric: bool, names: &dyn Resolver) -> String {
+    let printer = Printer::of_save(numeric, names);
+    let mut out = String::with_capacity((1 + parts.2.len()) * BYTES_PER_LINE);
+    printer.service_block(&mut out, parts, false, &mut Scratch::default());
+    out
+}
+
+/// The `-S` that [`write_save`] writes, from the lines [`save_lines`]
+/// made of each entry (`lines[i]` of `entries[i]`): the same bytes.
+pub fn write_save_of_lines(
+    w: &mut dyn Write,
+    entries: &[ServiceEntry],
+    lines: &[String],
+) -> io::Result<()> {
+    let mut w = io::BufWriter::with_capacity(super::STAGED_BYTES, w);
+    write_in_listing_order(&mut w, entries, lines, false)?;
     w.flush()
 }
 
@@ -578,13 +621,7 @@ pub fn write_save(
     numeric: bool,
     names: &dyn Resolver,
 ) -> io::Result<()> {
-    let printer = Printer {
-        layout: Layout::Rule,
-        numeric,
-        exact: false,
-        names,
-        full: false,
-    };
+    let printer = Printer::of_save(numeric, names);
     for part in printer.entries(entries, false) {
         w.write_all(part.as_bytes())?;
     }
@@ -952,8 +989,8 @@ mod tests {
     }
 
     /// Lines made service by service as the table is read, put together,
-    /// are what the listing of the whole table writes, in every counter
-    /// form, sorted or not.
+    /// are what the listing of the whole table writes, in the plain form
+    /// and every counter form, sorted or not.
     #[test]
     fn lines_made_as_read_make_the_listing() {
         let entries: Vec<ServiceEntry> = (0..400).rev().map(counted_entry).collect();
@@ -961,29 +998,35 @@ mod tests {
             version: 0x010201,
             conn_tab_size: 4096,
         };
-        for (stats, exact, nosort) in [
-            (true, false, false),
-            (true, true, false),
-            (false, false, false),
-            (false, true, true),
-            (true, false, true),
+        let counters = |stats, exact, nosort| ListFormat {
+            numeric: true,
+            stats,
+            rate: !stats,
+            exact,
+            nosort,
+            ..ListFormat::default()
+        };
+        let plain = |nosort, thresholds| ListFormat {
+            numeric: true,
+            nosort,
+            thresholds,
+            ..ListFormat::default()
+        };
+        for format in [
+            counters(true, false, false),
+            counters(true, true, false),
+            counters(false, false, false),
+            counters(false, true, true),
+            counters(true, false, true),
+            plain(false, false),
+            plain(true, false),
+            plain(false, true),
         ] {
-            let format = ListFormat {
-                numeric: true,
-                stats,
-                rate: !stats,
-                exact,
-                nosort,
-                ..ListFormat::default()
-            };
             let mut whole = Vec::new();
             write_listing(&mut whole, Some(&info), &entries, &format, &NoNames).unwrap();
             let lines: Vec<String> = entries
                 .iter()
-                .map(|e| {
-                    let parts = (&e.service, &e.stats, &e.real_servers[..]);
-                    service_lines(parts, &format, &NoNames)
-                })
+                .map(|e| service_lines(parts_of(e), &format, &NoNames))
                 .collect();
             let mut pieced = Vec::new();
             write_listing_of_lines(&mut pieced, &info, &entries, &lines, &format).unwrap();
@@ -992,5 +1035,29 @@ mod tests {
                 String::from_utf8(whole).unwrap()
             );
         }
+    }
+
+    fn parts_of(entry: &ServiceEntry) -> ServiceParts<'_> {
+        (&entry.service, &entry.stats, &entry.real_servers[..])
+    }
+
+    /// `-S` lines made service by service as the table is read, put
+    /// together, are the save of the whole table.
+    #[test]
+    fn save_lines_made_as_read_make_the_save() {
+        let entries: Vec<ServiceEntry> = (0..400).rev().map(counted_entry).collect();
+        let mut whole = Vec::new();
+        write_save(&mut whole, &entries, true, &NoNames).unwrap();
+        let lines: Vec<String> = entries
+            .iter()
+            .map(|e| save_lines(parts_of(e), true, &NoNames))
+            .collect();
+        let mut pieced = Vec::new();
+        write_save_of_lines(&mut pieced, &entries, &lines).unwrap();
+        assert!(whole.starts_with(b"-A "), "a save of rules");
+        assert_eq!(
+            String::from_utf8(pieced).unwrap(),
+            String::from_utf8(whole).unwrap()
+        );
     }
 }

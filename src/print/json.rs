@@ -4,7 +4,7 @@
 //! writes), numeric addresses, full 64-bit
 //! counters, newline-terminated. Sections appear only when listed.
 
-use super::sort::{listing_order, servers_order};
+use super::sort::servers_order;
 use super::{json_bytes, json_records};
 use crate::model::{Connection, Info, ServiceEntry, ServiceParts, SyncDaemon, Timeouts};
 use serde::{Deserialize, Serialize};
@@ -54,13 +54,22 @@ const BYTES_PER_REAL_SERVER: usize = 400;
 
 /// What serde would write for `doc`, whose services are `services`: the
 /// members in the order of `Document`, those that are None left out, the
-/// services by [`json_records`] (`in_halves`: two halves at once, for a
-/// big table).
+/// services' array by `write_services`.
 fn write_with_services(
     w: &mut dyn Write,
     doc: &Document,
     write_services: &dyn Fn(&mut dyn Write) -> io::Result<()>,
 ) -> io::Result<()> {
+    let (head, tail) = around_services(doc)?;
+    w.write_all(&head)?;
+    write_services(w)?;
+    w.write_all(&tail)
+}
+
+/// The document's bytes before its services' array (ending in
+/// `"services":`) and after it: its other members in the order of
+/// `Document`, those that are None left out.
+fn around_services(doc: &Document) -> io::Result<(Vec<u8>, Vec<u8>)> {
     /// `"name":` after `{` (the first member) or `,`.
     fn name(out: &mut Vec<u8>, name: &str, first: bool) {
         out.push(if first { b'{' } else { b',' });
@@ -73,7 +82,6 @@ fn write_with_services(
         name(&mut head, "ipvs", true);
         json_bytes::append(&mut head, ipvs)?;
     }
-    // The array is written after its name.
     let first = head.is_empty();
     name(&mut head, "services", first);
     let mut tail = Vec::new();
@@ -90,16 +98,14 @@ fn write_with_services(
         json_bytes::append(&mut tail, connections)?;
     }
     tail.extend_from_slice(b"}\n");
-    w.write_all(&head)?;
-    write_services(w)?;
-    w.write_all(&tail)
+    Ok((head, tail))
 }
 
 /// One service's record in the `services` array of a `--json` listing, as
 /// [`write_document`] writes it for a sorted table (its real servers
 /// sorted unless `nosort`). A listing that reads the table service by
 /// service makes each record as soon as the service is in, on the thread
-/// that read it; [`write_document_of_records`] puts them together.
+/// that read it; a [`DocumentWriter`] puts them together.
 pub fn service_record(parts: ServiceParts<'_>, nosort: bool) -> io::Result<Vec<u8>> {
     let (_, _, servers) = parts;
     let mut out = Vec::with_capacity((1 + servers.len()) * BYTES_PER_REAL_SERVER);
@@ -110,30 +116,46 @@ pub fn service_record(parts: ServiceParts<'_>, nosort: bool) -> io::Result<Vec<u
     Ok(out)
 }
 
-/// The document [`write_document`] writes for `doc` with `entries` as its
-/// services, sorted unless `nosort`, from the records [`service_record`]
-/// made of each entry (`records[i]` of `entries[i]`): the same bytes.
-pub fn write_document_of_records(
-    w: &mut dyn Write,
-    doc: &Document,
-    entries: &[ServiceEntry],
-    records: &[Vec<u8>],
-    nosort: bool,
-) -> io::Result<()> {
-    // Tens of thousands of records: each goes through one large buffer,
-    // not to a system call of its own.
-    let mut w = io::BufWriter::with_capacity(super::STAGED_BYTES, w);
-    write_with_services(&mut w, doc, &|w| {
-        w.write_all(b"[")?;
-        for (n, i) in listing_order(entries, nosort).into_iter().enumerate() {
-            if n > 0 {
-                w.write_all(b",")?;
-            }
-            w.write_all(&records[i])?;
+/// The document [`write_document`] writes, written as its services'
+/// records ([`service_record`]) come in, in listing order: the same
+/// bytes. Tens of thousands of records go through one large buffer, not
+/// to a system call each.
+pub struct DocumentWriter<'a> {
+    out: io::BufWriter<&'a mut dyn Write>,
+    tail: Vec<u8>,
+    records: usize,
+}
+
+impl<'a> DocumentWriter<'a> {
+    /// Writes what comes before the services of `doc` (whose `services`
+    /// are left out: they are written as records).
+    pub fn start(w: &'a mut dyn Write, doc: &Document) -> io::Result<Self> {
+        let (head, tail) = around_services(doc)?;
+        let mut out = io::BufWriter::with_capacity(super::STAGED_BYTES, w);
+        out.write_all(&head)?;
+        out.write_all(b"[")?;
+        Ok(DocumentWriter {
+            out,
+            tail,
+            records: 0,
+        })
+    }
+
+    /// Writes the next service's record.
+    pub fn record(&mut self, record: &[u8]) -> io::Result<()> {
+        if self.records > 0 {
+            self.out.write_all(b",")?;
         }
-        w.write_all(b"]")
-    })?;
-    w.flush()
+        self.records += 1;
+        self.out.write_all(record)
+    }
+
+    /// Writes the rest of the document.
+    pub fn finish(mut self) -> io::Result<()> {
+        self.out.write_all(b"]")?;
+        self.out.write_all(&self.tail)?;
+        self.out.flush()
+    }
 }
 
 /// The services' array, in two halves at once or (`in_halves` false, or a
@@ -254,7 +276,11 @@ mod tests {
                 ..Document::default()
             };
             let mut pieced = Vec::new();
-            write_document_of_records(&mut pieced, &head, &entries, &records, nosort).unwrap();
+            let mut writer = DocumentWriter::start(&mut pieced, &head).unwrap();
+            for entry in crate::print::sort::listing_order(&entries, nosort) {
+                writer.record(&records[entry]).unwrap();
+            }
+            writer.finish().unwrap();
             assert_eq!(
                 String::from_utf8(pieced).unwrap(),
                 String::from_utf8(whole).unwrap()

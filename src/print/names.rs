@@ -55,21 +55,9 @@ pub(crate) fn numeric_host(addr: &IpAddr) -> String {
     }
 }
 
-/// `host:port` or `[host]:port`, at most 59 characters (ipvsadm's 60-byte buffer).
-pub(crate) fn addr_port(
-    addr: &IpAddr,
-    port: u16,
-    protocol: Option<Protocol>,
-    numeric: bool,
-    names: &dyn Resolver,
-) -> String {
-    let mut text = String::with_capacity(24);
-    write_addr_port(&mut text, addr, port, protocol, numeric, names);
-    text
-}
-
-/// [`addr_port`] written over `text`: big listings reuse one buffer for
-/// every real server.
+/// `host:port` or `[host]:port`, at most 59 characters (ipvsadm's 60-byte
+/// buffer), written over `text`: big listings reuse one buffer for every
+/// real server.
 pub(crate) fn write_addr_port(
     text: &mut String,
     addr: &IpAddr,

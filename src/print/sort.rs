@@ -4,7 +4,7 @@
 //! stable top-down merge sort. With a comparator that is not a total order,
 //! only the same algorithm gives the same order.
 
-use crate::model::{RealServerEntry, ServiceEntry, ServiceKey};
+use crate::model::{RealServerEntry, Service, ServiceEntry, ServiceKey, Stats};
 use std::net::IpAddr;
 
 /// glibc `msort_with_tmp`: split at n/2, sort both halves, merge taking from
@@ -109,8 +109,13 @@ fn service_fields(key: &ServiceKey) -> (u32, u16, u16, Option<IpAddr>, u16) {
 
 /// ipvsadm's `ipvs_cmp_services`: fwmark, family, protocol, address, port.
 pub(crate) fn compare_services(a: &ServiceEntry, b: &ServiceEntry) -> i32 {
-    let (fa, afa, pa, aa, porta) = service_fields(&a.service.key);
-    let (fb, afb, pb, ab, portb) = service_fields(&b.service.key);
+    compare_service_keys(&a.service.key, &b.service.key)
+}
+
+/// [`compare_services`] of the services `a` and `b` name.
+fn compare_service_keys(a: &ServiceKey, b: &ServiceKey) -> i32 {
+    let (fa, afa, pa, aa, porta) = service_fields(a);
+    let (fb, afb, pb, ab, portb) = service_fields(b);
     let r = wrapping_diff(fa, fb);
     if r != 0 {
         return r;
@@ -146,6 +151,15 @@ pub(crate) fn compare_servers(a: &RealServerEntry, b: &RealServerEntry) -> i32 {
 /// their real servers): the table is not copied.
 pub(crate) fn listing_order(entries: &[ServiceEntry], nosort: bool) -> Vec<usize> {
     positions(entries, nosort, compare_services)
+}
+
+/// The positions of the services of a service dump in listing order
+/// (kernel order with `nosort`): a listing that reads each service's real
+/// servers in that order can write each as it comes.
+pub(crate) fn service_dump_order(services: &[(Service, Stats)], nosort: bool) -> Vec<usize> {
+    positions(services, nosort, |a, b| {
+        compare_service_keys(&a.0.key, &b.0.key)
+    })
 }
 
 /// The positions of `servers` in listing order (kernel order with

@@ -187,12 +187,13 @@ fn reparse(attr: CmdAttr) -> Option<CmdAttr> {
     attrs.pop()
 }
 
-/// `/proc/net/ip_vs_conn` (`-Lc`): parsed and every row printed, in both
-/// layouts.
+/// `/proc/net/ip_vs_conn` (`-Lc`): parsed whole and in pieces (of a size
+/// the first byte chooses) alike, and every row printed, in both layouts.
 pub fn proc_conn(data: &[u8]) {
-    let text = String::from_utf8_lossy(data);
-    let (connections, _) = conn::parse_connections(&text);
-    for c in &connections {
+    let whole = conn::parse_connections_in_pieces(data, data.len());
+    let size = 1 + data.first().map_or(0, |&b| usize::from(b) % 64);
+    assert_eq!(conn::parse_connections_in_pieces(data, size), whole);
+    for c in &whole.0 {
         for persistent in [false, true] {
             assert!(conn::row(c, persistent, true, &NoNames).ends_with('\n'));
         }

@@ -19,7 +19,7 @@ $R -a --sctp-service 10.10.0.100:3868 -r 10.20.0.9:3868 -i --tun-type gue --tun-
 $R -a --sctp-service 10.10.0.100:3868 -r 10.20.0.8:3868 -i --tun-type gre
 ip netns exec server sh -c 'while true; do echo hello | busybox nc -l -p 80 >/dev/null; done' &
 sleep 1
-for i in $(seq 1 10); do echo ping | ip netns exec client busybox nc -w 2 10.10.0.100 80 > /dev/null; done
+for i in $(seq 1 10); do listening server 80; echo ping | ip netns exec client busybox nc -w 2 10.10.0.100 80 > /dev/null; done
 for i in 1 2 3; do ip netns exec client bash -c 'echo query > /dev/udp/10.10.0.100/53'; done
 # Until the kernel's totals stop moving (its estimator sums them every 2 s).
 totals() { ip netns exec lb sed -n 3p /proc/net/ip_vs_stats; }

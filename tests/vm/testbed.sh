@@ -33,6 +33,15 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 die() { echo "testbed: $*" >&2; exit 1; }
 
+# watch_after TIMEOUT: when the VM shows what still runs, in seconds after
+# its boot: a minute before the host's limit (emulated clocks keep the
+# host's time), later than any payload that will finish.
+watch_after() {
+    local margin=60
+    [ "$1" -gt 120 ] || margin=$(($1 / 4))
+    echo $(($1 - margin))
+}
+
 as_root() {
     if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi
 }
@@ -254,6 +263,20 @@ lb_topology() {
     ip -n server route add default via 10.20.0.2
     ip netns exec lb sh -c 'echo 1 > /proc/sys/net/ipv4/ip_forward'
 }
+# listening NS PORT: wait (5 s at most) until a TCP socket of namespace NS
+# listens on PORT. A server started anew for each connection listens only
+# between them, and a client that came first would be refused.
+listening() {
+    local hex tries=0
+    hex=$(printf ':%04X' "$2")
+    while [ $tries -lt 50 ]; do
+        # State 0A is LISTEN; the local address is the second column.
+        ip netns exec "$1" cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+            busybox awk -v p="$hex" 'substr($2, length($2) - 4) == p && $4 == "0A" { f = 1 } END { exit !f }' && return
+        sleep 0.1
+        tries=$((tries + 1))
+    done
+}
 # same NAME A B: how B differs from A (unified diff, its first 80 lines)
 # in $RESULTS/NAME.diff, empty when they are the same.
 same() {
@@ -278,6 +301,30 @@ modprobe dummy
 ip link set lo up
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
 echo "@@TESTBED-START@@"
+# A payload still running shortly before the host gives up (testbed.watch=
+# seconds after boot) is shown on the console: what runs, where each
+# process waits in the kernel, and the payload's last output; a hang
+# leaves nothing else behind.
+watch=$(sed -n 's/.*testbed\.watch=\([0-9]*\).*/\1/p' /proc/cmdline)
+if [ -n "$watch" ]; then
+    (
+        sleep "$watch"
+        echo "@@TESTBED-WATCHDOG@@ the payload is still running; its processes:"
+        for p in /proc/[0-9]*; do
+            command=$(tr '\0' ' ' < "$p/cmdline" 2>/dev/null | cut -c1-160)
+            [ -n "$command" ] || continue
+            echo "${p#/proc/} $command"
+            for t in "$p"/task/*; do
+                echo "  thread ${t##*/}: $(grep '^State:' "$t/status")"
+                sed 's/^/    /' "$t/stack" 2>/dev/null | head -6
+            done
+        done
+        echo "-- the payload's last output:"
+        tail -n 15 /tmp/payload.stdout
+        echo "-- the payload's last errors:"
+        tail -n 15 /tmp/payload.stderr
+    ) &
+fi
 cd /work
 RESULTS=/results HOME=/root bash /work/payload.sh > /tmp/payload.stdout 2> /tmp/payload.stderr < /dev/null
 echo $? > /tmp/payload.rc
@@ -346,9 +393,13 @@ run() {
         -display none -no-reboot -nic none -monitor none \
         -serial "file:$out/console.log" -serial "file:$work/results.b64" \
         -kernel "$KERNEL/vmlinuz" -initrd "$work/initrd.gz" \
-        -append "console=ttyS0 quiet panic=-1 rdinit=/init" </dev/null >"$work/qemu.out" 2>&1 || rc=$?
+        -append "console=ttyS0 quiet panic=-1 rdinit=/init testbed.watch=$(watch_after "$timeout")" \
+        </dev/null >"$work/qemu.out" 2>&1 || rc=$?
     if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-        die "the VM did not finish within ${timeout}s (console: $out/console.log)"
+        local shown
+        shown=$(sed -n '/@@TESTBED-WATCHDOG@@/,$p' "$out/console.log" | head -n 150)
+        die "the VM did not finish within ${timeout}s (console: $out/console.log)${shown:+
+$shown}"
     fi
     [ "$rc" = 0 ] || die "qemu failed (status $rc): $(cat "$work/qemu.out")"
     grep -q '@@TESTBED-END@@' "$out/console.log" ||

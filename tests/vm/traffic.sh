@@ -11,6 +11,7 @@ ip netns exec server sh -c 'while true; do echo hello-from-server | busybox nc -
 sleep 1
 ok=0
 for i in $(seq 1 15); do
+    listening server 80
     r=$(echo ping | ip netns exec client busybox nc -w 2 10.10.0.100 80)
     [ "$r" = hello-from-server ] && ok=$((ok + 1))
 done
