@@ -7,6 +7,7 @@
 //! moves evenly. Every other route reads what its quick sources lacked
 //! through [`read_in_order`] as well.
 
+use super::hand_over::HandOver;
 use super::{failed, Ipvs, NetlinkError};
 use crate::error::{Error, KernelOp};
 use crate::model::{RealServerEntry, Service, ServiceKey, ServiceParts, Stats};
@@ -16,8 +17,7 @@ use std::sync::mpsc;
 /// Below this many services, this thread reads them all.
 const PARALLEL_FROM: usize = 16;
 
-/// How many services a reader hands over at once: every hand-over wakes
-/// the taking thread.
+/// How many services a reader hands over at once, at most.
 const HANDED_OVER_AT_ONCE: usize = 8;
 
 /// What a reader hands over: what was made of services, by their
@@ -119,28 +119,28 @@ fn read_positions<R>(
     make: &(dyn Fn(usize, Vec<RealServerEntry>) -> R + Sync),
     (send, stop): (&mpsc::Sender<Handed<R>>, &AtomicBool),
 ) {
-    let mut read = Vec::with_capacity(HANDED_OVER_AT_ONCE);
+    let mut read = HandOver::new(HANDED_OVER_AT_ONCE);
     for at in mine {
         if stop.load(Ordering::Relaxed) {
             return;
         }
-        match reader.servers(&keys[at]) {
-            Ok(servers) => read.push((at, make(at, servers))),
+        let servers = match reader.servers(&keys[at]) {
+            Ok(servers) => servers,
             Err(e) => {
                 // What was read before the failure still counts.
-                let _ = send.send(Ok(std::mem::take(&mut read)));
+                let _ = send.send(Ok(read.take()));
                 let _ = send.send(Err(e));
                 return;
             }
-        }
-        if read.len() == HANDED_OVER_AT_ONCE {
-            let full = std::mem::replace(&mut read, Vec::with_capacity(HANDED_OVER_AT_ONCE));
+        };
+        let width = servers.len();
+        if let Some(full) = read.gather((at, make(at, servers)), width) {
             if send.send(Ok(full)).is_err() {
                 return;
             }
         }
     }
-    let _ = send.send(Ok(read));
+    let _ = send.send(Ok(read.take()));
 }
 
 /// Services handed over through `receive` delivered in order of position

@@ -14,6 +14,7 @@ pub(crate) mod client;
 pub(crate) mod connections;
 pub(crate) mod convert;
 pub mod features;
+mod hand_over;
 pub(crate) mod in_order;
 pub(crate) mod procfs;
 pub mod raw_reads;

@@ -12,6 +12,7 @@
 //! every setting that [`convert::quick_read_carries`] says they cannot
 //! hold.
 
+use super::hand_over::HandOver;
 use super::procfs::{self, ProcKey};
 use super::{convert, failed, sockopt, Ipvs, ListSource, NetlinkError};
 use crate::error::{Error, KernelOp};
@@ -206,23 +207,20 @@ fn requested_and_made<T: Send>(
     };
     let (mine, theirs) = std::thread::scope(|scope| {
         let maker = scope.spawn(make_all);
-        let mut answers = Vec::with_capacity(HANDED_OVER_AT_ONCE);
-        let mut servers_held = 0;
+        let mut answers = HandOver::new(HANDED_OVER_AT_ONCE);
         for (at, (service, _)) in services.iter().enumerate() {
             let answer = counted.whole_servers(&service.key);
-            if let Some(servers) = answer.filter(|s| carried(s, detail, false)) {
-                servers_held += servers.len();
-                answers.push((at, servers));
-            }
-            if answers.len() == HANDED_OVER_AT_ONCE || servers_held >= SERVERS_HANDED_OVER_AT_ONCE {
-                let full = std::mem::replace(&mut answers, Vec::with_capacity(HANDED_OVER_AT_ONCE));
-                servers_held = 0;
+            let Some(servers) = answer.filter(|s| carried(s, detail, false)) else {
+                continue;
+            };
+            let width = servers.len();
+            if let Some(full) = answers.gather((at, servers), width) {
                 if sender.send(full).is_err() {
                     break;
                 }
             }
         }
-        let _ = sender.send(answers);
+        let _ = sender.send(answers.take());
         drop(sender);
         (make_all(), maker.join())
     });
@@ -238,12 +236,8 @@ fn requested_and_made<T: Send>(
     made
 }
 
-/// How many answered services go to the making thread at once.
+/// How many answered services go to the making thread at once, at most.
 const HANDED_OVER_AT_ONCE: usize = 32;
-
-/// Or fewer, once they hold this many real servers: wide services are
-/// made one by one while the next is asked.
-const SERVERS_HANDED_OVER_AT_ONCE: usize = 320;
 
 /// The services with their real servers and what `each` made of them:
 /// those `made` has, and the others read by one netlink dump each.

@@ -2,7 +2,8 @@
 # every table shape, ipvsadm against ipvsadm-rs in the same boot, and
 # beside them the plain whole-table kernel reads each form is built from
 # (the raw_read example, timed as the tools are), so that each form's
-# distance from its floor shows.
+# distance from its floor shows. Each form and its floor run by turns, so
+# that both are timed under the same load of the machine.
 # Each table is loaded alone into a fresh namespace.
 source /testbed/lib.sh
 source /work/common.sh
@@ -58,6 +59,7 @@ best_of_3() {  # best_of_3 OUT COMMAND...: the shortest of three runs, output in
     cp /tmp/out "$out"
     echo "$best" > /tmp/elapsed
 }
+least() { printf '%s\n' "$@" | sort -n | head -n 1; }
 floors() {  # each whole-table read (the raw_read example) as a process, timed
     # as the tools are, best of three: "name seconds" lines in /tmp/floors
     local name
@@ -71,14 +73,32 @@ row() {  # row WHAT REF RS FLOOR
     busybox awk -v w="$1" -v a="$2" -v b="$3" -v f="$4" 'BEGIN {
         printf "%-30s %9.3f s %9.3f s %7.1fx %9.3f s %6.2fx\n", w, a, b, (b > 0 ? a / b : 0), f, (f > 0 ? b / f : 0) }'
 }
-compare() {  # compare REF_FORM RS_FORM WHAT FLOOR: sets $a, ipvsadm's time
+by_turns() {  # by_turns "READS" RS_FORM: ipvsadm-rs RS_FORM and the kernel
+    # reads READS (raw_read names, or conn-text) by turns, five rounds, so
+    # that a slow spell of the machine falls on both: the best of
+    # ipvsadm-rs in $b, the best of any read in $f (the form's floor),
+    # ipvsadm-rs's output in /tmp/rs.out
+    local reads=$1 read
+    shift
+    b= f=
+    for _ in 1 2 3 4 5; do
+        seconds ipvsadm-rs "$@"; b=$(least $b "$(cat /tmp/elapsed)")
+        cp /tmp/out /tmp/rs.out
+        for read in $reads; do
+            if [ $read = conn-text ]; then seconds cat /proc/net/ip_vs_conn
+            else seconds /work/raw_read $read; fi
+            f=$(least $f "$(cat /tmp/elapsed)")
+        done
+    done
+}
+compare() {  # compare REF_FORM RS_FORM WHAT "READS": sets $a, ipvsadm's time
     if [ "$1" != "$last_ref_form" ]; then
         best_of_3 /tmp/ref.out /sbin/ipvsadm $1; a=$(cat /tmp/elapsed)
         last_ref_form=$1
     fi
-    best_of_3 /tmp/rs.out ipvsadm-rs $2; b=$(cat /tmp/elapsed)
-    row "$3" $a $b $4
-    if [ "$1" = "$2" ] && [ "$1" != -Lnc ]; then cmp -s /tmp/ref.out /tmp/rs.out || echo "  !! the outputs differ"; fi
+    by_turns "$4" $2
+    row "$3" $a $b $f
+    if [ "$1" = "$2" ]; then cmp -s /tmp/ref.out /tmp/rs.out || echo "  !! the outputs differ"; fi
 }
 printf '%-30s %11s %11s %8s %11s %7s\n' "shape and form" "ipvsadm" "ipvsadm-rs" "speed-up" "floor" "/floor"
 connections() {  # -Lnc of $CONNS UDP connections through a NAT service
@@ -89,10 +109,11 @@ connections() {  # -Lnc of $CONNS UDP connections through a NAT service
     # Each datagram from a new socket is a new connection (for 300 s).
     ip netns exec client bash -c "for ((i = 0; i < $CONNS; i++)); do echo x > /dev/udp/10.10.0.100/53; done"
     settle
-    best_of_3 /tmp/floor.out cat /proc/net/ip_vs_conn; text=$(cat /tmp/elapsed)
-    echo "connections ($(($(wc -l < /tmp/floor.out) - 1)) entries): reading /proc/net/ip_vs_conn $text s"
-    last_ref_form=
-    compare -Lnc -Lnc "  -Lnc" "$text"
+    best_of_3 /tmp/floor.out cat /proc/net/ip_vs_conn
+    echo "connections ($(($(wc -l < /tmp/floor.out) - 1)) entries): reading /proc/net/ip_vs_conn $(cat /tmp/elapsed) s"
+    best_of_3 /tmp/ref.out /sbin/ipvsadm -Lnc; a=$(cat /tmp/elapsed)
+    by_turns conn-text -Lnc
+    row "  -Lnc" $a $b $f
     # The expiry column counts down between runs: compare the rest.
     cut -c1-4,11- /tmp/ref.out > /tmp/ref.cut; cut -c1-4,11- /tmp/rs.out > /tmp/rs.cut
     cmp -s /tmp/ref.cut /tmp/rs.cut || echo "  !! the connection lists differ"
@@ -106,15 +127,13 @@ for shape in ${SHAPES:-ipv4 fwmark wide ipv6 dot1 mixed conns}; do
     settle
     floors
     sd=$(floor service-dump) dumps=$(floor server-dumps) req=$(floor requests) text=$(floor proc-text)
-    plain=$(printf '%s\n' "$req" "$text" | sort -n | head -n 1)
+    echo "$shape ($(grep -c '^-A' /tmp/rules) services, $(grep -c '^-a' /tmp/rules) real servers): service dump $sd s; with it, per-service netlink dumps $dumps s, per-service requests $req s; /proc/net/ip_vs $text s"
+    compare -Ln -Ln "  -Ln" "requests proc-text"
+    compare -Sn -Sn "  -Sn" "requests proc-text"
     # --stats prints real-server counters cut to 32 bits, which getsockopt
     # has; --json prints them whole, which only the per-service dumps have.
-    low_bits=$(printf '%s\n' "$req" "$dumps" | sort -n | head -n 1)
-    echo "$shape ($(grep -c '^-A' /tmp/rules) services, $(grep -c '^-a' /tmp/rules) real servers): service dump $sd s; with it, per-service netlink dumps $dumps s, per-service requests $req s; /proc/net/ip_vs $text s"
-    compare -Ln -Ln "  -Ln" "$plain"
-    compare -Sn -Sn "  -Sn" "$plain"
-    compare "-Ln --stats" "-Ln --stats" "  -Ln --stats" "$low_bits"
-    compare "-Ln --stats" "-Ln --json" "  --json (against --stats)" "$dumps"
+    compare "-Ln --stats" "-Ln --stats" "  -Ln --stats" "requests server-dumps"
+    compare "-Ln --stats" "-Ln --json" "  --json (against --stats)" server-dumps
     ip netns exec shape /sbin/ipvsadm -C
     ip netns del shape
     sleep 1

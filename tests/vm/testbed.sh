@@ -331,7 +331,10 @@ echo $? > /tmp/payload.rc
 mkdir -p /tmp/pack && mv /tmp/payload.stdout /tmp/payload.stderr /tmp/payload.rc /tmp/pack/
 mv /results /tmp/pack/results
 echo "@@TESTBED-RESULTS@@"
-tar -C /tmp/pack -cf - . | gzip -1 | base64 > /dev/ttyS1
+# The end mark travels after the results on their own port: the last close
+# of a serial port waits until its output is sent, where a line echoed to
+# the console may still sit in its buffer when the VM powers off.
+{ tar -C /tmp/pack -cf - . | gzip -1 | base64; echo "@@TESTBED-END@@"; } > /dev/ttyS1
 echo "@@TESTBED-END@@"
 sync
 poweroff -f
@@ -402,10 +405,11 @@ run() {
 $shown}"
     fi
     [ "$rc" = 0 ] || die "qemu failed (status $rc): $(cat "$work/qemu.out")"
-    grep -q '@@TESTBED-END@@' "$out/console.log" ||
-        die "the VM stopped before the payload finished (console: $out/console.log)"
+    grep -q '^@@TESTBED-END@@' "$work/results.b64" ||
+        die "the VM stopped before the payload finished (console: $out/console.log); the console's last lines:
+$(tail -n 60 "$out/console.log")"
     mkdir -p "$out/unpack"
-    base64 -d -i < "$work/results.b64" | tar -C "$out/unpack" -xzf - ||
+    sed '/^@@TESTBED-END@@/d' "$work/results.b64" | base64 -d -i | tar -C "$out/unpack" -xzf - ||
         die "cannot unpack the results sent by the VM"
     mv "$out/unpack/results" "$out/results"
     mv "$out/unpack/payload.stdout" "$out/stdout"
